@@ -1,0 +1,25 @@
+"""stargate-report: sourced analyses and offline briefings on AI-infrastructure build-outs.
+
+The library computes; notebooks arrange and explain. Start with::
+
+    from stargate_report import evaluate, resolve
+    results = evaluate(resolve("milam-county"))
+    results["annual_energy_mwh"].p50
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "evaluate", "resolve"]
+
+
+def __getattr__(name: str):  # lazy: importing the package stays cheap
+    if name == "evaluate":
+        from .model import evaluate
+
+        return evaluate
+    if name == "resolve":
+        from .scenario import resolve
+
+        return resolve
+    raise AttributeError(name)

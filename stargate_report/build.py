@@ -1,0 +1,281 @@
+"""Build briefings: papermill runs the chapters, nbconvert renders, WeasyPrint prints.
+
+The flow of one run::
+
+    validate scenario  ->  evaluate once (ledger to data/)  ->  execute chapters (papermill, in parallel)
+    ->  merge into one notebook  ->  HTML (our exporter)  ->  PDF (WeasyPrint)  ->  manifest.json
+
+Everything is written into a hidden temporary folder beside the target and renamed into place
+at the end, so a failed run never replaces an earlier good briefing. A chapter that raises is
+reported with its name, cell and exception; its executed notebook is kept in ``<run>.failed/``.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__, datafiles
+from .exceptions import BuildError, ChapterError, ParameterError, UnknownNameError
+from .formatting import LOCALES
+from .scenario import DEFAULT_PRESET, Scenario, load_params_file, merge_layers, load_preset, validate
+
+FORMATS = ("html", "pdf")
+DEFAULT_CELL_TIMEOUT_S = 600
+
+
+@dataclass
+class RunRequest:
+    """A validated request for one briefing run."""
+
+    scenario: Scenario
+    preset: str
+    params: dict[str, Any]  # the non-preset layers (params file + overrides), as given
+    langs: tuple[str, ...] = ("en",)
+    formats: tuple[str, ...] = FORMATS
+    out_dir: Path = Path("output")
+    cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S
+    name: str | None = None
+
+    @property
+    def slug(self) -> str:
+        if self.name:
+            return run_slug(self.name)
+        if not self.params:
+            return run_slug(self.preset)
+        digest = hashlib.sha256(json.dumps(self.params, sort_keys=True, default=str).encode()).hexdigest()[:8]
+        return run_slug(f"{self.preset}-{digest}")
+
+
+@dataclass
+class RunResult:
+    folder: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_slug(text: str) -> str:
+    """A safe folder name: lowercase letters, digits and dashes only (never ``..`` or ``/``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:80]
+    if not slug:
+        raise ParameterError("name", text, "a name with at least one letter or digit")
+    return slug
+
+
+def parse_list(key: str, value: str | list[str] | tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [i.strip() for i in items if i.strip()]
+    if not items:
+        raise ParameterError(key, value, "a comma-separated list of " + ", ".join(allowed))
+    for i in items:
+        if i not in allowed:
+            raise UnknownNameError({"lang": "language", "format": "format"}.get(key, key), i, list(allowed))
+    return tuple(dict.fromkeys(items))
+
+
+def make_request(preset: str | None = None, params_file: str | None = None, overrides: dict | None = None,
+                 langs="en", formats="html,pdf", out_dir: str | Path = "output",
+                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, name: str | None = None) -> RunRequest:
+    """Validate everything a run needs, before any kernel starts."""
+    preset = preset or DEFAULT_PRESET
+    base = load_preset(preset)
+    layers: dict[str, Any] = {}
+    if params_file:
+        layers = merge_layers(layers, load_params_file(params_file))
+    if overrides:
+        layers = merge_layers(layers, dict(overrides))
+    scenario = validate(merge_layers(base, layers))
+    if not isinstance(cell_timeout_s, int) or cell_timeout_s < 1:
+        raise ParameterError("cell-timeout", cell_timeout_s, "a whole number of seconds >= 1")
+    return RunRequest(scenario=scenario, preset=preset, params=layers,
+                      langs=parse_list("lang", langs, tuple(LOCALES)),
+                      formats=parse_list("format", formats, FORMATS), out_dir=Path(out_dir),
+                      cell_timeout_s=cell_timeout_s, name=name)
+
+
+def chapters() -> list[Path]:
+    """The chapter notebooks, in file-name order."""
+    found = sorted(datafiles.bundled("notebooks").glob("[0-9]*.ipynb"))
+    if not found:
+        raise BuildError("no chapter notebooks (NN_name.ipynb) found in notebooks/")
+    return found
+
+
+def _hash_files(paths) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(paths)}
+
+
+def _safe_target(out_dir: Path, slug: str) -> Path:
+    root = out_dir.resolve()
+    target = (root / slug).resolve()
+    if target.parent != root:
+        raise ParameterError("out", str(out_dir), "a folder; the run folder must stay inside it")
+    if (root / slug).is_symlink():
+        raise BuildError(f"{root / slug} is a symbolic link; refusing to replace it (remove it first)")
+    return target
+
+
+def _execute(nb_path: Path, out_path: Path, params: dict, timeout: int, cwd: Path) -> None:
+    import papermill as pm
+
+    pm.execute_notebook(str(nb_path), str(out_path), parameters=params, kernel_name="python3",
+                        progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
+                        report_mode=False)
+
+
+def _chapter_error(name: str, exc: Exception, kept: Path | None) -> ChapterError:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return ChapterError(name, exc.cell_index + 1 if exc.cell_index is not None else None, exc.ename,
+                            str(exc.evalue), kept)
+    return ChapterError(name, None, type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc).strip()
+                        else repr(exc), kept)
+
+
+def merge(executed: list[Path], meta: dict) -> Any:
+    """One notebook from the executed chapters (cells in order), with the briefing metadata."""
+    import nbformat
+
+    books = [nbformat.read(str(p), as_version=4) for p in executed]
+    merged = copy.deepcopy(books[0])
+    merged.cells = []
+    for nb in books:
+        for cell in nb.cells:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if "parameters" in tags or "injected-parameters" in tags:
+                continue
+            merged.cells.append(cell)
+    merged.metadata.pop("papermill", None)
+    merged.metadata["stargate"] = meta
+    return merged
+
+
+def render(nb, formats: tuple[str, ...]) -> dict[str, bytes]:
+    from .exporters import BriefingHTMLExporter, html_to_pdf
+
+    markup, _ = BriefingHTMLExporter().from_notebook_node(nb)
+    out = {}
+    if "html" in formats:
+        out["html"] = markup.encode("utf-8")
+    if "pdf" in formats:
+        out["pdf"] = html_to_pdf(markup)
+    return out
+
+
+def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunResult:
+    """Build the briefing(s) of one request; see the module docstring for the flow."""
+    from .model import evaluate
+
+    say = progress or (lambda msg: None)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    req.out_dir.mkdir(parents=True, exist_ok=True)
+    target = _safe_target(req.out_dir, req.slug)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
+    try:
+        (tmp / "data").mkdir()
+        (tmp / "notebooks").mkdir()
+        say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
+        t = time.perf_counter()
+        results = evaluate(req.scenario)
+        results.save(tmp / "data" / "results")
+        results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
+        timings["evaluate_s"] = time.perf_counter() - t
+
+        books = chapters()
+        overrides = {k: v for k, v in req.scenario.to_dict().items()}
+        jobs = []
+        for lang in req.langs:
+            (tmp / "notebooks" / lang).mkdir()
+            for nb in books:
+                params = {"preset": req.preset, "overrides": overrides, "lang": lang,
+                          "results_path": str(tmp / "data" / "results")}
+                jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
+        t = time.perf_counter()
+        workers = max(1, min(len(jobs), os.cpu_count() or 1))
+        total = len(jobs)
+
+        def job(item):
+            lang, nb, out, params = item
+            say(f"[{lang}] running chapter {nb.stem} ({jobs.index(item) + 1}/{total})")
+            try:
+                _execute(nb, out, params, req.cell_timeout_s, tmp)
+            except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name
+                return item, exc
+            return item, None
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(job, jobs))
+        timings["chapters_s"] = time.perf_counter() - t
+        for (lang, nb, out, _), exc in outcomes:
+            if exc is not None:
+                kept = None
+                if out.exists():
+                    failed = req.out_dir.resolve() / f"{req.slug}.failed" / lang
+                    failed.mkdir(parents=True, exist_ok=True)
+                    kept = failed / nb.name
+                    shutil.copyfile(out, kept)
+                raise _chapter_error(nb.stem, exc, kept) from None
+
+        files: dict[str, Path] = {}
+        t = time.perf_counter()
+        for lang in req.langs:
+            say(f"[{lang}] rendering {', '.join(req.formats)}")
+            meta = {"title": req.scenario.title, "lang": lang, "preset": req.preset,
+                    "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
+            merged = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
+            for fmt, payload in render(merged, req.formats).items():
+                name = f"briefing.{lang}.{fmt}"
+                (tmp / name).write_bytes(payload)
+                files[name] = target / name
+        timings["render_s"] = time.perf_counter() - t
+        timings["total_s"] = time.perf_counter() - t0
+        manifest = {
+            "package": "stargate-report", "version": __version__, "created": dt.datetime.now(dt.timezone.utc)
+            .isoformat(timespec="seconds"), "python": platform.python_version(), "preset": req.preset,
+            "run": req.slug, "languages": list(req.langs), "formats": list(req.formats),
+            "parameters": req.scenario.to_dict(), "given": req.params,
+            "data_files": datafiles.file_hashes(), "notebooks": _hash_files(books),
+            "templates": _hash_files(p for p in datafiles.bundled("templates").rglob("*") if p.is_file()),
+            "timings_s": {k: round(v, 3) for k, v in timings.items()}, "files": sorted(files),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        _swap_into_place(tmp, target)
+        files["manifest.json"] = target / "manifest.json"
+        return RunResult(target, files, timings)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    """Replace ``target`` with ``tmp``: two renames, the old folder removed only after."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    failed = target.with_name(f"{target.name}.failed")
+    if failed.exists():
+        shutil.rmtree(failed, ignore_errors=True)

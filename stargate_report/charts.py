@@ -1,0 +1,69 @@
+"""Altair charts in one house style, rendered to vector SVG offline (vl-convert).
+
+Charts are embedded in the briefing as inline SVG: no Vega script, no CDN, and the PDF
+gets real vector graphics. The palette keeps series apart in black-and-white print by
+lightness as well as hue.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+FONT = "DejaVu Sans"  # on the base image; vl-convert and WeasyPrint both find it
+#: dark blue, light blue, ochre, grey: distinct in greyscale
+PALETTE = ["#1b3a5c", "#8fb3d9", "#c9a227", "#6e6e6e", "#d95f02", "#4d9221"]
+WIDTH = 560
+HEIGHT = 260
+
+
+def theme() -> dict:
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+            "background": "white",
+            "padding": 8,
+            "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "gridColor": "#e4e4e4",
+                     "domainColor": "#555", "tickColor": "#555", "labelLimit": 260},
+            "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "labelLimit": 300},
+            "title": {"fontSize": 13, "anchor": "start", "fontWeight": "bold"},
+            "range": {"category": PALETTE},
+            "bar": {"color": PALETTE[0]},
+            "rule": {"color": "#222"},
+            "point": {"color": PALETTE[0], "filled": True},
+        }
+    }
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to an SVG string with vl-convert (no browser, no network)."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    config = theme()["config"]
+    merged = {**config, **spec.get("config", {})}
+    spec["config"] = merged
+    svg = vlc.vegalite_to_svg(spec)
+    # the XML prolog is not allowed inside HTML
+    if svg.startswith("<?xml"):
+        svg = svg.split("?>", 1)[1].lstrip()
+    return svg
+
+
+def range_bars(df: pd.DataFrame, category: str, title_x: str, title_y: str, color: str | None = None,
+               sort: list[str] | None = None) -> alt.LayerChart:
+    """Horizontal bars of P50 with a P10-P90 rule; ``df`` has columns category, p10, p50, p90."""
+    enc_y = alt.Y(f"{category}:N", title=title_y, sort=sort or None)
+    bars = alt.Chart(df).mark_bar(height=18).encode(
+        y=enc_y, x=alt.X("p50:Q", title=title_x),
+        color=alt.Color(f"{color}:N", legend=None) if color else alt.value(PALETTE[1]))
+    rules = alt.Chart(df).mark_rule(strokeWidth=2).encode(y=enc_y, x="p10:Q", x2="p90:Q")
+    ticks = alt.Chart(df).mark_tick(thickness=2, size=14, color="#222").encode(y=enc_y, x="p50:Q")
+    return alt.layer(bars, rules, ticks).properties(width=WIDTH, height=max(60, 34 * len(df)))
+
+
+def histogram(values, title_x: str, title_y: str, bins: int = 40) -> alt.Chart:
+    df = pd.DataFrame({"value": values})
+    return alt.Chart(df).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X("value:Q", bin=alt.Bin(maxbins=bins), title=title_x),
+        y=alt.Y("count():Q", title=title_y)).properties(width=WIDTH, height=HEIGHT)

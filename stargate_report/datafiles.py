@@ -1,0 +1,54 @@
+"""Where the package data lives, safe YAML reading and content hashes of the data files."""
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .exceptions import DataError
+
+
+def data_dir() -> Path:
+    return Path(str(resources.files("stargate_report") / "data"))
+
+
+def path(name: str) -> Path:
+    return data_dir() / name
+
+
+def read_yaml(p: Path) -> object:
+    """Read YAML with the safe loader only: Python tags (``!!python/object``) are refused."""
+    try:
+        text = Path(p).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(p, "-", "-", f"cannot read: {exc.strerror}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "-"
+        raise DataError(p, where, "-", f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+
+
+def file_hashes() -> dict[str, str]:
+    """SHA-256 of every package data file, for the run manifest and the cache key."""
+    out = {}
+    for p in sorted(data_dir().rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            out[str(p.relative_to(data_dir()))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def bundled(name: str) -> Path:
+    """A top-level folder of the repository (``notebooks``, ``templates``).
+
+    In a checkout (editable install) it is the folder beside the package; in a wheel the
+    folders are carried inside the package under ``_bundled/``.
+    """
+    pkg = Path(str(resources.files("stargate_report")))
+    for candidate in (pkg.parent / name, pkg / "_bundled" / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"folder {name!r} not found beside the package nor in stargate_report/_bundled")

@@ -1,0 +1,38 @@
+"""Message catalogues for the briefing (``en``, ``de``): one source, two languages."""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from ..datafiles import read_yaml
+from ..exceptions import DataError, UnknownNameError
+from ..formatting import LOCALES, check_lang
+
+LANGUAGES = tuple(LOCALES)
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    check_lang(lang)
+    p = Path(str(resources.files("stargate_report.i18n") / f"{lang}.yaml"))
+    data = read_yaml(p)
+    if not isinstance(data, dict):
+        raise DataError(p, "-", "-", "expected a mapping of message keys")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def t(key: str, lang: str = "en") -> str:
+    """The message ``key`` in ``lang``; falls back to English, then fails naming the key."""
+    cat = catalogue(lang)
+    if key in cat:
+        return cat[key]
+    en = catalogue("en")
+    if key in en:
+        return en[key]
+    raise UnknownNameError("message key", key, list(en))
+
+
+def missing_keys(lang: str) -> list[str]:
+    """Keys of the English catalogue that ``lang`` lacks (tests keep this empty)."""
+    return sorted(set(catalogue("en")) - set(catalogue(lang)))

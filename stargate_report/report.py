@@ -1,0 +1,246 @@
+"""What chapter notebooks call: prose from the catalogue filled from the ledger, figures, tables.
+
+A chapter opens with :func:`open_chapter`, which loads the run's ledger (written once by the
+build) or, when the notebook runs alone, evaluates the scenario itself. Prose comes from the
+message catalogue of the chosen language; its ``{placeholders}`` are filled with formatted
+ledger values, so no number is ever typed into a notebook.
+"""
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from . import charts, formatting, model
+from .i18n import t
+from .ledger import Results
+from .scenario import DEFAULT_PRESET, resolve
+from .sources import load_sources
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
+
+
+def _display_html(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+@dataclass
+class Chapter:
+    """The context of one chapter: ledger, language and output helpers."""
+
+    name: str
+    results: Results
+    lang: str = "en"
+    preset: str = DEFAULT_PRESET
+
+    # -- values ----------------------------------------------------------------------------------
+    def num(self, ref: str, show_range: bool = True) -> str:
+        """Format a ledger quantity, an input id, or a model role (e.g. ``pue``) as text."""
+        res = self.results
+        if ref in res.quantities:
+            return formatting.quantity(res.quantities[ref], self.lang, show_range)
+        iid = res.roles.get(ref, ref)
+        if iid in res.inputs:
+            i = res.inputs[iid]
+            if show_range:
+                return formatting.with_range(i.value, i.low, i.high, i.unit, self.lang)
+            return formatting.value(i.value, i.unit, self.lang)
+        if ref.startswith("param:") and ref[6:] in res.scenario:
+            v = res.scenario[ref[6:]]
+            return formatting.number(v, self.lang) if isinstance(v, (int, float)) else str(v)
+        raise KeyError(f"no quantity, input or role named {ref!r} in the ledger of chapter {self.name!r}")
+
+    def fill(self, text: str, **values: Any) -> str:
+        """Fill ``{placeholders}``: keyword values first (escaped), then ledger references."""
+
+        def sub(m: re.Match) -> str:
+            key = m.group(1)
+            if key in values:
+                return html.escape(str(values[key]))
+            return f'<span class="num" data-ref="{html.escape(key)}">{html.escape(self.num(key))}</span>'
+
+        return PLACEHOLDER.sub(sub, text)
+
+    def md(self, key: str, **values: Any) -> str:
+        """Catalogue text ``key`` rendered from Markdown to HTML, placeholders filled."""
+        import mistune
+
+        rendered = mistune.html(t(key, self.lang))
+        return self.fill(rendered, **values)
+
+    # -- output ----------------------------------------------------------------------------------
+    def heading(self, key: str, level: int = 1) -> None:
+        text = html.escape(t(key, self.lang))
+        anchor = f"{self.name}" if level == 1 else f"{self.name}-{slug(key)}"
+        _display_html(f'<h{level} id="{anchor}">{text}</h{level}>')
+
+    def para(self, key: str, **values: Any) -> None:
+        _display_html(self.md(key, **values))
+
+    def bullets(self, keys: list[str], **values: Any) -> None:
+        items = "".join(f"<li>{_strip_p(self.md(k, **values))}</li>" for k in keys)
+        _display_html(f'<ul class="sr-headlines">{items}</ul>')
+
+    def figure(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> None:
+        """Show a numbered figure: chart as inline SVG, caption, source line and CSV download."""
+        _display_html(self.figure_html(name, chart, data, refs))
+
+    def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> str:
+        svg = charts.to_svg(chart)
+        csv = data.to_csv(index=False)
+        href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv)
+        inputs: list[str] = []
+        for r in refs:
+            for i in (self.results.trace(r) if r in self.results.quantities else [self.results.roles.get(r, r)]):
+                if i not in inputs:
+                    inputs.append(i)
+        sources: list[str] = []
+        for i in inputs:
+            for s in (self.results.inputs[i].sources if i in self.results.inputs else ()):
+                if s not in sources:
+                    sources.append(s)
+        source_line = (f"{html.escape(t('briefing.source', self.lang))}: "
+                       f"{html.escape(', '.join(inputs))} ({html.escape('; '.join(sources) or '-')})")
+        fig_id = f"fig-{self.name}-{slug(name)}"
+        return (
+            f'<figure class="sr-figure" id="{fig_id}" data-figure="{html.escape(name)}">'
+            f'<div class="sr-chart">{svg}</div>'
+            f'<figcaption><span class="sr-fignum" data-label="{html.escape(t("briefing.figure", self.lang))}"></span> '
+            f'<strong>{html.escape(t(f"fig.{name}.title", self.lang))}.</strong> '
+            f'{html.escape(t(f"fig.{name}.caption", self.lang))} '
+            f'<span class="sr-source">{source_line}.</span> '
+            f'<a class="sr-csv" download="{fig_id}.csv" href="{href}">{html.escape(t("briefing.download", self.lang))}</a>'
+            f"</figcaption></figure>")
+
+    def table(self, df: pd.DataFrame, css: str = "sr-table") -> None:
+        _display_html(df.to_html(index=False, escape=True, classes=css, border=0))
+
+    def axis(self, name: str, which: str) -> str:
+        return t(f"fig.{name}.axis_{which}", self.lang)
+
+    def label(self, key: str) -> str:
+        return t(key, self.lang)
+
+    # -- frames the chapters plot ----------------------------------------------------------------
+    def available(self, keys: list[str]) -> list[str]:
+        """The catalogue keys whose placeholders all resolve in this run's ledger."""
+        out = []
+        for key in keys:
+            try:
+                for ref in PLACEHOLDER.findall(t(key, self.lang)):
+                    self.num(ref)
+            except KeyError:
+                continue
+            out.append(key)
+        return out
+
+    def ranges(self, qids: list[str], plot_unit: str) -> pd.DataFrame:
+        """``id, label, p10, p50, p90`` of quantities in a plot unit (see ``formatting.PLOT_UNITS``)."""
+        scale = formatting.plot_scale(plot_unit)
+        rows = []
+        for q in qids:
+            quant = self.results[q]
+            rows.append({"id": q, "label": t(f"label.{q}", self.lang), "p10": quant.p10 / scale,
+                         "p50": quant.p50 / scale, "p90": quant.p90 / scale})
+        return pd.DataFrame(rows)
+
+    def samples_frame(self, qid: str, plot_unit: str) -> pd.DataFrame:
+        """The Monte Carlo samples of one quantity in a plot unit, column ``value``."""
+        return pd.DataFrame({"value": self.results[qid].samples / formatting.plot_scale(plot_unit)})
+
+    def regions(self, qid: str, plot_unit: str) -> pd.DataFrame:
+        """One quantity of the same scenario evaluated in every region, in a plot unit."""
+        from .scenario import Scenario
+
+        scale = formatting.plot_scale(plot_unit)
+        sc = Scenario(**self.results.scenario)
+        df = model.evaluate_regions(sc, qid)
+        df["label"] = [t(f"region.{r}", self.lang) for r in df["region"]]
+        for c in ("p10", "p50", "p90"):
+            df[c] = df[c] / scale
+        return df[["region", "label", "p10", "p50", "p90"]]
+
+    def notes(self) -> None:
+        """Show the ledger's notes (e.g. quantities left out for lack of data), if any."""
+        if self.results.notes:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in self.results.notes)
+            _display_html(f'<ul class="sr-notes">{items}</ul>')
+
+    def assumptions_frame(self) -> pd.DataFrame:
+        rows = []
+        for iid, i in self.results.inputs.items():
+            rows.append({t("col.id", self.lang): iid,
+                         t("col.value", self.lang): formatting.value(i.value, i.unit, self.lang),
+                         t("col.range", self.lang): formatting.with_range(i.value, i.low, i.high, i.unit, self.lang),
+                         t("col.status", self.lang): i.status,
+                         t("col.sources", self.lang): "; ".join(i.sources)})
+        return pd.DataFrame(rows)
+
+    def derivations_frame(self) -> pd.DataFrame:
+        rows = []
+        for qid, q in self.results.quantities.items():
+            rows.append({t("col.quantity", self.lang): qid, t("col.value", self.lang): self.num(qid),
+                         t("col.formula", self.lang): q.formula, t("col.inputs", self.lang): ", ".join(q.inputs)})
+        return pd.DataFrame(rows)
+
+    def parameters_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{t("col.parameter", self.lang): k, t("col.value", self.lang): "none" if v is None else v}
+                             for k, v in self.results.scenario.items()]).astype(str)
+
+    def sources_frame(self) -> pd.DataFrame:
+        used: list[str] = []
+        for i in self.results.inputs.values():
+            for s in i.sources:
+                if s not in used:
+                    used.append(s)
+        reg = load_sources()
+        return pd.DataFrame([{t("col.id", self.lang): s, t("col.sources", self.lang): reg[s].citation()}
+                             for s in used])
+
+    def sizing_text(self) -> str:
+        sizing = model.make_plan(_scenario_of(self.results)).scenario.sizing()
+        role = "facility_capacity_mw" if sizing == "capacity_fact" else sizing
+        return t(f"sizing.{sizing}", self.lang).replace("{capacity}", self.num(role, show_range=False))
+
+    def accelerator_name(self) -> str:
+        import csv
+
+        from .datafiles import path
+
+        with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:
+            names = {r["id"]: r["name"] for r in csv.DictReader(fh)}
+        return names[self.results.scenario["accelerator"]]
+
+
+def _scenario_of(results: Results):
+    from .scenario import Scenario
+
+    return Scenario(**results.scenario)
+
+
+def _strip_p(markup: str) -> str:
+    markup = markup.strip()
+    if markup.startswith("<p>") and markup.endswith("</p>"):
+        return markup[3:-4]
+    return markup
+
+
+def open_chapter(name: str, preset: str = DEFAULT_PRESET, overrides: dict | None = None, lang: str = "en",
+                 results_path: str = "") -> Chapter:
+    """Open a chapter: load the run's ledger, or evaluate the scenario when run alone."""
+    formatting.check_lang(lang)
+    if results_path:
+        results = Results.load(results_path)
+    else:
+        results = model.evaluate(resolve(preset, overrides=overrides or {}))
+    return Chapter(name=name, results=results, lang=lang, preset=preset)
