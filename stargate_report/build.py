@@ -48,6 +48,7 @@ class RunRequest:
     out_dir: Path = Path("output")
     cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S
     name: str | None = None
+    notebooks_dir: Path | None = None  # default: the package's notebooks/
 
     @property
     def slug(self) -> str:
@@ -105,9 +106,9 @@ def make_request(preset: str | None = None, params_file: str | None = None, over
                       cell_timeout_s=cell_timeout_s, name=name)
 
 
-def chapters() -> list[Path]:
-    """The chapter notebooks, in file-name order."""
-    found = sorted(datafiles.bundled("notebooks").glob("[0-9]*.ipynb"))
+def chapters(folder: Path | None = None) -> list[Path]:
+    """The chapter notebooks (``NN_name.ipynb``), in file-name order."""
+    found = sorted((folder or datafiles.bundled("notebooks")).glob("[0-9]*.ipynb"))
     if not found:
         raise BuildError("no chapter notebooks (NN_name.ipynb) found in notebooks/")
     return found
@@ -196,7 +197,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunRe
         results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
         timings["evaluate_s"] = time.perf_counter() - t
 
-        books = chapters()
+        books = chapters(req.notebooks_dir)
         overrides = {k: v for k, v in req.scenario.to_dict().items()}
         jobs = []
         for lang in req.langs:

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs them.
+#   - headless Chromium and poppler-utils (Debian packages) when missing, for the browser and PDF checks
+#   - the package with its test extra
+#   - pytest (all tests, the slow end-to-end builds included)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "installing chromium and poppler-utils (Debian packages)..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium poppler-utils >/dev/null
+  else
+    echo "warning: chromium/poppler-utils not found and no apt-get; the browser test will be skipped" >&2
+  fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+
+set +e
+python3 -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: failing, a test run must test something" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,208 @@
+"""Command line: ``stargate-report run | evaluate | params | presets | footprint``.
+
+A thin layer over the Python API. Bad input exits with code 2 and a one-line message
+naming the parameter, the value and what is allowed, before any kernel starts; a failed
+build exits with 1; Ctrl-C with 130.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from . import __version__
+from .exceptions import BuildError, DataError, ParameterError, StargateReportError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", help="scenario preset (see `stargate-report presets`); default milam-county")
+    p.add_argument("--params", metavar="FILE.yaml", help="YAML file of parameters that replace the preset's")
+    p.add_argument("-p", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                   help="one parameter (repeatable), e.g. -p pue=1.3 -p region=de; see `stargate-report params`")
+
+
+def _resolve(args):
+    from .scenario import parse_overrides, resolve
+
+    return resolve(args.preset, args.params, parse_overrides(args.overrides))
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    from . import build
+    from .scenario import parse_overrides
+
+    req = build.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
+                             args.out, args.cell_timeout, args.name)
+    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = build.run(req, progress)
+    if not args.quiet:
+        for name in sorted(result.files):
+            print(result.files[name])
+    return EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    from .model import evaluate
+
+    sc = _resolve(args)
+    res = evaluate(sc, samples=args.samples, seed=args.seed)
+    if args.json:
+        print(res.to_json(indent=1))
+        return EXIT_OK
+    rows = [{"quantity": k, **{f: f"{v:.4g}" for f, v in q.to_dict().items() if f in ("p10", "p50", "p90")},
+             "unit": q.unit, "status": q.status} for k, q in res.quantities.items()]
+    print(_table(rows, ["quantity", "p10", "p50", "p90", "unit", "status"]))
+    for note in res.notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def cmd_params(args) -> int:
+    from .scenario import parameter_table
+
+    rows = parameter_table()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        print(_table(rows, ["parameter", "unit", "default", "allowed", "help"]))
+    return EXIT_OK
+
+
+def cmd_presets(args) -> int:
+    from .scenario import load_preset, preset_names
+
+    rows = [{"preset": n, "title": load_preset(n).get("title", ""), "region": load_preset(n).get("region", "")}
+            for n in preset_names()]
+    print(_table(rows, ["preset", "region", "title"]))
+    return EXIT_OK
+
+
+def cmd_footprint(args) -> int:
+    from .assumptions import load_registry
+    from .exceptions import ParameterError
+    from .footprint import run_footprint
+
+    if args.device_hours is not None:
+        if args.devices is not None or args.hours is not None or args.days is not None:
+            raise ParameterError("device-hours", args.device_hours, "either --device-hours, or --devices with "
+                                 "--hours or --days, not both")
+        device_hours = args.device_hours
+    else:
+        if args.devices is None or (args.hours is None) == (args.days is None):
+            raise ParameterError("devices", args.devices, "--device-hours H, or --devices N with exactly one of "
+                                 "--hours H or --days D")
+        hours = args.hours if args.hours is not None else args.days * 24.0
+        device_hours = args.devices * hours
+    reg = load_registry()
+    defaults = {"pue": ("pue", "industry-average"), "grid_g_per_kwh": ("grid_intensity_g_per_kwh", "world"),
+                "wue_l_per_kwh": ("wue_onsite_l_per_kwh", "us"),
+                "grid_water_l_per_kwh": ("water_intensity_grid_l_per_kwh", "us")}
+    used, values = {}, {}
+    for key, (quantity, scope) in defaults.items():
+        given = getattr(args, key)
+        if given is None:
+            row = reg.get(quantity, scope)
+            values[key] = row.base
+            used[key] = {"value": row.base, "unit": row.unit, "assumption": row.id, "sources": list(row.source_ids),
+                         "status": row.status}
+        else:
+            values[key] = given
+    fp = run_footprint(device_hours, args.watts, **values)
+    if args.json:
+        print(json.dumps({**fp.to_dict(), "device_hours": device_hours, "watts": args.watts,
+                          "inputs": values, "assumptions": used}, indent=1))
+        return EXIT_OK
+    rows = [{"quantity": k, "value": f"{v:,.4g}"} for k, v in fp.to_dict().items()]
+    print(_table(rows, ["quantity", "value"]))
+    if used:
+        print("\ndefaults used (pass the option to override):")
+        print(_table([{"input": k, "value": f"{u['value']:g} {u['unit']}", "assumption": u["assumption"],
+                       "sources": "; ".join(u["sources"])} for k, u in used.items()],
+                     ["input", "value", "assumption", "sources"]))
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, like our own errors
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="stargate-report", description="Sourced analyses and offline briefings on AI-infrastructure "
+                "build-outs (Stargate, SB Energy).")
+    p.add_argument("--version", action="version", version=f"stargate-report {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    r = sub.add_parser("run", help="build a briefing (HTML and PDF) for a scenario")
+    _scenario_args(r)
+    r.add_argument("--lang", default="en", help="language(s), comma-separated: en, de (default en)")
+    r.add_argument("--format", default="html,pdf", help="format(s), comma-separated: html, pdf (default both)")
+    r.add_argument("--out", default="output", help="output folder (default output/); the run goes to OUT/<run>/")
+    r.add_argument("--name", help="run folder name (default: the preset, plus a hash of any parameters given)")
+    r.add_argument("--cell-timeout", type=int, default=600, metavar="S", help="seconds a cell may run (default 600)")
+    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    r.set_defaults(func=cmd_run)
+
+    e = sub.add_parser("evaluate", help="print the ledger of a scenario (every quantity with P10/P50/P90)")
+    _scenario_args(e)
+    e.add_argument("--samples", type=int, help="Monte Carlo samples (default: the scenario's)")
+    e.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    e.add_argument("--json", action="store_true", help="one JSON object: scenario, quantities, assumptions")
+    e.set_defaults(func=cmd_evaluate)
+
+    pa = sub.add_parser("params", help="list every scenario parameter with unit, default, bounds and help")
+    pa.add_argument("--json", action="store_true")
+    pa.set_defaults(func=cmd_params)
+
+    pr = sub.add_parser("presets", help="list the scenario presets")
+    pr.set_defaults(func=cmd_presets)
+
+    f = sub.add_parser("footprint", help="energy, emissions and water of one training or inference run")
+    f.add_argument("--device-hours", type=float, help="accelerator-hours")
+    f.add_argument("--devices", type=float, help="number of accelerators (with --hours or --days)")
+    f.add_argument("--hours", type=float, help="run length in hours")
+    f.add_argument("--days", type=float, help="run length in days")
+    f.add_argument("--watts", type=float, required=True, help="average power per accelerator [W]")
+    f.add_argument("--pue", type=float, help="PUE (default: assumption pue.industry)")
+    f.add_argument("--grid-g-per-kwh", type=float, help="grid carbon intensity (default: world average)")
+    f.add_argument("--wue-l-per-kwh", type=float, help="on-site water per IT kWh (default: US average)")
+    f.add_argument("--grid-water-l-per-kwh", type=float, help="off-site water per facility kWh (default: US average)")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_footprint)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "command", None):
+        p.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except (ParameterError, DataError) as exc:
+        print(f"stargate-report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildError as exc:
+        print(f"stargate-report: build failed: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except StargateReportError as exc:
+        print(f"stargate-report: error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("stargate-report: interrupted; nothing was replaced", file=sys.stderr)
+        return EXIT_INTERRUPT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

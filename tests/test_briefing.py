@@ -1,0 +1,135 @@
+"""The built briefing: offline HTML, Chromium DOM, PDF text, outline and vector charts; faults.
+
+These tests build real briefings (kernels start), so they are marked slow.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stargate_report import build
+from stargate_report.exceptions import ChapterError
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_output_layout_and_manifest(briefing):
+    folder = briefing.folder
+    for name in ("briefing.en.html", "briefing.en.pdf", "manifest.json", "data/ledger.csv", "data/results.json"):
+        assert (folder / name).is_file(), name
+    assert len(list((folder / "notebooks" / "en").glob("*.ipynb"))) == len(build.chapters())
+    m = json.loads((folder / "manifest.json").read_text())
+    assert m["parameters"]["capacity_fact"] == "milam-capacity" and m["version"]
+    assert "assumptions.csv" in m["data_files"] and m["timings_s"]["total_s"] > 0
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary folders left
+
+
+def test_html_makes_no_network_request(briefing):
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    fetched = re.findall(r'(?:src|href)\s*=\s*["\']?\s*(https?:|//)', markup, flags=re.I)
+    assert fetched == []
+    assert "<script src" not in markup and "@import" not in markup
+    assert "cdn" not in " ".join(re.findall(r'<(?:script|link)[^>]*>', markup)).lower()
+
+
+def test_html_has_title_toc_figures_without_input_cells(briefing):
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    assert 'class="sr-toc"' in markup and "Executive summary" in markup
+    figures = re.findall(r'<figure class="sr-figure"', markup)
+    numbers = re.findall(r'class="sr-fignum"[^>]*>Figure (\d+)\.', markup)
+    assert len(figures) >= 3 and numbers == [str(i + 1) for i in range(len(figures))]
+    assert "open_chapter(" not in markup  # no input cells
+    assert markup.count('href="data:text/csv') == len(figures)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (the README's test command installs it)")
+def test_chromium_renders_every_chart_as_svg_offline(briefing, tmp_path):
+    html_file = briefing.folder / "briefing.en.html"
+    out = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+         "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom", html_file.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    dom = out.stdout
+    assert out.returncode == 0 and "</html>" in dom
+    figures = dom.count('class="sr-figure"')
+    charts = re.findall(r'<div class="sr-chart"><svg[^>]*>', dom)
+    assert figures >= 3 and len(charts) == figures
+    assert dom.count("<text") > 20  # axis labels are rendered text
+
+
+def test_pdf_has_toc_page_numbers_titles_numbers_and_vector_charts(briefing):
+    from pypdf import PdfReader
+
+    from stargate_report.ledger import Results
+    from stargate_report import formatting
+
+    reader = PdfReader(str(briefing.folder / "briefing.en.pdf"))
+    assert len(reader.pages) >= 4
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    flat = re.sub(r"\s+", " ", text)
+    for title in ("Contents", "Executive summary", "Compute and power", "Appendix"):
+        assert title in flat
+    n = len(reader.pages)
+    assert f"2 / {n}" in flat and f"{n} / {n}" in flat  # page numbers
+    outline = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert "Executive summary" in outline
+    res = Results.load(briefing.folder / "data" / "results")
+    for qid in ("facility_power_mw", "annual_energy_mwh", "capex_usd"):
+        assert formatting.quantity(res[qid]) in flat, qid
+    for page in reader.pages:  # charts are vector: no raster images anywhere
+        xobjects = page.get("/Resources", {}).get("/XObject", {})
+        assert not any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.values())
+
+
+def test_notebooks_in_the_repo_carry_no_outputs():
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, path.name
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+def test_nbconvert_entry_points(briefing, tmp_path):
+    executed = next((briefing.folder / "notebooks" / "en").glob("01_*.ipynb"))
+    for exporter, ext in (("stargate_html", "html"), ("stargate_pdf", "pdf")):
+        out = subprocess.run(["jupyter", "nbconvert", "--to", exporter, str(executed), "--output-dir", str(tmp_path)],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        produced = tmp_path / f"{executed.stem}.{ext}"
+        assert produced.is_file() and produced.stat().st_size > 1000
+
+
+def test_failing_chapter_is_named_kept_and_does_not_replace_the_good_briefing(tmp_path):
+    books = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", books)
+    out = tmp_path / "output"
+    good = build.make_request(out_dir=out, formats="html", name="run")
+    good.notebooks_dir = books
+    build.run(good)
+    before = (out / "run" / "briefing.en.html").read_bytes()
+    nb = json.loads((books / "02_compute_power.ipynb").read_text())
+    nb["cells"][3]["source"] = "raise RuntimeError('boom in the power chapter')"
+    (books / "02_compute_power.ipynb").write_text(json.dumps(nb))
+    bad = build.make_request(out_dir=out, formats="html", name="run")
+    bad.notebooks_dir = books
+    with pytest.raises(ChapterError) as err:
+        build.run(bad)
+    msg = str(err.value)
+    assert "chapter '02_compute_power'" in msg and "cell 5" in msg and "RuntimeError: boom" in msg
+    assert (out / "run" / "briefing.en.html").read_bytes() == before  # earlier good briefing intact
+    kept = out / "run.failed" / "en" / "02_compute_power.ipynb"
+    assert kept.is_file() and "boom in the power chapter" in kept.read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["run", "run.failed"]  # no temporary folders left

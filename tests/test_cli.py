@@ -1,0 +1,82 @@
+"""Command line: every entry point answers --help; bad input exits 2 with a one-line message."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stargate_report.cli import main
+
+COMMANDS = ["run", "evaluate", "params", "presets", "footprint"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_every_command(command, capsys):
+    with pytest.raises(SystemExit) as ex:
+        main([command, "--help"])
+    assert ex.value.code == 0 and "usage: stargate-report" in capsys.readouterr().out
+
+
+def test_console_script_and_module_entry_points():
+    out = subprocess.run([sys.executable, "-m", "stargate_report", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("stargate-report ")
+    out = subprocess.run(["stargate-report", "presets"], capture_output=True, text=True)
+    assert out.returncode == 0 and "milam-county" in out.stdout
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "-p", "regon=de"], "did you mean 'region'"),
+    (["run", "--preset", "milam"], "unknown preset 'milam'"),
+    (["run", "-p", "pue=abc"], "invalid value for 'pue': 'abc'; allowed: a number"),
+    (["run", "-p", "pue=0.5"], "'pue'"),
+    (["run", "--lang", "fr"], "unknown language 'fr'; known: de, en"),
+    (["run", "--format", "docx"], "unknown format 'docx'"),
+    (["run", "-p", "pue"], "key=value"),
+    (["evaluate", "-p", "region=mars"], "unknown region 'mars'"),
+    (["footprint", "--watts", "300"], "--device-hours H, or --devices N"),
+    (["footprint", "--device-hours", "10", "--watts", "-1"], "'watts'"),
+    (["footprint", "--device-hours", "10", "--watts", "300", "--pue", "0.5"], "'pue'"),
+])
+def test_bad_input_exits_2_before_any_kernel(argv, needle, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+    assert not (tmp_path / "output").exists()  # nothing written
+
+
+def test_evaluate_json_is_closed_under_inputs(capsys):
+    assert main(["evaluate", "--json", "--samples", "200", "--seed", "1"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    for key in ("it_power_mw", "facility_power_mw", "annual_energy_mwh", "capex_usd", "emissions_tco2e_per_year",
+                "water_m3_per_year"):
+        q = d["quantities"][key]
+        assert {"p10", "p50", "p90", "unit", "status", "sources", "inputs", "formula"} <= set(q)
+        assert all(i in d["quantities"] or i in d["assumptions"] for i in q["inputs"])
+
+
+def test_footprint_json_reproduces_gpt3_and_lists_defaults(capsys):
+    argv = ["footprint", "--devices", "10000", "--days", "14.8", "--watts", "330", "--pue", "1.1",
+            "--grid-g-per-kwh", "429", "--json"]
+    assert main(argv) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["facility_energy_mwh"] == pytest.approx(1287, rel=0.01)  # Patterson et al. 2021 Table 4
+    assert {"it_energy_mwh", "facility_energy_mwh", "emissions_tco2e", "water_onsite_m3", "water_offsite_m3"} <= set(d)
+    assert set(d["assumptions"]) == {"wue_l_per_kwh", "grid_water_l_per_kwh"}
+    assert d["assumptions"]["wue_l_per_kwh"]["sources"]
+
+
+def test_footprint_table_shows_defaults_and_sources(capsys):
+    assert main(["footprint", "--device-hours", "1000", "--watts", "700"]) == 0
+    out = capsys.readouterr().out
+    assert "pue.industry" in out and "uptime2024" in out
+
+
+def test_params_lists_every_parameter(capsys):
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    for key in ("region", "accelerator", "accelerator_count", "it_load_mw", "pue", "load_factor", "investment_usd",
+                "samples", "seed", "title"):
+        assert key in out

@@ -1,0 +1,25 @@
+"""Numbers with unit and range in English and German format."""
+from __future__ import annotations
+
+import pytest
+
+from stargate_report import formatting as f
+from stargate_report.exceptions import UnknownNameError
+
+
+@pytest.mark.parametrize("p50,p10,p90,unit,en,de", [
+    (1200, 1200, 1200, "MW", "1.20 GW", "1,20 GW"),
+    (8.68e6, 8.03e6, 9.69e6, "MWh", "8.68 TWh (8.03–9.69)", "8,68 TWh (8,03–9,69)"),
+    (3.8e10, 3.4e10, 4.24e10, "usd", "USD 38.0 bn (34.0–42.4)", "38,0 Mrd. USD (34,0–42,4)"),
+    (600_052, 547_585, 655_955, "count", "600,000 (548,000–656,000)", "600.000 (548.000–656.000)"),
+    (0.682, 0.641, 0.721, "fraction", "68.2% (64.1–72.1)", "68,2 % (64,1–72,1)"),
+    (1.9e28, 1.7e28, 2.1e28, "flop", "1.9 × 10²⁸ FLOP (1.7–2.1 × 10²⁸)", "1,9 × 10²⁸ FLOP (1,7–2,1 × 10²⁸)"),
+])
+def test_with_range(p50, p10, p90, unit, en, de):
+    assert f.with_range(p50, p10, p90, unit, "en") == en
+    assert f.with_range(p50, p10, p90, unit, "de") == de
+
+
+def test_unknown_language_lists_supported():
+    with pytest.raises(UnknownNameError, match="known: de, en"):
+        f.value(1, "MW", "fr")

@@ -1,0 +1,127 @@
+"""evaluate(): the ledger, its derivations, determinism and properties over the scenario space."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stargate_report.model import evaluate, make_plan
+from stargate_report.scenario import accelerator_ids, region_ids, resolve
+
+REQUIRED = ["it_power_mw", "facility_power_mw", "annual_energy_mwh", "capex_usd", "emissions_tco2e_per_year",
+            "water_m3_per_year"]
+
+
+@pytest.fixture(scope="module")
+def default():
+    return evaluate(resolve(), samples=2000, seed=7)
+
+
+def test_required_quantities_present_with_ranges(default):
+    for q in REQUIRED:
+        item = default[q]
+        assert item.p10 <= item.p50 <= item.p90 and item.formula and item.inputs
+
+
+def test_facility_capacity_comes_from_the_milam_fact(default):
+    assert default["facility_power_mw"].p50 == 1200
+    assert default["facility_power_mw"].inputs == ("fact:milam-capacity",)
+
+
+def test_energy_equals_power_times_hours_per_sample(default):
+    lf = default.inputs[default.roles["load_factor"]]
+    assert lf.low <= 0.75 <= lf.high
+    e = default["annual_energy_mwh"].samples
+    p = default["facility_power_avg_mw"].samples
+    np.testing.assert_allclose(e, p * 8760, rtol=1e-12)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    a = evaluate(resolve(), samples=500, seed=3).to_dict()
+    b = evaluate(resolve(), samples=500, seed=3).to_dict()
+    c = evaluate(resolve(), samples=500, seed=4).to_dict()
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    assert a["quantities"]["annual_energy_mwh"] != c["quantities"]["annual_energy_mwh"]
+
+
+def test_every_input_id_is_a_quantity_or_an_assumption(default):
+    d = default.to_dict()
+    known = set(d["quantities"]) | set(d["assumptions"])
+    for q in d["quantities"].values():
+        assert set(q["inputs"]) <= known
+    for a in d["assumptions"].values():
+        assert a["kind"] == "parameter" or a["sources"]
+
+
+def test_trace_leads_to_sources(default):
+    inputs = default.trace("emissions_tco2e_per_year")
+    assert inputs == ["fact:milam-capacity", "loadfactor.default", "grid.us-tx"]
+    # with the facility capacity fixed by the site, PUE moves the IT share, not the facility energy
+    assert "pue.default" in default.trace("water_onsite_m3_per_year")
+    assert "co2js-emaps" in default["emissions_tco2e_per_year"].sources
+
+
+def test_scenario_parameter_overrides_assumption():
+    res = evaluate(resolve(overrides={"pue": 1.5}), samples=100)
+    assert res["it_power_mw"].p50 == pytest.approx(800)
+    assert "param:pue" in res["it_power_mw"].inputs
+
+
+def test_accelerator_sizing_hand_computed():
+    res = evaluate(resolve(overrides={"accelerator_count": 100_000, "accelerator": "h100", "pue": 1.2,
+                                      "load_factor": 1.0}), samples=1)
+    assert res["it_power_mw"].p50 == pytest.approx(100_000 * 700 * 1.82 / 1e6)
+    assert res["facility_power_mw"].p50 == pytest.approx(127.4 * 1.2)
+    assert res["annual_energy_mwh"].p50 == pytest.approx(127.4 * 1.2 * 8760)
+
+
+def test_region_without_solar_factor_leaves_quantity_out_with_a_note():
+    res = evaluate(resolve("stargate-norway"), samples=100)
+    assert "solar_mw_annual_match" not in res and "wind_mw_annual_match" in res
+    assert any("solar_capacity_factor" in n for n in res.notes)
+
+
+def test_round_trip_save_load(tmp_path, default):
+    default.save(tmp_path / "r")
+    from stargate_report.ledger import Results
+
+    back = Results.load(tmp_path / "r")
+    assert back.to_dict() == default.to_dict()
+
+
+def test_plan_uses_the_regional_rows():
+    plan = make_plan(resolve(overrides={"region": "de"}))
+    assert plan.rows["grid_intensity_g_per_kwh"].id == "grid.de"
+
+
+scenarios = st.fixed_dictionaries({
+    "region": st.sampled_from(region_ids()),
+    "accelerator": st.sampled_from(accelerator_ids()),
+    "accelerator_count": st.integers(1, 5_000_000),
+    "pue": st.one_of(st.none(), st.floats(1.0, 3.0)),
+    "load_factor": st.one_of(st.none(), st.floats(0.01, 1.0)),
+    "seed": st.integers(0, 2**32 - 1),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios)
+def test_property_valid_scenarios_give_finite_ordered_nonnegative_numbers(params):
+    res = evaluate(resolve(overrides=params), samples=64)
+    for q in res.quantities.values():
+        assert np.all(np.isfinite(q.samples)), q.id
+        assert np.all(q.samples >= 0), q.id
+        assert q.p10 <= q.p50 <= q.p90
+    assert res["annual_energy_mwh"].p50 == pytest.approx(res["facility_power_avg_mw"].p50 * 8760, rel=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 1_000_000), st.integers(1, 1_000_000))
+def test_property_energy_rises_with_accelerators(n1, n2):
+    lo, hi = sorted((n1, n2))
+    e = [evaluate(resolve(overrides={"accelerator_count": n, "pue": 1.2, "load_factor": 0.8}), samples=1)
+         ["annual_energy_mwh"].p50 for n in (lo, hi)]
+    assert e[0] <= e[1]
