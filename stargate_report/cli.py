@@ -1,4 +1,4 @@
-"""Command line: ``stargate-report run | evaluate | params | presets | footprint``.
+"""Command line: ``stargate-report run | evaluate | params | presets | sensitivity | footprint``.
 
 A thin layer over the Python API. Bad input exits with code 2 and a one-line message
 naming the parameter, the value and what is allowed, before any kernel starts; a failed
@@ -132,6 +132,18 @@ def cmd_footprint(args) -> int:
     return EXIT_OK
 
 
+def cmd_sensitivity(args) -> int:
+    from .sensitivity import sobol, tornado
+
+    sc = _resolve(args)
+    df = tornado(sc, args.output) if args.method == "tornado" else sobol(sc, args.output, n=args.samples)
+    if args.json:
+        print(df.to_json(orient="records", indent=1))
+    else:
+        print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, like our own errors
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -166,6 +178,14 @@ def parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("presets", help="list the scenario presets")
     pr.set_defaults(func=cmd_presets)
+
+    se = sub.add_parser("sensitivity", help="which assumption matters most for an output (tornado or Sobol)")
+    _scenario_args(se)
+    se.add_argument("--output", default="annual_energy_mwh", help="ledger quantity id (default annual_energy_mwh)")
+    se.add_argument("--method", choices=["tornado", "sobol"], default="tornado")
+    se.add_argument("--samples", type=int, default=512, help="Sobol base sample size N (default 512)")
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_sensitivity)
 
     f = sub.add_parser("footprint", help="energy, emissions and water of one training or inference run")
     f.add_argument("--device-hours", type=float, help="accelerator-hours")

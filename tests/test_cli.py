@@ -9,7 +9,7 @@ import pytest
 
 from stargate_report.cli import main
 
-COMMANDS = ["run", "evaluate", "params", "presets", "footprint"]
+COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "footprint"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -72,6 +72,13 @@ def test_footprint_table_shows_defaults_and_sources(capsys):
     assert main(["footprint", "--device-hours", "1000", "--watts", "700"]) == 0
     out = capsys.readouterr().out
     assert "pue.industry" in out and "uptime2024" in out
+
+
+def test_sensitivity_json(capsys):
+    assert main(["sensitivity", "--output", "capex_usd", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["assumption"] == "itcapex.gb200" and rows[0]["swing"] >= rows[-1]["swing"]
+    assert main(["sensitivity", "--output", "nope"]) == 2
 
 
 def test_params_lists_every_parameter(capsys):

@@ -1,0 +1,33 @@
+"""Tornado and Sobol indices on outputs whose drivers can be reasoned out by hand."""
+from __future__ import annotations
+
+import pytest
+
+from stargate_report.scenario import resolve
+from stargate_report.sensitivity import sobol, tornado
+
+
+def test_tornado_of_emissions_hand_computed():
+    df = tornado(resolve(), "emissions_tco2e_per_year")
+    # only the load factor and the grid intensity move the emissions of a site of fixed facility capacity
+    assert set(df["assumption"]) >= {"loadfactor.default", "grid.us-tx"}
+    moving = df[df["swing"] > 0]
+    assert set(moving["assumption"]) == {"loadfactor.default", "grid.us-tx"}
+    grid = df.set_index("assumption").loc["grid.us-tx"]
+    base_e = 1200 * 0.75 * 8760  # MWh at the base load factor
+    assert grid["output_at_low"] == pytest.approx(base_e * 363 / 1000)
+    assert grid["output_at_high"] == pytest.approx(base_e * 410 / 1000)
+    assert df["swing"].is_monotonic_decreasing
+
+
+def test_tornado_unknown_output():
+    with pytest.raises(KeyError, match="unknown output quantity"):
+        tornado(resolve(), "nope")
+
+
+def test_sobol_ranks_the_drivers_of_capex():
+    df = sobol(resolve(), "capex_usd", n=256, seed=1)
+    top = df.iloc[0]["assumption"]
+    assert top in {"itcapex.gb200", "overhead.gb200"}  # IT equipment dominates the capital cost
+    zero = df.set_index("assumption").loc["grid.us-tx"]
+    assert abs(zero["ST"]) < 0.02  # grid intensity does not enter capex
