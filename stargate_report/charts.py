@@ -35,15 +35,19 @@ def theme() -> dict:
     }
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to an SVG string with vl-convert (no browser, no network)."""
+#: d3 format locales of vl-convert for the briefing languages (decimal comma and thousands dot in German)
+FORMAT_LOCALES = {"en": "en-US", "de": "de-DE"}
+
+
+def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
+    """Render a chart to an SVG string with vl-convert (no browser, no network), numbers in ``lang``'s format."""
     import vl_convert as vlc
 
     spec = chart.to_dict()
     config = theme()["config"]
     merged = {**config, **spec.get("config", {})}
     spec["config"] = merged
-    svg = vlc.vegalite_to_svg(spec)
+    svg = vlc.vegalite_to_svg(spec, format_locale=FORMAT_LOCALES.get(lang, "en-US"))
     # the XML prolog is not allowed inside HTML
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1].lstrip()
@@ -53,7 +57,7 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
 def range_bars(df: pd.DataFrame, category: str, title_x: str, title_y: str, color: str | None = None,
                sort: list[str] | None = None) -> alt.LayerChart:
     """Horizontal bars of P50 with a P10-P90 rule; ``df`` has columns category, p10, p50, p90."""
-    enc_y = alt.Y(f"{category}:N", title=title_y, sort=sort or None)
+    enc_y = alt.Y(f"{category}:N", title=title_y or None, sort=sort or None)
     bars = alt.Chart(df).mark_bar(height=18).encode(
         y=enc_y, x=alt.X("p50:Q", title=title_x),
         color=alt.Color(f"{color}:N", legend=None) if color else alt.value(PALETTE[1]))

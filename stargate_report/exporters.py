@@ -28,6 +28,15 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def _long_date(iso: str | None, lang: str) -> str:
+    from babel.dates import format_date
+
+    from .formatting import LOCALES
+
+    day = date.fromisoformat(iso) if iso else date.today()
+    return format_date(day, format="long", locale=LOCALES.get(lang, "en_US"))
+
+
 class BriefingPreprocessor(Preprocessor):
     """Number figures in order, collect the table of contents and the title block."""
 
@@ -64,7 +73,7 @@ class BriefingPreprocessor(Preprocessor):
             "title": title,
             "subtitle": t("briefing.subtitle", lang),
             "generated": t("briefing.generated", lang).format(
-                date=meta.get("date", date.today().isoformat()), version=__version__,
+                date=_long_date(meta.get("date"), lang), version=__version__,
                 preset=meta.get("preset", "-")),
             "ranges": t("briefing.ranges", lang),
             "contents": t("briefing.contents", lang),

@@ -96,7 +96,7 @@ class Chapter:
         _display_html(self.figure_html(name, chart, data, refs))
 
     def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> str:
-        svg = charts.to_svg(chart)
+        svg = charts.to_svg(chart, self.lang)
         csv = data.to_csv(index=False)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv)
         inputs: list[str] = []
