@@ -13,7 +13,7 @@ import numpy as np
 
 from . import compute, cost, emissions, land, power, supply_annual, water
 from .assumptions import Assumption, Registry, load_registry, sample
-from .constants import HOURS_PER_YEAR, KWH_PER_MWH, W_PER_MW
+from .constants import KWH_PER_MWH, W_PER_MW
 from .knowledge import get_fact
 from .ledger import Input, Results
 from .scenario import Scenario, resolve
@@ -308,4 +308,4 @@ def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed:
     return compute_results(plan, draw(plan, n, sd))
 
 
-__all__ = ["evaluate", "make_plan", "draw", "compute_results", "base_values", "Plan", "HOURS_PER_YEAR"]
+__all__ = ["evaluate", "evaluate_regions", "make_plan", "draw", "compute_results", "base_values", "Plan"]

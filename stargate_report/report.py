@@ -208,7 +208,7 @@ class Chapter:
                              for s in used])
 
     def sizing_text(self) -> str:
-        sizing = model.make_plan(_scenario_of(self.results)).scenario.sizing()
+        sizing = _scenario_of(self.results).sizing()
         role = "facility_capacity_mw" if sizing == "capacity_fact" else sizing
         return t(f"sizing.{sizing}", self.lang).replace("{capacity}", self.num(role, show_range=False))
 
