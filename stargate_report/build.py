@@ -198,13 +198,13 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunRe
         timings["evaluate_s"] = time.perf_counter() - t
 
         books = chapters(req.notebooks_dir)
-        overrides = {k: v for k, v in req.scenario.to_dict().items()}
         jobs = []
         for lang in req.langs:
             (tmp / "notebooks" / lang).mkdir()
             for nb in books:
-                params = {"preset": req.preset, "overrides": overrides, "lang": lang,
-                          "results_path": str(tmp / "data" / "results")}
+                # relative to the executed notebook, so it can be re-run from output/<run>/notebooks/<lang>/
+                params = {"preset": req.preset, "overrides": req.scenario.to_dict(), "lang": lang,
+                          "results_path": "../../data/results"}
                 jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
         t = time.perf_counter()
         workers = max(1, min(len(jobs), os.cpu_count() or 1))
@@ -214,7 +214,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunRe
             lang, nb, out, params = item
             say(f"[{lang}] running chapter {nb.stem} ({jobs.index(item) + 1}/{total})")
             try:
-                _execute(nb, out, params, req.cell_timeout_s, tmp)
+                _execute(nb, out, params, req.cell_timeout_s, out.parent)
             except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name
                 return item, exc
             return item, None

@@ -89,7 +89,6 @@ def cmd_presets(args) -> int:
 
 def cmd_footprint(args) -> int:
     from .assumptions import load_registry
-    from .exceptions import ParameterError
     from .footprint import run_footprint
 
     if args.device_hours is not None:

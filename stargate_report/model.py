@@ -271,7 +271,10 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
 
 def evaluate_regions(scenario: Scenario, quantity: str, regions: list[str] | None = None,
                      samples: int | None = None) -> "pd.DataFrame":
-    """The same scenario evaluated in each region: ``region, p10, p50, p90`` of one quantity."""
+    """The same scenario evaluated in each region: ``region, p10, p50, p90, unit, inputs`` of one quantity.
+
+    ``inputs`` lists (``;``-separated) the assumption, fact and parameter ids the region's value rests on.
+    """
     import pandas as pd
 
     from .scenario import region_ids
@@ -281,7 +284,8 @@ def evaluate_regions(scenario: Scenario, quantity: str, regions: list[str] | Non
         res = evaluate(scenario.model_copy(update={"region": region}), samples=samples)
         if quantity in res:
             q = res[quantity]
-            rows.append({"region": region, "p10": q.p10, "p50": q.p50, "p90": q.p90, "unit": q.unit})
+            rows.append({"region": region, "p10": q.p10, "p50": q.p50, "p90": q.p90, "unit": q.unit,
+                         "inputs": ";".join(res.trace(quantity))})
     return pd.DataFrame(rows)
 
 

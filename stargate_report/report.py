@@ -100,15 +100,15 @@ class Chapter:
         csv = data.to_csv(index=False)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv)
         inputs: list[str] = []
-        for r in refs:
-            for i in (self.results.trace(r) if r in self.results.quantities else [self.results.roles.get(r, r)]):
-                if i not in inputs:
+        found = [self.results.trace(r) if r in self.results.quantities else [self.results.roles.get(r, r)]
+                 for r in refs]
+        if "inputs" in data.columns:  # rows evaluated elsewhere (e.g. other regions) name their own inputs
+            found += [str(cell).split(";") for cell in data["inputs"]]
+        for ids in found:
+            for i in ids:
+                if i and i not in inputs:
                     inputs.append(i)
-        sources: list[str] = []
-        for i in inputs:
-            for s in (self.results.inputs[i].sources if i in self.results.inputs else ()):
-                if s not in sources:
-                    sources.append(s)
+        sources = self._sources_of(inputs)
         source_line = (f"{html.escape(t('briefing.source', self.lang))}: "
                        f"{html.escape(', '.join(inputs))} ({html.escape('; '.join(sources) or '-')})")
         fig_id = f"fig-{self.name}-{slug(name)}"
@@ -121,6 +121,36 @@ class Chapter:
             f'<span class="sr-source">{source_line}.</span> '
             f'<a class="sr-csv" download="{fig_id}.csv" href="{href}">{html.escape(t("briefing.download", self.lang))}</a>'
             f"</figcaption></figure>")
+
+    def _sources_of(self, input_ids: list[str]) -> list[str]:
+        """Source ids of inputs: from this run's ledger, else from the registries (other regions' rows)."""
+        from .assumptions import load_registry
+        from .knowledge import load_facts
+
+        reg, facts = load_registry(), load_facts()
+        out: list[str] = []
+        for i in input_ids:
+            if i in self.results.inputs:
+                found = self.results.inputs[i].sources
+            elif i in reg.rows:
+                found = reg.rows[i].source_ids
+            elif i.startswith("fact:") and i[5:] in facts:
+                found = facts[i[5:]].sources
+            else:
+                found = ()
+            for s in found:
+                if s not in out:
+                    out.append(s)
+        return out
+
+    def investment_context(self) -> str:
+        """Where the investment comes from: the fact's statement in this language, or the scenario."""
+        from .knowledge import get_fact
+
+        iid = self.results.roles.get("investment_usd", "")
+        if iid.startswith("fact:"):
+            return get_fact(iid[5:]).statement(self.lang)
+        return t("summary.investment.param", self.lang)
 
     def table(self, df: pd.DataFrame, css: str = "sr-table") -> None:
         _display_html(df.to_html(index=False, escape=True, classes=css, border=0))
@@ -168,7 +198,7 @@ class Chapter:
         df["label"] = [t(f"region.{r}", self.lang) for r in df["region"]]
         for c in ("p10", "p50", "p90"):
             df[c] = df[c] / scale
-        return df[["region", "label", "p10", "p50", "p90"]]
+        return df[["region", "label", "p10", "p50", "p90", "inputs"]]
 
     def notes(self) -> None:
         """Show the ledger's notes (e.g. quantities left out for lack of data), if any."""

@@ -133,3 +133,24 @@ def test_failing_chapter_is_named_kept_and_does_not_replace_the_good_briefing(tm
     kept = out / "run.failed" / "en" / "02_compute_power.ipynb"
     assert kept.is_file() and "boom in the power chapter" in kept.read_text()
     assert sorted(p.name for p in out.iterdir()) == ["run", "run.failed"]  # no temporary folders left
+
+
+def test_regional_figure_names_every_region_it_plots(briefing):
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    line = next(s for s in re.findall(r'<span class="sr-source">(.*?)</span>', markup) if "grid.ae" in s)
+    for region in ("us-tx", "us", "de", "jp", "no", "es", "ae"):
+        assert f"grid.{region}" in line
+    assert "co2js-ember" in line
+
+
+def test_executed_chapters_point_at_the_run_ledger_relatively(briefing):
+    nb = json.loads(next((briefing.folder / "notebooks" / "en").glob("01_*.ipynb")).read_text())
+    injected = next(c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assert 'results_path = "../../data/results"' in "".join(injected["source"])
+    assert (briefing.folder / "notebooks" / "en" / "../../data/results.json").resolve().is_file()
+
+
+def test_summary_investment_prose_follows_the_fact(briefing):
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    assert "What USD 1.00 bn buys." in markup
+    assert "OpenAI and SoftBank Group are each investing USD 500 million into SB Energy" in markup

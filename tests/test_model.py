@@ -125,3 +125,12 @@ def test_property_energy_rises_with_accelerators(n1, n2):
     e = [evaluate(resolve(overrides={"accelerator_count": n, "pue": 1.2, "load_factor": 0.8}), samples=1)
          ["annual_energy_mwh"].p50 for n in (lo, hi)]
     assert e[0] <= e[1]
+
+
+def test_investment_context_follows_its_origin():
+    from stargate_report.report import Chapter
+
+    fact = Chapter("summary", evaluate(resolve(), samples=10))
+    assert "SB Energy" in fact.investment_context()
+    param = Chapter("summary", evaluate(resolve(overrides={"investment_usd": 2e9}), samples=10), lang="de")
+    assert param.investment_context() == "Der Betrag ist im Szenario gesetzt."
