@@ -129,11 +129,13 @@ def _safe_target(out_dir: Path, slug: str) -> Path:
 
 
 def _execute(nb_path: Path, out_path: Path, params: dict, timeout: int, cwd: Path) -> None:
+    """Run one chapter. The kernel's working directory is set through nbclient's resources, not
+    papermill's ``cwd=``, which calls ``os.chdir`` on the whole process and races between threads."""
     import papermill as pm
 
     pm.execute_notebook(str(nb_path), str(out_path), parameters=params, kernel_name="python3",
-                        progress_bar=False, log_output=False, cwd=str(cwd), execution_timeout=timeout,
-                        report_mode=False)
+                        progress_bar=False, log_output=False, execution_timeout=timeout, report_mode=False,
+                        resources={"metadata": {"path": str(cwd)}})
 
 
 def _chapter_error(name: str, exc: Exception, kept: Path | None) -> ChapterError:

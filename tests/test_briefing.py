@@ -22,6 +22,15 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def test_a_build_leaves_the_callers_working_directory_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    req = build.make_request(out_dir="out", formats="html", langs="en,de")  # relative: resolved in tmp_path
+    result = build.run(req)
+    assert Path.cwd() == tmp_path
+    assert result.folder == tmp_path / "out" / "milam-county"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["milam-county"]
+
+
 def test_output_layout_and_manifest(briefing):
     folder = briefing.folder
     for name in ("briefing.en.html", "briefing.en.pdf", "manifest.json", "data/ledger.csv", "data/results.json"):
