@@ -1,55 +1,126 @@
-"""The knowledge base: real facts, and malformed fact files rejected with file, record and field."""
+"""The knowledge base: real facts and queries, and malformed documents rejected with file, record and field."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
 
 from stargate_report import datafiles
-from stargate_report.exceptions import DataError, UnknownNameError
-from stargate_report.knowledge import get_fact, load_facts, parse_facts
+from stargate_report import knowledge as kb
+from stargate_report.exceptions import DataError, ParameterError, UnknownNameError
 from stargate_report.sources import load_sources
 
 
 def test_milam_fact_is_the_confirmed_1_2_gw_site():
-    f = get_fact("milam-capacity")
+    f = kb.get_fact("milam-capacity")
     assert f.value == 1200 and f.unit == "MW" and f.status == "confirmed"
     assert "sb-energy" in f.entities and f.date == dt.date(2026, 1, 9)
 
 
-def test_every_fact_has_existing_sources():
+def test_milam_site_record_names_sb_energy_as_builder_and_operator():
+    rec = kb.site_record("milam-county")
+    assert rec["builder"] == "SB Energy" and rec["operator"] == "SB Energy"
+    assert rec["planned_capacity_mw"] == 1200 and "openai-sbe-2026" in rec["sources"]
+    assert rec["power_supply"] == "New solar generation and battery storage"
+
+
+def test_every_record_has_existing_sources():
     sources = load_sources()
-    for f in load_facts().values():
-        assert f.sources and all(s in sources for s in f.sources)
+    k = kb.load_knowledge()
+    for group in (k.facts, k.claims, k.sites, k.entities):
+        for rec in group.values():
+            assert rec.sources and all(s in sources for s in rec.sources), rec.id
 
 
-def test_unknown_fact_suggests():
-    with pytest.raises(UnknownNameError, match="did you mean 'milam-capacity'"):
-        get_fact("milam-capacty")
+def test_every_verdict_is_represented_honestly():
+    claims = kb.load_knowledge().claims
+    assert claims["c-region-europe-japan"].verdict == "not supported"
+    assert claims["c-amounts"].verdict == "supported"
+    assert {c.verdict for c in claims.values()} <= set(kb.VERDICTS)
 
 
-def _records():
-    return datafiles.read_yaml(datafiles.path("facts.yaml"))
-
-
-@pytest.mark.parametrize("mutate,field,problem", [
-    (lambda r: r[1].update(id=r[0]["id"]), "id", "duplicate"),
-    (lambda r: r[0].update(sources=["nope"]), "sources", "not in sources.yaml"),
-    (lambda r: r[0].update(date="9 Jan 2026"), "date", "not an ISO date"),
-    (lambda r: r[0].update(status="rumour"), "status", "unknown status"),
-    (lambda r: r[0].update(kind="gossip"), "kind", "unknown kind"),
-    (lambda r: r[0].pop("statement_de"), "statement_de", "missing"),
-    (lambda r: r[0].update(value="lots"), "value", "not a number"),
+@pytest.mark.parametrize("filters,expected", [
+    ({"site": "milam-county"}, {"milam-announced", "milam-capacity", "milam-water", "milam-supply"}),
+    ({"entity": "ares"}, {"sbe-ares"}),
+    ({"kind": "investment", "start": "2026-01-01"}, {"sbe-equity-total", "sbe-purpose", "sbe-ares"}),
+    ({"status": "uncertain", "site": "abilene"}, {"abilene-gb200", "abilene-gas"}),
 ])
-def test_malformed_facts(mutate, field, problem):
-    recs = _records()
-    mutate(recs)
+def test_queries_on_the_real_data(filters, expected):
+    assert {f.id for f in kb.query_facts(**filters)} == expected
+
+
+def test_facts_as_of_is_what_was_known_then():
+    before = {f.id for f in kb.facts_as_of("2025-12-31")}
+    assert "milam-announced" in before and "milam-capacity" not in before
+    assert {f.id for f in kb.facts_as_of(dt.date(2026, 1, 9))} >= {"milam-capacity", "sbe-equity-total"}
+
+
+def test_facts_frame_is_in_date_order_and_in_the_language():
+    df = kb.facts_frame(lang="de", entity="sb-energy")
+    assert list(df["date"]) == sorted(df["date"])
+    assert "Milam County" in " ".join(df["statement"]) and "investieren" in " ".join(df["statement"])
+
+
+@pytest.mark.parametrize("kwargs,kind,suggestion", [
+    ({"entity": "sb-enrgy"}, "entity", "sb-energy"),
+    ({"site": "milam"}, "site", "milam-county"),
+    ({"status": "rumour"}, "status", None),
+])
+def test_unknown_names_are_listed_with_a_suggestion(kwargs, kind, suggestion):
+    with pytest.raises(UnknownNameError) as err:
+        kb.query_facts(**kwargs)
+    assert f"unknown {kind}" in str(err.value) and "known:" in str(err.value)
+    if suggestion:
+        assert f"did you mean '{suggestion}'" in str(err.value)
+
+
+def test_bad_date_range():
+    with pytest.raises(ParameterError, match="'start'"):
+        kb.query_facts(start="yesterday")
+
+
+def test_stale_sources_uses_publication_dates():
+    stale = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29)))
+    assert "pvmag-sbe-2019" in stale and "openai-sbe-2026" not in stale
+    assert kb.stale_sources(100_000, today=dt.date(2026, 11, 29)) == []
+
+
+def _doc():
+    return copy.deepcopy(datafiles.read_yaml(datafiles.path("facts.yaml")))
+
+
+@pytest.mark.parametrize("mutate,record,field,problem", [
+    (lambda d: d["facts"][1].update(id=d["facts"][0]["id"]), "programme-announced", "id", "duplicate"),
+    (lambda d: d["facts"][0].update(sources=["nope"]), "programme-announced", "sources", "not defined"),
+    (lambda d: d["facts"][0].update(date="9 Jan 2026"), "programme-announced", "date", "not an ISO date"),
+    (lambda d: d["facts"][0].update(status="rumour"), "programme-announced", "status", "unknown status"),
+    (lambda d: d["facts"][0].update(kind="gossip"), "programme-announced", "kind", "unknown kind"),
+    (lambda d: d["facts"][0].pop("statement_de"), "programme-announced", "statement_de", "missing"),
+    (lambda d: d["facts"][1].update(value="lots"), "programme-investment", "value", "not a number"),
+    (lambda d: d["facts"][0].update(site="atlantis"), "programme-announced", "site", "not defined"),
+    (lambda d: d["facts"][0].update(entities=["acme"]), "programme-announced", "entities", "not defined"),
+    (lambda d: d["sites"][1].update(builder="acme"), "milam-county", "builder", "not defined"),
+    (lambda d: d["sites"][1].update(capacity_fact="nope"), "milam-county", "capacity_fact", "not defined"),
+    (lambda d: d["sites"][1].update(status="dreaming"), "milam-county", "status", "unknown site status"),
+    (lambda d: d["claims"][0].update(verdict="true-ish"), "c-amounts", "verdict", "unknown verdict"),
+    (lambda d: d["claims"][0].update(sources=[]), "c-amounts", "sources", "missing"),
+    (lambda d: d["claims"][0].update(facts=["nope"]), "c-amounts", "facts", "not defined"),
+    (lambda d: d["entities"][0].update(color="blue"), "openai", "color", "unknown field"),
+])
+def test_malformed_documents(mutate, record, field, problem):
+    doc = _doc()
+    mutate(doc)
     with pytest.raises(DataError) as err:
-        parse_facts(recs, "facts.yaml", set(load_sources()))
-    assert f"field '{field}'" in str(err.value) and problem in str(err.value)
+        kb.parse_knowledge(doc, "facts.yaml", set(load_sources()))
+    msg = str(err.value)
+    assert msg.startswith("facts.yaml: record ") and f"record {record}," in msg
+    assert f"field '{field}'" in msg and problem in msg
 
 
-def test_python_tags_are_refused(tmp_path):
+def test_unknown_section_and_python_tags(tmp_path):
+    with pytest.raises(DataError, match="unknown section"):
+        kb.parse_knowledge({"rumours": []}, "facts.yaml", set(load_sources()))
     p = tmp_path / "facts.yaml"
     p.write_text("- !!python/object/apply:os.system ['echo hacked']\n")
     with pytest.raises(DataError, match="not valid YAML"):
