@@ -1,4 +1,4 @@
-"""Command line: ``stargate-report run | evaluate | params | presets | sensitivity | footprint``.
+"""Command line: ``stargate-report run | evaluate | params | presets | sensitivity | facts | claims | footprint``.
 
 A thin layer over the Python API. Bad input exits with code 2 and a one-line message
 naming the parameter, the value and what is allowed, before any kernel starts; a failed
@@ -143,6 +143,51 @@ def cmd_sensitivity(args) -> int:
     return EXIT_OK
 
 
+def _emit(df, fmt: str, extra: dict | None = None) -> None:
+    if fmt == "json":
+        records = json.loads(df.to_json(orient="records"))
+        print(json.dumps({**(extra or {}), "records": records}, indent=1, ensure_ascii=False))
+    elif fmt == "csv":
+        print(df.to_csv(index=False), end="")
+    else:
+        rows = df.astype(str).to_dict("records")
+        print(_table(rows, list(df.columns)) if rows else "(no records)")
+
+
+def cmd_facts(args) -> int:
+    from . import knowledge as kb
+    from .formatting import check_lang
+
+    check_lang(args.lang)
+    df = kb.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
+                        start=args.since, end=args.until)
+    extra = {"data_as_of": kb.data_as_of().isoformat()}
+    if args.site:
+        extra["site"] = kb.site_record(args.site, args.lang)
+    if args.format == "table":
+        if args.site:
+            site = extra["site"]
+            cap = "-" if site["planned_capacity_mw"] is None else f"{site['planned_capacity_mw']:g}"
+            print(f"{site['name']} ({site['location']}): {cap} MW planned, "
+                  f"builder {site['builder'] or '-'}, operator {site['operator'] or '-'}; "
+                  f"sources: {'; '.join(site['sources'])}\n")
+        df = df[["date", "id", "status", "statement", "sources"]]
+    _emit(df, args.format, extra)
+    return EXIT_OK
+
+
+def cmd_claims(args) -> int:
+    from . import knowledge as kb
+    from .formatting import check_lang
+
+    check_lang(args.lang)
+    df = kb.claims_frame(args.lang)
+    if args.format == "table":
+        df = df[["id", "verdict", "quote_de", "sources"]]
+    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, like our own errors
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -185,6 +230,22 @@ def parser() -> argparse.ArgumentParser:
     se.add_argument("--samples", type=int, default=512, help="Sobol base sample size N (default 512)")
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_sensitivity)
+
+    fa = sub.add_parser("facts", help="sourced facts on Stargate and SB Energy (the knowledge base)")
+    fa.add_argument("--entity", help="only facts naming this entity id (e.g. sb-energy)")
+    fa.add_argument("--site", help="only facts on this site id (e.g. milam-county); prints the site record too")
+    fa.add_argument("--kind", help="programme, site, investment or event")
+    fa.add_argument("--status", help="confirmed, secondary or uncertain")
+    fa.add_argument("--since", metavar="YYYY-MM-DD", help="facts dated on or after")
+    fa.add_argument("--until", metavar="YYYY-MM-DD", help="facts dated on or before (what was known then)")
+    fa.add_argument("--lang", default="en", help="language of the statements: en or de")
+    fa.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    fa.set_defaults(func=cmd_facts)
+
+    cl = sub.add_parser("claims", help="the news article's claims, each with a verdict against the sources")
+    cl.add_argument("--lang", default="en", help="language of the evidence: en or de")
+    cl.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    cl.set_defaults(func=cmd_claims)
 
     f = sub.add_parser("footprint", help="energy, emissions and water of one training or inference run")
     f.add_argument("--device-hours", type=float, help="accelerator-hours")

@@ -9,7 +9,7 @@ import pytest
 
 from stargate_report.cli import main
 
-COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "footprint"]
+COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "facts", "claims", "footprint"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -35,6 +35,11 @@ def test_console_script_and_module_entry_points():
     (["run", "--format", "docx"], "unknown format 'docx'"),
     (["run", "-p", "pue"], "key=value"),
     (["evaluate", "-p", "region=mars"], "unknown region 'mars'"),
+    (["facts", "--site", "milam"], "did you mean 'milam-county'"),
+    (["facts", "--entity", "sb-enrgy"], "did you mean 'sb-energy'"),
+    (["facts", "--status", "rumour"], "unknown status 'rumour'"),
+    (["facts", "--since", "last week"], "'start'"),
+    (["claims", "--lang", "fr"], "unknown language 'fr'"),
     (["footprint", "--watts", "300"], "--device-hours H, or --devices N"),
     (["footprint", "--device-hours", "10", "--watts", "-1"], "'watts'"),
     (["footprint", "--device-hours", "10", "--watts", "300", "--pue", "0.5"], "'pue'"),
@@ -87,3 +92,22 @@ def test_params_lists_every_parameter(capsys):
     for key in ("region", "accelerator", "accelerator_count", "it_load_mw", "pue", "load_factor", "investment_usd",
                 "samples", "seed", "title"):
         assert key in out
+
+
+def test_facts_site_json_lists_the_milam_site_with_sb_energy_and_sources(capsys):
+    assert main(["facts", "--site", "milam-county", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    site = d["site"]
+    assert site["planned_capacity_mw"] == 1200 and site["builder"] == "SB Energy" and site["operator"] == "SB Energy"
+    assert "openai-sbe-2026" in site["sources"]
+    assert {r["id"] for r in d["records"]} >= {"milam-capacity", "milam-supply"}
+    assert all(r["sources"] for r in d["records"])
+
+
+def test_facts_csv_and_claims_table(capsys):
+    assert main(["facts", "--entity", "ares", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("id,kind,date") and "sbe-ares" in out
+    assert main(["claims"]) == 0
+    out = capsys.readouterr().out
+    assert "c-region-europe-japan" in out and "not supported" in out

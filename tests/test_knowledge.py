@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 import datetime as dt
 
 import pytest
@@ -125,3 +126,13 @@ def test_unknown_section_and_python_tags(tmp_path):
     p.write_text("- !!python/object/apply:os.system ['echo hacked']\n")
     with pytest.raises(DataError, match="not valid YAML"):
         datafiles.read_yaml(p)
+
+
+ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "news" / "sb-energy-stargate-article.de.txt"
+
+
+@pytest.mark.skipif(not ARTICLE.is_file(), reason="the research folder shared/ is not beside the checkout")
+def test_every_claim_quotes_the_article_verbatim():
+    text = ARTICLE.read_text(encoding="utf-8")
+    for claim in kb.load_knowledge().claims.values():
+        assert claim.quote_de in text, claim.id
