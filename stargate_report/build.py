@@ -34,6 +34,8 @@ from .scenario import DEFAULT_PRESET, Scenario, load_params_file, merge_layers, 
 
 FORMATS = ("html", "pdf")
 DEFAULT_CELL_TIMEOUT_S = 600
+#: sources of the knowledge base published longer ago than this are named in a build warning
+DEFAULT_MAX_SOURCE_AGE_DAYS = 730
 
 
 @dataclass
@@ -49,6 +51,7 @@ class RunRequest:
     cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S
     name: str | None = None
     notebooks_dir: Path | None = None  # default: the package's notebooks/
+    max_source_age_days: int = DEFAULT_MAX_SOURCE_AGE_DAYS
 
     @property
     def slug(self) -> str:
@@ -88,7 +91,8 @@ def parse_list(key: str, value: str | list[str] | tuple[str, ...], allowed: tupl
 
 def make_request(preset: str | None = None, params_file: str | None = None, overrides: dict | None = None,
                  langs="en", formats="html,pdf", out_dir: str | Path = "output",
-                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, name: str | None = None) -> RunRequest:
+                 cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, name: str | None = None,
+                 max_source_age_days: int = DEFAULT_MAX_SOURCE_AGE_DAYS) -> RunRequest:
     """Validate everything a run needs, before any kernel starts."""
     preset = preset or DEFAULT_PRESET
     base = load_preset(preset)
@@ -98,12 +102,14 @@ def make_request(preset: str | None = None, params_file: str | None = None, over
     if overrides:
         layers = merge_layers(layers, dict(overrides))
     scenario = validate(merge_layers(base, layers))
-    if not isinstance(cell_timeout_s, int) or cell_timeout_s < 1:
+    if not isinstance(cell_timeout_s, int) or isinstance(cell_timeout_s, bool) or cell_timeout_s < 1:
         raise ParameterError("cell-timeout", cell_timeout_s, "a whole number of seconds >= 1")
+    if not isinstance(max_source_age_days, int) or isinstance(max_source_age_days, bool) or max_source_age_days < 0:
+        raise ParameterError("max-source-age", max_source_age_days, "a whole number of days >= 0")
     return RunRequest(scenario=scenario, preset=preset, params=layers,
                       langs=parse_list("lang", langs, tuple(LOCALES)),
                       formats=parse_list("format", formats, FORMATS), out_dir=Path(out_dir),
-                      cell_timeout_s=cell_timeout_s, name=name)
+                      cell_timeout_s=cell_timeout_s, name=name, max_source_age_days=max_source_age_days)
 
 
 def chapters(folder: Path | None = None) -> list[Path]:
@@ -178,11 +184,37 @@ def render(nb, formats: tuple[str, ...]) -> dict[str, bytes]:
     return out
 
 
-def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunResult:
-    """Build the briefing(s) of one request; see the module docstring for the flow."""
+def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str | None:
+    """One line naming the knowledge-base sources older than ``max_age_days``, or None."""
+    from .knowledge import stale_sources
+
+    stale = stale_sources(max_age_days, today)
+    if not stale:
+        return None
+    listed = ", ".join(f"{sid} ({d.isoformat()})" for sid, d in stale[:5])
+    more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+    return (f"warning: {len(stale)} source(s) of the knowledge base are older than {max_age_days} days: "
+            f"{listed}{more}; check them for updates (--max-source-age sets the limit)")
+
+
+def run(req: RunRequest, progress: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None) -> RunResult:
+    """Build the briefing(s) of one request; see the module docstring for the flow.
+
+    ``progress`` receives progress lines; ``warn`` receives warnings (default: ``warnings.warn``).
+    """
     from .model import evaluate
 
     say = progress or (lambda msg: None)
+    if warn is None:
+        import warnings
+
+        def warn(msg: str) -> None:
+            warnings.warn(msg, UserWarning, stacklevel=3)
+
+    stale_line = source_age_warning(req.max_source_age_days)
+    if stale_line:
+        warn(stale_line)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     req.out_dir.mkdir(parents=True, exist_ok=True)
@@ -255,6 +287,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunRe
             "data_files": datafiles.file_hashes(), "notebooks": _hash_files(books),
             "templates": _hash_files(p for p in datafiles.bundled("templates").rglob("*") if p.is_file()),
             "timings_s": {k: round(v, 3) for k, v in timings.items()}, "files": sorted(files),
+            "knowledge_as_of": _knowledge_as_of(), "source_age_warning": stale_line,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         _swap_into_place(tmp, target)
@@ -263,6 +296,12 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None) -> RunRe
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _knowledge_as_of() -> str:
+    from .knowledge import data_as_of
+
+    return data_as_of().isoformat()
 
 
 def _swap_into_place(tmp: Path, target: Path) -> None:

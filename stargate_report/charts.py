@@ -47,7 +47,8 @@ def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
     config = theme()["config"]
     merged = {**config, **spec.get("config", {})}
     spec["config"] = merged
-    svg = vlc.vegalite_to_svg(spec, format_locale=FORMAT_LOCALES.get(lang, "en-US"))
+    locale = FORMAT_LOCALES.get(lang, "en-US")
+    svg = vlc.vegalite_to_svg(spec, format_locale=locale, time_format_locale=locale)
     # the XML prolog is not allowed inside HTML
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1].lstrip()
@@ -71,3 +72,26 @@ def histogram(values, title_x: str, title_y: str, bins: int = 40) -> alt.Chart:
     return alt.Chart(df).mark_bar(color=PALETTE[0]).encode(
         x=alt.X("value:Q", bin=alt.Bin(maxbins=bins), title=title_x),
         y=alt.Y("count():Q", title=title_y)).properties(width=WIDTH, height=HEIGHT)
+
+
+def timeline(df: pd.DataFrame, title_x: str, date_format: str = "%b %Y") -> alt.LayerChart:
+    """Dated events as points on a time axis, one row per event (``date``, ``label``, ``kind``)."""
+    order = list(df.sort_values("date")["label"])
+    base_chart = alt.Chart(df).encode(
+        x=alt.X("date:T", title=title_x, axis=alt.Axis(format=date_format, labelAngle=0),
+                scale=alt.Scale(nice="month", padding=12)),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=340)))
+    rule = base_chart.mark_rule(color="#bbbbbb").encode(x2=alt.X2("start:T"))
+    points = base_chart.mark_point(size=90, filled=True).encode(
+        shape=alt.Shape("kind:N", legend=alt.Legend(title=None)),
+        color=alt.Color("kind:N", legend=alt.Legend(title=None)))
+    return alt.layer(rule, points).properties(width=WIDTH - 200, height=max(80, 24 * len(df)))
+
+
+def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, title_x: str) -> alt.Chart:
+    """Horizontal bars of ``value`` per ``category``, coloured by ``group`` (legend below)."""
+    return alt.Chart(df).mark_bar(height=18).encode(
+        y=alt.Y(f"{category}:N", title=None, sort="-x"),
+        x=alt.X(f"{value}:Q", title=title_x),
+        color=alt.Color(f"{group}:N", legend=alt.Legend(title=None, columns=2)),
+    ).properties(width=WIDTH - 120, height=max(60, 34 * len(df)))

@@ -42,9 +42,9 @@ def cmd_run(args) -> int:
     from .scenario import parse_overrides
 
     req = build.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
-                             args.out, args.cell_timeout, args.name)
+                             args.out, args.cell_timeout, args.name, args.max_source_age)
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    result = build.run(req, progress)
+    result = build.run(req, progress, warn=lambda msg: print(msg, file=sys.stderr, flush=True))
     if not args.quiet:
         for name in sorted(result.files):
             print(result.files[name])
@@ -206,7 +206,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="output", help="output folder (default output/); the run goes to OUT/<run>/")
     r.add_argument("--name", help="run folder name (default: the preset, plus a hash of any parameters given)")
     r.add_argument("--cell-timeout", type=int, default=600, metavar="S", help="seconds a cell may run (default 600)")
-    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    r.add_argument("--max-source-age", type=int, default=730, metavar="DAYS",
+                   help="warn about knowledge-base sources published longer ago than this (default 730)")
+    r.add_argument("--quiet", action="store_true", help="print nothing but warnings and errors")
     r.set_defaults(func=cmd_run)
 
     e = sub.add_parser("evaluate", help="print the ledger of a scenario (every quantity with P10/P50/P90)")
@@ -282,6 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stargate-report: interrupted; nothing was replaced", file=sys.stderr)
         return EXIT_INTERRUPT
+    except BrokenPipeError:  # output piped into `head` and the like
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

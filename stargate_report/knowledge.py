@@ -17,7 +17,7 @@ from . import datafiles
 from .exceptions import DataError, UnknownNameError
 from .sources import load_sources
 
-KINDS = frozenset({"programme", "site", "investment", "event"})
+KINDS = frozenset({"programme", "site", "investment", "event", "company"})
 STATUSES = frozenset({"confirmed", "secondary", "uncertain"})
 VERDICTS = ("supported", "partly supported", "not supported", "contradicted")
 SITE_STATUSES = frozenset({"announced", "under construction", "operational"})
@@ -25,7 +25,7 @@ UNITS = frozenset({"MW", "usd", "count", "acres"})
 SECTIONS = ("entities", "sites", "facts", "claims")
 
 FACT_REQUIRED = ("id", "kind", "statement_en", "statement_de", "date", "sources", "status", "as_of")
-FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref")
+FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "headline_de")
 ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
 SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
                  "sources")
@@ -49,9 +49,21 @@ class Fact:
     site: str | None = None
     entities: tuple[str, ...] = field(default_factory=tuple)
     ref: str = ""
+    headline_en: str = ""
+    headline_de: str = ""
 
     def statement(self, lang: str = "en") -> str:
         return self.statement_de if lang == "de" else self.statement_en
+
+    def headline(self, lang: str = "en") -> str:
+        """A short label for charts (empty where the fact has none); ``{value}`` is the fact's own value,
+        formatted per language, so a correction of the value changes the label too."""
+        text = self.headline_de if lang == "de" else self.headline_en
+        if "{value}" in text and self.value is not None:
+            from .formatting import value as fmt
+
+            text = text.replace("{value}", fmt(self.value, self.unit or "", lang))
+        return text
 
 
 @dataclass(frozen=True)
@@ -230,7 +242,14 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
             date=_date(path, rid, "date", rec["date"]),
             sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"), status=rec["status"],
             as_of=_date(path, rid, "as_of", rec["as_of"]), value=None if value is None else float(value),
-            unit=rec.get("unit"), site=rec.get("site"), entities=tuple(ents), ref=str(rec.get("ref", "")))
+            unit=rec.get("unit"), site=rec.get("site"), entities=tuple(ents), ref=str(rec.get("ref", "")),
+            headline_en=str(rec.get("headline_en", "")), headline_de=str(rec.get("headline_de", "")))
+        if bool(facts[rid].headline_en) != bool(facts[rid].headline_de):
+            raise DataError(path, rid, "headline_de" if facts[rid].headline_en else "headline_en",
+                            "a headline needs both languages")
+        for name in ("headline_en", "headline_de"):
+            if "{value}" in str(rec.get(name, "")) and value is None:
+                raise DataError(path, rid, name, "uses {value} but the fact has no value")
 
     claims = {}
     for i, rec in enumerate(sec["claims"], start=1):

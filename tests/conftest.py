@@ -26,5 +26,7 @@ def briefing(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("output")
     req = build.make_request(out_dir=out)
-    result = build.run(req)
+    warnings: list[str] = []
+    result = build.run(req, warn=warnings.append)
+    result.warnings = warnings
     return result

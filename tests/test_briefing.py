@@ -22,13 +22,44 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_a_build_leaves_the_callers_working_directory_alone(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    req = build.make_request(out_dir="out", formats="html", langs="en,de")  # relative: resolved in tmp_path
-    result = build.run(req)
-    assert Path.cwd() == tmp_path
-    assert result.folder == tmp_path / "out" / "milam-county"
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["milam-county"]
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory):
+    """English and German HTML from one run, started from a relative output folder in another cwd."""
+    import os
+
+    here = tmp_path_factory.mktemp("cwd")
+    before = Path.cwd()
+    os.chdir(here)
+    try:
+        req = build.make_request(out_dir="out", formats="html", langs="en,de")
+        result = build.run(req, warn=lambda msg: None)
+        cwd_after = Path.cwd()
+    finally:
+        os.chdir(before)
+    return here, result, cwd_after
+
+
+def test_a_build_leaves_the_callers_working_directory_alone(bilingual):
+    here, result, cwd_after = bilingual
+    assert cwd_after == here
+    assert result.folder == here / "out" / "milam-county"
+    assert sorted(p.name for p in (here / "out").iterdir()) == ["milam-county"]
+
+
+@pytest.mark.parametrize("lang,title,verdict,number", [
+    ("en", "The deal and the programme", "not supported", "1.20 GW"),
+    ("de", "Das Geschäft und das Programm", "nicht belegt", "1,20 GW"),
+])
+def test_deal_chapter_in_both_languages(bilingual, lang, title, verdict, number):
+    text = re.sub(r"<[^>]+>", " ", (bilingual[1].folder / f"briefing.{lang}.html").read_text())
+    assert title in text and verdict in text and number in text
+    assert "„Europa und Japan“" in text  # the article's words are quoted in German in both briefings
+
+
+def test_both_languages_have_the_same_figures(bilingual):
+    counts = {lang: (bilingual[1].folder / f"briefing.{lang}.html").read_text().count('<figure class="sr-figure"')
+              for lang in ("en", "de")}
+    assert counts["en"] == counts["de"] >= 5
 
 
 def test_output_layout_and_manifest(briefing):
@@ -127,19 +158,19 @@ def test_failing_chapter_is_named_kept_and_does_not_replace_the_good_briefing(tm
     out = tmp_path / "output"
     good = build.make_request(out_dir=out, formats="html", name="run")
     good.notebooks_dir = books
-    build.run(good)
+    build.run(good, warn=lambda msg: None)
     before = (out / "run" / "briefing.en.html").read_bytes()
-    nb = json.loads((books / "02_compute_power.ipynb").read_text())
+    nb = json.loads((books / "03_compute_power.ipynb").read_text())
     nb["cells"][3]["source"] = "raise RuntimeError('boom in the power chapter')"
-    (books / "02_compute_power.ipynb").write_text(json.dumps(nb))
+    (books / "03_compute_power.ipynb").write_text(json.dumps(nb))
     bad = build.make_request(out_dir=out, formats="html", name="run")
     bad.notebooks_dir = books
     with pytest.raises(ChapterError) as err:
-        build.run(bad)
+        build.run(bad, warn=lambda msg: None)
     msg = str(err.value)
-    assert "chapter '02_compute_power'" in msg and "cell 5" in msg and "RuntimeError: boom" in msg
+    assert "chapter '03_compute_power'" in msg and "cell 5" in msg and "RuntimeError: boom" in msg
     assert (out / "run" / "briefing.en.html").read_bytes() == before  # earlier good briefing intact
-    kept = out / "run.failed" / "en" / "02_compute_power.ipynb"
+    kept = out / "run.failed" / "en" / "03_compute_power.ipynb"
     assert kept.is_file() and "boom in the power chapter" in kept.read_text()
     assert sorted(p.name for p in out.iterdir()) == ["run", "run.failed"]  # no temporary folders left
 
@@ -163,3 +194,17 @@ def test_summary_investment_prose_follows_the_fact(briefing):
     text = re.sub(r"<[^>]+>", "", (briefing.folder / "briefing.en.html").read_text())
     assert "What USD 1.00 bn buys." in text
     assert "OpenAI and SoftBank Group are each investing USD 500 million into SB Energy" in text
+
+
+def test_manifest_records_knowledge_date_and_the_source_age_warning(briefing):
+    m = json.loads((briefing.folder / "manifest.json").read_text())
+    assert m["knowledge_as_of"] == "2026-11-01"
+    assert m["source_age_warning"].startswith("warning: ") and "pvmag-sbe-2019 (2019-11-01)" in m["source_age_warning"]
+
+
+def test_source_age_warning_is_configurable():
+    import datetime as dt
+
+    line = build.source_age_warning(730, today=dt.date(2026, 11, 29))
+    assert "finanznachrichten-sbe-japan (2017-11-01)" in line and "older than 730 days" in line
+    assert build.source_age_warning(100_000) is None

@@ -34,6 +34,7 @@ def test_console_script_and_module_entry_points():
     (["run", "--lang", "fr"], "unknown language 'fr'; known: de, en"),
     (["run", "--format", "docx"], "unknown format 'docx'"),
     (["run", "-p", "pue"], "key=value"),
+    (["run", "--max-source-age", "-1"], "'max-source-age'"),
     (["evaluate", "-p", "region=mars"], "unknown region 'mars'"),
     (["facts", "--site", "milam"], "did you mean 'milam-county'"),
     (["facts", "--entity", "sb-enrgy"], "did you mean 'sb-energy'"),
