@@ -1,4 +1,4 @@
-"""Command line: ``stargate-report run | evaluate | params | presets | sensitivity | facts | claims | footprint``.
+"""Command line: ``stargate-report run | evaluate | params | presets | sensitivity | supply | facts | claims | footprint``.
 
 A thin layer over the Python API. Bad input exits with code 2 and a one-line message
 naming the parameter, the value and what is allowed, before any kernel starts; a failed
@@ -188,6 +188,46 @@ def cmd_claims(args) -> int:
     return EXIT_OK
 
 
+def cmd_supply(args) -> int:
+    from . import supply
+    from .assumptions import load_registry
+    from .profiles import region_profiles
+    from .scenario import region_ids
+
+    from .exceptions import UnknownNameError
+
+    if args.region not in region_ids():
+        raise UnknownNameError("region", args.region, list(region_ids()))
+    prof = region_profiles(args.region)
+    rte = load_registry().get("battery_round_trip_efficiency").base
+    for tech, value in (("solar", args.solar_mw), ("wind", args.wind_mw)):
+        if value and getattr(prof, tech) is None:
+            raise ParameterError(f"{tech}-mw", value, f"0 in region {args.region}: no published {tech} capacity "
+                                 "factor, so no profile")
+    if args.target_cfe is not None:
+        given = [f for f in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh") if getattr(args, f)]
+        if given:
+            raise ParameterError(given[0].replace("_", "-"), getattr(args, given[0]),
+                                 "no capacities with --target-cfe (it sizes the mix itself)")
+        mix = supply.size_mixes(args.region, args.load_mw, [args.target_cfe], allow_wind=not args.no_wind,
+                                allow_battery=not args.no_battery)[0]
+        sim = supply.simulate(args.load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
+                              solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte)
+        out = {**sim.metrics(), **{k: v for k, v in mix.to_dict().items() if k != "load_mw"}}
+    else:
+        sim = supply.simulate(args.load_mw, args.solar_mw or 0.0, args.wind_mw or 0.0, args.battery_mw or 0.0,
+                              args.battery_mwh or 0.0, solar_profile=prof.solar, wind_profile=prof.wind,
+                              round_trip_efficiency=rte)
+        out = sim.metrics()
+    out = {"region": args.region, "load_mw": args.load_mw, **out}
+    if args.json:
+        print(json.dumps(out, indent=1, default=float))
+    else:
+        print(_table([{"metric": k, "value": f"{v:,.4g}" if isinstance(v, float) else str(v)} for k, v in out.items()],
+                     ["metric", "value"]))
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, like our own errors
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -232,6 +272,19 @@ def parser() -> argparse.ArgumentParser:
     se.add_argument("--samples", type=int, default=512, help="Sobol base sample size N (default 512)")
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_sensitivity)
+
+    su = sub.add_parser("supply", help="hourly solar, wind and battery matching of a constant load (what-ifs)")
+    su.add_argument("--region", required=True, help="region id: us-tx, us, de, jp, no, es, ae")
+    su.add_argument("--load-mw", type=float, required=True, help="constant campus load [MW]")
+    su.add_argument("--solar-mw", type=float, help="solar capacity [MW_AC]")
+    su.add_argument("--wind-mw", type=float, help="wind capacity [MW]")
+    su.add_argument("--battery-mw", type=float, help="battery power [MW]")
+    su.add_argument("--battery-mwh", type=float, help="battery energy [MWh]")
+    su.add_argument("--target-cfe", type=float, help="size the least-cost mix for this hourly CFE share (0..1)")
+    su.add_argument("--no-wind", action="store_true", help="with --target-cfe: solar and batteries only")
+    su.add_argument("--no-battery", action="store_true", help="with --target-cfe: no batteries")
+    su.add_argument("--json", action="store_true")
+    su.set_defaults(func=cmd_supply)
 
     fa = sub.add_parser("facts", help="sourced facts on Stargate and SB Energy (the knowledge base)")
     fa.add_argument("--entity", help="only facts naming this entity id (e.g. sb-energy)")

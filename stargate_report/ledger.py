@@ -72,6 +72,7 @@ class Results:
     inputs: dict[str, Input] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)  # model role -> input id
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # derived tables (e.g. the cost-vs-CFE curve)
 
     def __getitem__(self, qid: str) -> Quantity:
         if qid not in self.quantities:
@@ -118,7 +119,7 @@ class Results:
         return {"scenario": self.scenario,
                 "quantities": {k: q.to_dict() for k, q in self.quantities.items()},
                 "assumptions": {k: i.to_dict() for k, i in self.inputs.items()},
-                "roles": dict(self.roles), "notes": list(self.notes)}
+                "roles": dict(self.roles), "notes": list(self.notes), "tables": dict(self.tables)}
 
     def to_json(self, **kw) -> str:
         return json.dumps(self.to_dict(), **kw)
@@ -149,7 +150,8 @@ class Results:
         meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
             samples = {k: arrays[k] for k in arrays.files}
-        res = cls(scenario=meta["scenario"], notes=list(meta.get("notes", [])), roles=dict(meta.get("roles", {})))
+        res = cls(scenario=meta["scenario"], notes=list(meta.get("notes", [])), roles=dict(meta.get("roles", {})),
+                  tables=dict(meta.get("tables", {})))
         for k, d in meta["assumptions"].items():
             res.inputs[k] = Input(k, d["kind"], d["value"], d["low"], d["high"], d["unit"], d["status"],
                                   tuple(d["sources"]), d.get("note", ""))

@@ -46,6 +46,11 @@ ROLES: dict[str, tuple[str, str]] = {
     "solar_land_acres_per_mw": ("solar_land_acres_per_mw", "default"),
     "wind_land_ha_per_mw": ("wind_land_ha_per_mw", "default"),
     "campus_land_acres_per_mw": ("campus_land_acres_per_mw", "default"),
+    "battery_power_capex_usd_per_kw": ("battery_power_capex_usd_per_kw", "default"),
+    "battery_energy_capex_usd_per_kwh": ("battery_energy_capex_usd_per_kwh", "default"),
+    "battery_fom_usd_per_kw_year": ("battery_fom_usd_per_kw_year", "default"),
+    "life_battery_years": ("lifetime_years", "battery"),
+    "battery_rte": ("battery_round_trip_efficiency", "default"),
 }
 #: Roles a region may lack (no published value found): their quantities are left out, with a note.
 OPTIONAL_ROLES = frozenset({"solar_cf", "wind_cf"})
@@ -58,6 +63,7 @@ class Plan:
     """Which assumption row, fact or parameter feeds each role of the model for one scenario."""
 
     scenario: Scenario
+    supply: bool = False  # size and simulate the hourly supply (seconds, not milliseconds)
     rows: dict[str, Assumption] = field(default_factory=dict)  # role -> assumption row
     fixed: dict[str, Input] = field(default_factory=dict)  # role -> fact/parameter input
     missing: list[str] = field(default_factory=list)
@@ -72,9 +78,9 @@ class Plan:
         return [r for r, a in self.rows.items() if a.uncertain]
 
 
-def make_plan(scenario: Scenario, registry: Registry | None = None) -> Plan:
+def make_plan(scenario: Scenario, registry: Registry | None = None, supply: bool = False) -> Plan:
     reg = registry or load_registry()
-    plan = Plan(scenario)
+    plan = Plan(scenario, supply=supply)
     scopes = {"chip": scenario.accelerator, "region": scenario.region, "run": scenario.training_run}
     for role, (quantity, scope_kind) in ROLES.items():
         if role in PARAM_ROLES.values() and getattr(scenario, role) is not None:
@@ -266,6 +272,112 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
              i("life_wind_years")])
     for role in plan.missing:
         res.notes.append(f"no published {ROLES[role][0]} for region {s.region}: quantities that need it are left out")
+    if plan.supply:
+        _supply_block(res, plan, v)
+    return res
+
+
+def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
+    """Least-cost hourly supply for the scenario's CFE target, entered into the ledger.
+
+    The mix is sized once, at the median load and the base costs, as multiples of the load; the ledger
+    then carries it through every Monte Carlo sample, so the ranges show load, cost and finance
+    uncertainty for that mix. The CFE share itself scales with the mix and is a single modelled value.
+    """
+    from . import supply
+    from .profiles import region_profiles
+
+    s = plan.scenario
+    i = plan.input_id
+    prof = region_profiles(s.region)
+    load_mw = float(np.median(res["facility_power_avg_mw"].samples))
+    mix = supply.size_mixes(s.region, load_mw, [s.target_cfe], allow_wind=s.allow_wind,
+                            allow_battery=s.allow_battery)[0]
+    sim = supply.simulate(load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
+                          solar_profile=prof.solar, wind_profile=prof.wind,
+                          round_trip_efficiency=float(np.median(v["battery_rte"])))
+    m = {k: getattr(mix, k) / load_mw for k in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh")}
+    load_mwh = float(sim.load_mwh[0])
+    shares = {"curtailed": float(sim.curtailed_mwh[0]) / load_mwh, "grid": float(sim.grid_import_mwh[0]) / load_mwh,
+              "renewable": float(sim.solar_mwh[0] + sim.wind_mwh[0]) / load_mwh,
+              "peak": float(sim.grid_peak_mw[0]) / load_mw}
+    sources = ["pvlib-tmy"]
+    for aid in (prof.solar_assumption, prof.wind_assumption):
+        if aid:
+            for src in load_registry()[aid].source_ids:
+                if src not in sources:
+                    sources.append(src)
+    note = (f"least-cost mix for hourly CFE >= {s.target_cfe:g} in {s.region} (wind {'allowed' if s.allow_wind else 'not allowed'}, "
+            f"batteries {'allowed' if s.allow_battery else 'not allowed'}): solar {m['solar_mw']:.4g}, wind {m['wind_mw']:.4g}, "
+            f"battery {m['battery_mw']:.4g} MW and {m['battery_mwh']:.4g} MWh per MW of average load; hourly CFE "
+            f"{mix.hourly_cfe_share:.4f}; profiles: pvlib clear-sky shape with TMY weather ({prof.cloud_donor}, "
+            f"{prof.wind_donor}) calibrated to the cited capacity factors")
+    model_id = "model:supply-sizing"
+    res.inputs[model_id] = Input(model_id, "model", mix.hourly_cfe_share, mix.hourly_cfe_share,
+                                 mix.hourly_cfe_share, "fraction", "derived", tuple(sources), note)
+    res.inputs["param:target_cfe"] = Input("param:target_cfe", "parameter", s.target_cfe, s.target_cfe,
+                                           s.target_cfe, "fraction", "parameter", ())
+    res.roles["supply_sizing"] = model_id
+    sized = [model_id, "param:target_cfe"]
+    avg = res["facility_power_avg_mw"].samples
+    energy = res["annual_energy_mwh"].samples
+    cap = {}
+    for key, qid, unit in (("solar_mw", "solar_mw_cfe", "MW"), ("wind_mw", "wind_mw_cfe", "MW"),
+                           ("battery_mw", "battery_mw_cfe", "MW"), ("battery_mwh", "battery_mwh_cfe", "MWh")):
+        cap[key] = res.add(qid, m[key] * avg, unit, f"{key} per MW of load (least-cost sizing) x facility_power_avg_mw",
+                           ["facility_power_avg_mw", *sized])
+    n = avg.size
+    res.add("hourly_cfe_share", np.full(n, mix.hourly_cfe_share), "fraction",
+            "1 - grid import / load, hourly dispatch of the sized mix", sized)
+    res.add("annual_match_share", np.full(n, mix.annual_match_share), "fraction",
+            "min(renewable generation / load, 1) over the year", sized)
+    res.add("curtailed_mwh", shares["curtailed"] * energy, "MWh", "curtailed share of load x annual_energy_mwh",
+            ["annual_energy_mwh", *sized])
+    grid = res.add("grid_import_mwh", shares["grid"] * energy, "MWh", "(1 - hourly_cfe_share) x annual_energy_mwh",
+                   ["annual_energy_mwh", "hourly_cfe_share"])
+    res.add("grid_peak_mw", shares["peak"] * avg, "MW", "peak grid import per MW of load x facility_power_avg_mw",
+            ["facility_power_avg_mw", *sized])
+    costs = supply.SupplyCosts(
+        v["solar_capex_usd_per_w"] * 1e3, v["solar_fom_usd_per_kw_year"], v["wind_capex_usd_per_kw"],
+        v["wind_fom_usd_per_kw_year"], v["battery_power_capex_usd_per_kw"], v["battery_energy_capex_usd_per_kwh"],
+        v["battery_fom_usd_per_kw_year"], v["discount_rate"], v["life_solar_years"], v["life_wind_years"],
+        v["life_battery_years"])
+    cost_inputs = [i(r) for r in ("solar_capex_usd_per_w", "wind_capex_usd_per_kw", "battery_power_capex_usd_per_kw",
+                                  "battery_energy_capex_usd_per_kwh")]
+    res.add("supply_capex_usd", costs.capex_usd(cap["solar_mw"], cap["wind_mw"], cap["battery_mw"], cap["battery_mwh"]),
+            "usd", "solar_mw_cfe x solar capex + wind_mw_cfe x wind capex + battery_mw_cfe x power capex "
+            "+ battery_mwh_cfe x energy capex", ["solar_mw_cfe", "wind_mw_cfe", "battery_mw_cfe", "battery_mwh_cfe",
+                                                  *cost_inputs])
+    annual = costs.annual_cost_usd(cap["solar_mw"], cap["wind_mw"], cap["battery_mw"], cap["battery_mwh"])
+    res.add("supply_cost_usd_per_mwh", annual / energy, "usd_per_mwh",
+            "(capex x CRF(discount_rate, life) + fixed O&M) of the sized mix / annual_energy_mwh; grid purchases excluded",
+            ["supply_capex_usd", "annual_energy_mwh", i("discount_rate"), i("solar_fom_usd_per_kw_year"),
+             i("wind_fom_usd_per_kw_year"), i("battery_fom_usd_per_kw_year"), i("life_solar_years"),
+             i("life_wind_years"), i("life_battery_years")])
+    acc = supply.emissions_accounting_tco2e(energy, shares["renewable"] * energy, grid,
+                                            v["grid_intensity_g_per_kwh"])
+    ci = i("grid_intensity_g_per_kwh")
+    res.add("emissions_location_annual_tco2e", acc["location_annual"], "tco2e",
+            "annual_energy_mwh x grid intensity (location-based, annual average)", ["annual_energy_mwh", ci])
+    res.add("emissions_location_hourly_tco2e", acc["location_hourly"], "tco2e",
+            "sum over hours of load x hourly grid intensity; flat annual intensity here, so equal to the annual",
+            ["annual_energy_mwh", ci])
+    res.add("emissions_market_annual_tco2e", acc["market_annual"], "tco2e",
+            "max(annual_energy_mwh - renewable generation, 0) x grid intensity (annual matching)",
+            ["annual_energy_mwh", "annual_match_share", ci])
+    res.add("emissions_market_hourly_tco2e", acc["market_hourly"], "tco2e",
+            "grid_import_mwh x grid intensity (hourly matching, 24/7)", ["grid_import_mwh", ci])
+
+
+def add_supply_tables(res: Results) -> Results:
+    """Add the cost-vs-CFE curve and the regional comparison of the supply to ``res.tables`` (seconds)."""
+    from . import supply
+
+    s = Scenario(**res.scenario)
+    load_mw = float(np.median(res["facility_power_avg_mw"].samples))
+    res.tables["cfe_curve"] = supply.cost_curve(s.region, load_mw, s.allow_wind, s.allow_battery)
+    # every region with all technologies it has a profile for: a comparison of places, not of the site's plan
+    res.tables["supply_regions"] = supply.region_comparison(load_mw, s.target_cfe, True, s.allow_battery)
     return res
 
 
@@ -289,7 +401,8 @@ def evaluate_regions(scenario: Scenario, quantity: str, regions: list[str] | Non
     return pd.DataFrame(rows)
 
 
-def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed: int | None = None) -> Results:
+def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed: int | None = None,
+             supply: bool = False) -> Results:
     """Evaluate a scenario into a :class:`~stargate_report.ledger.Results` ledger.
 
     Parameters
@@ -300,6 +413,8 @@ def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed:
         Monte Carlo samples; defaults to ``scenario.samples``. 1 gives the base case.
     seed : int, optional
         Defaults to ``scenario.seed``. Same seed, same numbers.
+    supply : bool
+        Also size and simulate the hourly supply for ``scenario.target_cfe`` (about a second more).
     """
     scenario = scenario or resolve()
     n = int(samples if samples is not None else scenario.samples)
@@ -308,7 +423,7 @@ def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed:
         from .exceptions import ParameterError
 
         raise ParameterError("samples", samples, "an integer >= 1")
-    plan = make_plan(scenario)
+    plan = make_plan(scenario, supply=supply)
     return compute_results(plan, draw(plan, n, sd))
 
 

@@ -55,6 +55,10 @@ class Scenario(BaseModel):
                                          gt=0, le=1e13, allow_inf_nan=False)
     investment_fact: Optional[str] = _f("sbe-equity-total", "-", "Fact id whose value (USD) is the investment")
     training_run: Literal["gpt4"] = _f("gpt4", "-", "Reference training run (scope of training_run_flop)")
+    target_cfe: float = _f(0.9, "fraction", "Hourly carbon-free share the supply is sized for (a share, not percent)",
+                           ge=0.0, le=1.0, allow_inf_nan=False)
+    allow_wind: bool = _f(True, "-", "May the supply mix include wind (where a profile exists)?")
+    allow_battery: bool = _f(True, "-", "May the supply mix include batteries?")
     samples: int = _f(5000, "count", "Monte Carlo samples", ge=1, le=100_000)
     seed: int = _f(20260109, "-", "Random seed; same seed, same numbers", ge=0, le=2**32 - 1)
 
@@ -160,7 +164,7 @@ def describe(name: str) -> str:
     if name in ("investment_fact",):
         return "a fact id with a value in USD: " + ", ".join(f.id for f in load_facts().values() if f.unit == "usd")
     ann = info.annotation
-    text = {int: "an integer", float: "a number", str: "text"}.get(ann, None)
+    text = {int: "an integer", float: "a number", str: "text", bool: "true or false"}.get(ann, None)
     if text is None:
         args = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
         if args and getattr(args[0], "__origin__", None) is Literal:

@@ -1,0 +1,513 @@
+"""Hourly supply of an AI campus: solar, wind, battery and grid, matched hour by hour.
+
+One call simulates a year (8,760 hours) for N candidate systems at once: arrays of shape (N,) for the
+capacities, and the hourly profiles of :mod:`stargate_report.profiles`. Only the battery's state of charge
+needs the hours in sequence; everything else is vectorized. The year is run twice and the second pass is
+kept, so the state of charge is carried over the year (periodic steady state).
+
+Dispatch rule (greedy, no foresight): renewable output serves the load first; a surplus charges the
+battery (power and energy limits, charging efficiency) and the rest is curtailed; a deficit is met by the
+battery (power limit, stored energy, discharging efficiency), then by the grid. Round-trip efficiency is
+split evenly: eta_charge = eta_discharge = sqrt(RTE).
+
+References
+----------
+.. [1] Xu, Jenkins et al., "System-level impacts of 24/7 carbon-free electricity procurement",
+   Princeton ZERO Lab (2021), Zenodo 6229426: hourly CFE score = 1 - grid / load.
+.. [2] Riepin & Brown, "On the means, costs, and system-level impacts of 24/7 carbon-free energy
+   procurement", arXiv:2403.07876 (2024).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .constants import HOURS_PER_YEAR, KW_PER_MW, W_PER_KW
+from .cost import capital_recovery_factor
+from .exceptions import ParameterError
+
+N_HOURS = int(HOURS_PER_YEAR)
+CHUNK = 1024  # candidates simulated together (memory: 8,760 x CHUNK floats per array)
+
+
+def _as_vector(name: str, value, n: int | None = None) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    if arr.ndim != 1:
+        raise ParameterError(name, value, "a number or a 1-D array of numbers")
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError(name, value, "finite numbers")
+    if np.any(arr < 0):
+        raise ParameterError(name, float(arr.min()), "a number >= 0")
+    if n is not None and arr.size not in (1, n):
+        raise ParameterError(name, f"{arr.size} values", f"1 or {n} values")
+    return arr
+
+
+def check_system(load_mw, solar_mw, wind_mw, battery_mw, battery_mwh, round_trip_efficiency):
+    """Validate and broadcast a system description; returns arrays of shape (N,)."""
+    arrays = {k: _as_vector(k, v) for k, v in (("load_mw", load_mw), ("solar_mw", solar_mw), ("wind_mw", wind_mw),
+                                                 ("battery_mw", battery_mw), ("battery_mwh", battery_mwh))}
+    n = max(a.size for a in arrays.values())
+    for k, a in arrays.items():
+        if a.size not in (1, n):
+            raise ParameterError(k, f"{a.size} values", f"1 or {n} values (one per candidate)")
+    out = {k: np.broadcast_to(a, (n,)).astype(float) for k, a in arrays.items()}
+    if np.any(out["load_mw"] <= 0):
+        raise ParameterError("load_mw", float(out["load_mw"].min()), "a number > 0")
+    bad = (out["battery_mwh"] > 0) & (out["battery_mw"] == 0)
+    if np.any(bad):
+        raise ParameterError("battery_mw", 0.0, "> 0 when battery_mwh > 0 (a battery needs power to charge)")
+    rte = float(round_trip_efficiency)
+    if not (0 < rte <= 1) or math.isnan(rte):
+        raise ParameterError("round_trip_efficiency", round_trip_efficiency, "a share in (0, 1]")
+    return out, rte
+
+
+@dataclass
+class Dispatch:
+    """Hourly results of one system (arrays of 8,760 values, MW in each hour = MWh)."""
+
+    load: np.ndarray
+    solar: np.ndarray
+    wind: np.ndarray
+    charge: np.ndarray
+    discharge: np.ndarray
+    soc: np.ndarray
+    grid: np.ndarray
+    curtailed: np.ndarray
+
+    def balance_residual(self) -> np.ndarray:
+        """solar + wind + discharge + grid - (load + charge + curtailed), every hour [MW]: zero."""
+        return self.solar + self.wind + self.discharge + self.grid - (self.load + self.charge + self.curtailed)
+
+
+@dataclass
+class SupplyResult:
+    """Annual metrics per candidate (arrays of shape (N,)), and hourly detail for candidate 0 if kept."""
+
+    load_mwh: np.ndarray
+    solar_mwh: np.ndarray
+    wind_mwh: np.ndarray
+    grid_import_mwh: np.ndarray
+    grid_peak_mw: np.ndarray
+    curtailed_mwh: np.ndarray
+    charge_mwh: np.ndarray
+    discharge_mwh: np.ndarray
+    battery_mwh: np.ndarray
+    solar_capacity_factor: float
+    wind_capacity_factor: float
+    hourly: Dispatch | None = field(default=None, repr=False)
+
+    @property
+    def annual_match_share(self) -> np.ndarray:
+        """Renewable generation / load over the year, capped at 1 (volumetric annual matching)."""
+        return np.minimum((self.solar_mwh + self.wind_mwh) / self.load_mwh, 1.0)
+
+    @property
+    def hourly_cfe_share(self) -> np.ndarray:
+        """Share of the load met hour by hour by own renewables and storage: 1 - grid / load (24/7 CFE)."""
+        return 1.0 - self.grid_import_mwh / self.load_mwh
+
+    @property
+    def battery_cycles(self) -> np.ndarray:
+        """Full equivalent cycles per year: discharged energy / energy capacity (0 without a battery)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.battery_mwh > 0, self.discharge_mwh / self.battery_mwh, 0.0)
+
+    def metrics(self, i: int = 0) -> dict[str, float]:
+        """The metrics of candidate ``i`` as plain floats (the CLI's JSON keys)."""
+        return {"annual_match_share": float(self.annual_match_share[i]),
+                "hourly_cfe_share": float(self.hourly_cfe_share[i]),
+                "curtailed_mwh": float(self.curtailed_mwh[i]), "grid_import_mwh": float(self.grid_import_mwh[i]),
+                "grid_peak_mw": float(self.grid_peak_mw[i]), "battery_cycles": float(self.battery_cycles[i]),
+                "load_mwh": float(self.load_mwh[i]), "solar_mwh": float(self.solar_mwh[i]),
+                "wind_mwh": float(self.wind_mwh[i]), "solar_capacity_factor": self.solar_capacity_factor,
+                "wind_capacity_factor": self.wind_capacity_factor}
+
+
+def _zeros() -> np.ndarray:
+    return np.zeros(N_HOURS)
+
+
+def simulate(load_mw, solar_mw=0.0, wind_mw=0.0, battery_mw=0.0, battery_mwh=0.0, *, solar_profile=None,
+             wind_profile=None, round_trip_efficiency: float = 0.85, load_shape=None, keep_hourly: bool = False,
+             passes: int = 2) -> SupplyResult:
+    r"""Simulate a year of hourly dispatch for one or many systems.
+
+    Parameters
+    ----------
+    load_mw : numeric or array (N,)
+        Average campus load [MW] (constant, or scaled by ``load_shape``).
+    solar_mw, wind_mw : numeric or array (N,)
+        Installed capacity [MW_AC].
+    battery_mw : numeric or array (N,)
+        Battery power limit, charge and discharge [MW].
+    battery_mwh : numeric or array (N,)
+        Battery energy capacity [MWh].
+    solar_profile, wind_profile : array (8760,), optional
+        Output per MW of capacity [MW/MW]; ``None`` means the technology is not available (treated as 0).
+    round_trip_efficiency : float
+        Battery round-trip efficiency [unitless], (0, 1].
+    load_shape : array (8760,), optional
+        Hourly load relative to its mean [unitless]; constant if omitted.
+    keep_hourly : bool
+        Keep the hourly arrays of candidate 0 in ``SupplyResult.hourly``.
+    passes : int
+        Passes over the year; the state of charge at the end of one starts the next (default 2).
+
+    Returns
+    -------
+    SupplyResult
+
+    Notes
+    -----
+    Every hour: :math:`S + W + D + G = L + C + X` (solar, wind, discharge, grid; load, charge, curtailment).
+    """
+    sys_, rte = check_system(load_mw, solar_mw, wind_mw, battery_mw, battery_mwh, round_trip_efficiency)
+    sp = _zeros() if solar_profile is None else np.asarray(solar_profile, float)
+    wp = _zeros() if wind_profile is None else np.asarray(wind_profile, float)
+    shape = np.ones(N_HOURS) if load_shape is None else np.asarray(load_shape, float)
+    for name, arr in (("solar_profile", sp), ("wind_profile", wp), ("load_shape", shape)):
+        if arr.shape != (N_HOURS,) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ParameterError(name, f"array of shape {arr.shape}", f"{N_HOURS} finite values >= 0")
+    eta = math.sqrt(rte)
+    n = sys_["load_mw"].size
+    acc = {k: np.zeros(n) for k in ("grid", "peak", "curt", "chg", "dis", "solar", "wind", "load")}
+    hourly = None
+    for start in range(0, n, CHUNK):
+        sl = slice(start, min(n, start + CHUNK))
+        load = shape[:, None] * sys_["load_mw"][None, sl]
+        solar = sp[:, None] * sys_["solar_mw"][None, sl]
+        wind = wp[:, None] * sys_["wind_mw"][None, sl]
+        acc["solar"][sl] = solar.sum(axis=0)
+        acc["wind"][sl] = wind.sum(axis=0)
+        acc["load"][sl] = load.sum(axis=0)
+        keep = keep_hourly and start == 0
+        if keep:
+            kept = (load[:, 0].copy(), solar[:, 0].copy(), wind[:, 0].copy())
+        net = np.add(solar, wind, out=solar)
+        net -= load
+        del wind
+        surplus = np.maximum(net, 0.0)
+        deficit = np.maximum(np.negative(net, out=net), 0.0, out=net)  # reuses net's memory
+        del load
+        p_max, e_max = sys_["battery_mw"][sl], sys_["battery_mwh"][sl]
+        soc_h = None
+        if np.any(e_max > 0):
+            # in stored-energy terms: C = charge x eta (into storage), D = discharge / eta (out of storage);
+            # per hour C <= min(wish, E - soc) and D <= min(wish, soc), so the loop needs five array operations
+            stored_in = np.minimum(surplus, p_max[None, :])
+            stored_in *= eta
+            stored_out = np.minimum(deficit, p_max[None, :])
+            stored_out *= 1.0 / eta
+            chg, dis = np.empty_like(net), np.empty_like(net)
+            soc_h = np.empty_like(net) if keep else None
+            m = sl.stop - sl.start
+            soc, room = np.zeros(m), np.empty(m)
+            for _ in range(max(1, passes)):
+                for h in range(N_HOURS):
+                    np.subtract(e_max, soc, out=room)
+                    c = np.minimum(stored_in[h], room, out=chg[h])
+                    d = np.minimum(stored_out[h], soc, out=dis[h])
+                    soc += c
+                    soc -= d
+                    if keep:
+                        soc_h[h] = soc
+            chg *= 1.0 / eta  # back to energy at the terminals
+            dis *= eta
+            wish_c, wish_d = stored_in, stored_out
+            del wish_c, wish_d
+        else:
+            chg = dis = np.zeros((1, net.shape[1]))
+        acc["chg"][sl] = chg.sum(axis=0)
+        acc["dis"][sl] = dis.sum(axis=0)
+        grid = np.subtract(deficit, dis, out=deficit)
+        curt = np.subtract(surplus, chg, out=surplus)
+        acc["grid"][sl] = grid.sum(axis=0)
+        acc["peak"][sl] = grid.max(axis=0)
+        acc["curt"][sl] = curt.sum(axis=0)
+        if keep:
+            zeros = np.zeros(N_HOURS)
+            battery = soc_h is not None
+            hourly = Dispatch(*kept, chg[:, 0].copy() if battery else zeros, dis[:, 0].copy() if battery else zeros,
+                              soc_h[:, 0].copy() if battery else zeros, grid[:, 0].copy(), curt[:, 0].copy())
+    return SupplyResult(acc["load"], acc["solar"], acc["wind"], acc["grid"], acc["peak"], acc["curt"], acc["chg"],
+                        acc["dis"], sys_["battery_mwh"].copy(), float(sp.mean()), float(wp.mean()), hourly)
+
+
+# -- cost -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SupplyCosts:
+    """Unit costs and finance of the supply technologies (base values of the assumptions registry)."""
+
+    solar_usd_per_kw: float
+    solar_fom_usd_per_kw_year: float
+    wind_usd_per_kw: float
+    wind_fom_usd_per_kw_year: float
+    battery_power_usd_per_kw: float
+    battery_energy_usd_per_kwh: float
+    battery_fom_usd_per_kw_year: float
+    discount_rate: float
+    life_solar_years: float
+    life_wind_years: float
+    life_battery_years: float
+    ids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_registry(cls) -> "SupplyCosts":
+        from .assumptions import load_registry
+
+        reg = load_registry()
+        rows = {
+            "solar": reg.get("solar_capex_usd_per_w"), "solar_fom": reg.get("solar_fom_usd_per_kw_year"),
+            "wind": reg.get("wind_capex_usd_per_kw"), "wind_fom": reg.get("wind_fom_usd_per_kw_year"),
+            "bp": reg.get("battery_power_capex_usd_per_kw"), "be": reg.get("battery_energy_capex_usd_per_kwh"),
+            "bfom": reg.get("battery_fom_usd_per_kw_year"), "r": reg.get("discount_rate"),
+            "ls": reg.get("lifetime_years", "solar", fallback=False),
+            "lw": reg.get("lifetime_years", "wind", fallback=False),
+            "lb": reg.get("lifetime_years", "battery", fallback=False)}
+        return cls(rows["solar"].base * W_PER_KW, rows["solar_fom"].base, rows["wind"].base,
+                   rows["wind_fom"].base, rows["bp"].base, rows["be"].base, rows["bfom"].base, rows["r"].base,
+                   rows["ls"].base, rows["lw"].base, rows["lb"].base, tuple(r.id for r in rows.values()))
+
+    def capex_usd(self, solar_mw, wind_mw, battery_mw, battery_mwh):
+        """Overnight capital cost [USD]."""
+        k = KW_PER_MW
+        return (np.multiply(solar_mw, self.solar_usd_per_kw * k) + np.multiply(wind_mw, self.wind_usd_per_kw * k)
+                + np.multiply(battery_mw, self.battery_power_usd_per_kw * k)
+                + np.multiply(battery_mwh, self.battery_energy_usd_per_kwh * k))
+
+    def annual_cost_usd(self, solar_mw, wind_mw, battery_mw, battery_mwh):
+        """Annualized capital (capital recovery factor) plus fixed O&M [USD/yr]."""
+        k = KW_PER_MW
+        crf_s = capital_recovery_factor(self.discount_rate, self.life_solar_years)
+        crf_w = capital_recovery_factor(self.discount_rate, self.life_wind_years)
+        crf_b = capital_recovery_factor(self.discount_rate, self.life_battery_years)
+        solar = np.multiply(solar_mw, k * (self.solar_usd_per_kw * crf_s + self.solar_fom_usd_per_kw_year))
+        wind = np.multiply(wind_mw, k * (self.wind_usd_per_kw * crf_w + self.wind_fom_usd_per_kw_year))
+        battery = (np.multiply(battery_mw, k * (self.battery_power_usd_per_kw * crf_b
+                                                 + self.battery_fom_usd_per_kw_year))
+                   + np.multiply(battery_mwh, k * self.battery_energy_usd_per_kwh * crf_b))
+        return solar + wind + battery
+
+
+# -- least-cost sizing ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mix:
+    """A supply mix for a constant load, and what it achieves."""
+
+    target_cfe: float
+    load_mw: float
+    solar_mw: float
+    wind_mw: float
+    battery_mw: float
+    battery_mwh: float
+    hourly_cfe_share: float
+    annual_match_share: float
+    capex_usd: float
+    annual_cost_usd: float
+    cost_usd_per_mwh: float
+    feasible: bool
+
+    def to_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+# lattice of the search, in multiples of the load: solar, wind, battery power; battery duration in hours
+COARSE = (np.arange(0.0, 16.01, 2.0), np.arange(0.0, 10.01, 2.0), np.array([0.0, 0.5, 1.0, 2.0]),
+          np.array([4.0, 12.0, 24.0, 48.0]))
+START_STEP = np.array([1.0, 1.0, 0.5, 4.0])
+MIN_STEP = np.array([0.125, 0.125, 0.0625, 0.5])
+
+
+def _candidates_from_grid(allow_wind: bool, allow_battery: bool) -> np.ndarray:
+    s, w, b, d = COARSE
+    if not allow_wind:
+        w = np.array([0.0])
+    if not allow_battery:
+        b = np.array([0.0])
+    rows = []
+    for bi in b:
+        for di in (d if bi > 0 else [0.0]):
+            grid = np.array(np.meshgrid(s, w, [bi], [di], indexing="ij")).reshape(4, -1).T
+            rows.append(grid)
+    return np.vstack(rows)
+
+
+def _evaluate(cands: np.ndarray, load_mw: float, profiles, rte: float, costs: SupplyCosts):
+    """Simulate candidates (multiples of load: s, w, b, d hours) -> (cfe, annual cost)."""
+    s, w, b, d = cands.T
+    res = simulate(load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
+                   solar_profile=profiles.solar, wind_profile=profiles.wind, round_trip_efficiency=rte)
+    cost = costs.annual_cost_usd(s * load_mw, w * load_mw, b * load_mw, b * d * load_mw)
+    return res.hourly_cfe_share, cost, res
+
+
+def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, allow_battery: bool = True,
+               costs: SupplyCosts | None = None, round_trip_efficiency: float | None = None) -> list[Mix]:
+    """The least-cost mix of solar, wind and battery for each hourly CFE target (grid for the rest).
+
+    Search: one vectorized simulation of a coarse lattice of mixes gives every target a feasible start;
+    then a compass search refines all targets together, each pass simulating the full neighbourhood
+    (every combination of -1, 0, +1 step on each axis) of every incumbent in one call, halving the steps
+    until they reach ``MIN_STEP``. The result is the cheapest feasible mix of its final neighbourhood.
+
+    Parameters
+    ----------
+    region : str
+    load_mw : float
+        Constant campus load [MW].
+    targets : sequence of float
+        Hourly CFE targets [share, 0..1].
+    """
+    from .assumptions import load_registry
+    from .profiles import region_profiles
+
+    targets = [float(t) for t in np.atleast_1d(targets)]
+    for tgt in targets:
+        if not (0.0 <= tgt <= 1.0) or math.isnan(tgt):
+            raise ParameterError("target_cfe", tgt, "a share between 0 and 1 (not percent)")
+    if not (load_mw > 0) or not math.isfinite(load_mw):
+        raise ParameterError("load_mw", load_mw, "a number > 0")
+    profiles = region_profiles(region)
+    allow_wind = allow_wind and profiles.wind is not None
+    allow_solar = profiles.solar is not None
+    costs = costs or SupplyCosts.from_registry()
+    rte = round_trip_efficiency or load_registry().get("battery_round_trip_efficiency").base
+    mask = np.array([allow_solar, allow_wind, allow_battery, allow_battery], float)
+
+    cands = _candidates_from_grid(allow_wind, allow_battery)
+    if not allow_solar:
+        cands = cands[cands[:, 0] == 0]
+        cands = np.unique(cands, axis=0)
+    # hourly CFE can never exceed generation / load: drop mixes that cannot reach the lowest target
+    cf_s = 0.0 if profiles.solar is None else float(profiles.solar.mean())
+    cf_w = 0.0 if profiles.wind is None else float(profiles.wind.mean())
+    reach = cands[:, 0] * cf_s + cands[:, 1] * cf_w
+    keep = reach >= min(targets) - 1e-12
+    if keep.any():
+        cands = cands[keep]
+    cfe, cost, _ = _evaluate(cands, load_mw, profiles, rte, costs)
+    best = []
+    for tgt in targets:
+        ok = cfe >= tgt - 1e-12
+        if not ok.any():
+            i = int(np.argmax(cfe))
+            best.append([cands[i], cfe[i], cost[i], False])
+        else:
+            i = int(np.flatnonzero(ok)[np.argmin(cost[ok])])
+            best.append([cands[i], cfe[i], cost[i], True])
+
+    offsets = np.array(np.meshgrid(*[[-1, 0, 1]] * 4, indexing="ij")).reshape(4, -1).T * mask
+    offsets = np.unique(offsets, axis=0)
+    step = START_STEP.copy()
+    while True:
+        moved = True
+        while moved:
+            moved = False
+            batch, owner = [], []
+            for k, (x, _, _, feas) in enumerate(best):
+                if not feas:
+                    continue
+                nb = np.maximum(x + offsets * step, 0.0)
+                nb[nb[:, 2] == 0, 3] = 0.0  # no duration without power
+                nb[(nb[:, 2] > 0) & (nb[:, 3] == 0), 3] = MIN_STEP[3]
+                batch.append(nb)
+                owner += [k] * len(nb)
+            if not batch:
+                break
+            batch = np.vstack(batch)
+            owner = np.array(owner)
+            c_cfe, c_cost, _ = _evaluate(batch, load_mw, profiles, rte, costs)
+            for k, (x, x_cfe, x_cost, feas) in enumerate(best):
+                sel = (owner == k) & (c_cfe >= targets[k] - 1e-12) & (c_cost < x_cost * (1 - 1e-9))
+                if sel.any():
+                    j = int(np.flatnonzero(sel)[np.argmin(c_cost[sel])])
+                    best[k] = [batch[j], c_cfe[j], c_cost[j], True]
+                    moved = True
+        if np.all(step <= MIN_STEP + 1e-12):
+            break
+        step = np.maximum(step / 2.0, MIN_STEP)
+
+    out = []
+    load_mwh = load_mw * N_HOURS
+    for tgt, (x, x_cfe, x_cost, feas) in zip(targets, best):
+        s, w, b, d = x
+        res = simulate(load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
+                       solar_profile=profiles.solar, wind_profile=profiles.wind, round_trip_efficiency=rte)
+        capex = float(costs.capex_usd(s * load_mw, w * load_mw, b * load_mw, b * d * load_mw))
+        out.append(Mix(tgt, load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
+                       float(res.hourly_cfe_share[0]), float(res.annual_match_share[0]), capex, float(x_cost),
+                       float(x_cost) / load_mwh, bool(feas)))
+    return out
+
+
+# -- emissions accounting -------------------------------------------------------------------------
+def emissions_accounting_tco2e(load_mwh, renewable_mwh, grid_import_mwh, grid_intensity_g_per_kwh) -> dict:
+    r"""Four views of the same campus's emissions [tCO2e/yr], with the method named.
+
+    * ``location_annual``: all consumption at the grid's average intensity (GHG Protocol location-based).
+    * ``location_hourly``: consumption in each hour at that hour's grid intensity; with a flat (annual
+      average) intensity, as here, it equals ``location_annual``.
+    * ``market_annual``: consumption not covered by renewable generation over the year (annual matching
+      of certificates) at the grid intensity.
+    * ``market_hourly``: energy imported from the grid in the hours when own supply fell short (24/7 CFE).
+
+    Parameters are in MWh per year and gCO2e/kWh; intensity is applied as MWh x g/kWh / 1000 = t.
+    """
+    ci = np.asarray(grid_intensity_g_per_kwh, float) / 1000.0  # t per MWh
+    load = np.asarray(load_mwh, float)
+    residual = np.maximum(load - np.asarray(renewable_mwh, float), 0.0)
+    return {"location_annual": load * ci, "location_hourly": load * ci, "market_annual": residual * ci,
+            "market_hourly": np.asarray(grid_import_mwh, float) * ci}
+
+
+# -- tables for the briefing ----------------------------------------------------------------------
+#: hourly CFE targets of the cost curve (shares)
+CFE_CURVE_TARGETS = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def annual_matching_cost_usd_per_mwh(region: str, allow_wind: bool = True, costs: SupplyCosts | None = None
+                                     ) -> tuple[float, str]:
+    """Cost per MWh of load of the cheapest technology that matches the load over the year (volumetric).
+
+    Returns the cost and the technology (``solar`` or ``wind``): annual cost per MW / (CF x 8,760 h).
+    """
+    from .profiles import region_profiles
+
+    prof = region_profiles(region)
+    costs = costs or SupplyCosts.from_registry()
+    options = []
+    if prof.solar is not None:
+        options.append((float(costs.annual_cost_usd(1.0, 0, 0, 0)) / (prof.solar.mean() * N_HOURS), "solar"))
+    if prof.wind is not None and allow_wind:
+        options.append((float(costs.annual_cost_usd(0, 1.0, 0, 0)) / (prof.wind.mean() * N_HOURS), "wind"))
+    if not options:
+        raise ParameterError("region", region, "a region with a solar or wind profile")
+    return min(options)
+
+
+def cost_curve(region: str, load_mw: float, allow_wind: bool = True, allow_battery: bool = True,
+               targets=CFE_CURVE_TARGETS) -> list[dict]:
+    """Least-cost mix and cost per MWh for each CFE target, with the premium over annual matching."""
+    base, tech = annual_matching_cost_usd_per_mwh(region, allow_wind)
+    rows = []
+    for mix in size_mixes(region, load_mw, targets, allow_wind=allow_wind, allow_battery=allow_battery):
+        rows.append({**mix.to_dict(), "annual_matching_usd_per_mwh": base, "annual_matching_tech": tech,
+                     "premium_usd_per_mwh": mix.cost_usd_per_mwh - base})
+    return rows
+
+
+def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True, allow_battery: bool = True,
+                      regions: list[str] | None = None) -> list[dict]:
+    """The least-cost mix for the same load and target in every region (``feasible`` False where the
+    target is out of reach within the searched lattice, e.g. no solar profile and wind not allowed)."""
+    from .profiles import regions as all_regions
+
+    rows = []
+    for region in regions or list(all_regions()):
+        mix = size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind, allow_battery=allow_battery)[0]
+        rows.append({"region": region, **mix.to_dict()})
+    return rows
