@@ -24,9 +24,11 @@ References
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import os
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,13 +98,23 @@ def _times_utc(longitude: float):
     return (local - pd.Timedelta(hours=offset_h)).tz_localize("UTC")
 
 
+@contextlib.contextmanager
+def _quiet():
+    """Hide pandas' deprecation notices raised inside pvlib (third-party; nothing a user can act on)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*deprecated.*", category=Warning, module=r"pvlib\..*")
+        warnings.filterwarnings("ignore", message=r".*dayofyear is deprecated.*")
+        yield
+
+
 def _clearsky(latitude: float, longitude: float):
     import pvlib
 
-    times = _times_utc(longitude)
-    loc = pvlib.location.Location(latitude, longitude, tz="UTC")
-    cs = loc.get_clearsky(times, model="ineichen")
-    sp = loc.get_solarposition(times)
+    with _quiet():
+        times = _times_utc(longitude)
+        loc = pvlib.location.Location(latitude, longitude, tz="UTC")
+        cs = loc.get_clearsky(times, model="ineichen")
+        sp = loc.get_solarposition(times)
     return times, cs, sp
 
 
@@ -124,8 +136,9 @@ def solar_shape(latitude: float, longitude: float, donor: str) -> np.ndarray:
     _, cs, sp = _clearsky(latitude, longitude)
     tilt = min(abs(latitude), 60.0)
     azimuth = 180.0 if latitude >= 0 else 0.0
-    poa = pvlib.irradiance.get_total_irradiance(tilt, azimuth, sp["apparent_zenith"], sp["azimuth"],
-                                                cs["dni"], cs["ghi"], cs["dhi"])["poa_global"].to_numpy()
+    with _quiet():
+        poa = pvlib.irradiance.get_total_irradiance(tilt, azimuth, sp["apparent_zenith"], sp["azimuth"],
+                                                    cs["dni"], cs["ghi"], cs["dhi"])["poa_global"].to_numpy()
     poa = np.nan_to_num(poa, nan=0.0).clip(min=0.0)
     k = np.repeat(daily_clearness(donor), 24)
     return poa / 1000.0 * k

@@ -9,7 +9,7 @@ import pytest
 
 from stargate_report.cli import main
 
-COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "facts", "claims", "footprint"]
+COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "supply", "facts", "claims", "footprint"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -37,6 +37,12 @@ def test_console_script_and_module_entry_points():
     (["run", "--max-source-age", "-1"], "'max-source-age'"),
     (["evaluate", "-p", "region=mars"], "unknown region 'mars'"),
     (["facts", "--site", "milam"], "did you mean 'milam-county'"),
+    (["supply", "--region", "fr", "--load-mw", "100"], "unknown region 'fr'"),
+    (["supply", "--region", "us-tx", "--load-mw", "100", "--solar-mw", "-5"], "'solar_mw'"),
+    (["supply", "--region", "us-tx", "--load-mw", "100", "--battery-mwh", "50"], "'battery_mw'"),
+    (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "90"], "not percent"),
+    (["supply", "--region", "no", "--load-mw", "100", "--solar-mw", "50"], "no published solar"),
+    (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.5", "--solar-mw", "5"], "--target-cfe"),
     (["facts", "--entity", "sb-enrgy"], "did you mean 'sb-energy'"),
     (["facts", "--status", "rumour"], "unknown status 'rumour'"),
     (["facts", "--since", "last week"], "'start'"),
@@ -112,3 +118,21 @@ def test_facts_csv_and_claims_table(capsys):
     assert main(["claims"]) == 0
     out = capsys.readouterr().out
     assert "c-region-europe-japan" in out and "not supported" in out
+
+
+def test_supply_json_keys(capsys):
+    assert main(["supply", "--region", "us-tx", "--load-mw", "100", "--solar-mw", "400", "--battery-mw", "100",
+                 "--battery-mwh", "800", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    for key in ("annual_match_share", "hourly_cfe_share", "curtailed_mwh", "grid_import_mwh", "grid_peak_mw",
+                "solar_capacity_factor", "wind_capacity_factor"):
+        assert key in d
+    assert 0 <= d["hourly_cfe_share"] <= d["annual_match_share"] <= 1
+
+
+def test_supply_target_json_returns_the_least_cost_mix(capsys):
+    assert main(["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.5", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    for key in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "capex_usd", "cost_usd_per_mwh"):
+        assert key in d
+    assert d["hourly_cfe_share"] >= 0.5

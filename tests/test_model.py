@@ -134,3 +134,45 @@ def test_investment_context_follows_its_origin():
     assert "SB Energy" in fact.investment_context()
     param = Chapter("summary", evaluate(resolve(overrides={"investment_usd": 2e9}), samples=10), lang="de")
     assert param.investment_context() == "Der Betrag ist im Szenario gesetzt."
+
+
+@pytest.fixture(scope="module")
+def with_supply():
+    return evaluate(resolve(), samples=400, seed=3, supply=True)
+
+
+def test_supply_enters_the_ledger_with_derivations(with_supply):
+    res = with_supply
+    for qid in ("solar_mw_cfe", "battery_mwh_cfe", "hourly_cfe_share", "grid_import_mwh", "supply_capex_usd",
+                "supply_cost_usd_per_mwh", "emissions_location_annual_tco2e", "emissions_market_annual_tco2e",
+                "emissions_market_hourly_tco2e", "emissions_location_hourly_tco2e"):
+        q = res[qid]
+        assert q.formula and q.inputs and q.p10 <= q.p50 <= q.p90
+    d = res.to_dict()
+    known = set(d["quantities"]) | set(d["assumptions"])
+    assert all(set(q["inputs"]) <= known for q in d["quantities"].values())
+    assert res["hourly_cfe_share"].p50 >= 0.9 - 1e-12  # the preset's target
+    assert res["wind_mw_cfe"].p50 == 0  # Milam County: solar and batteries only (fact milam-supply)
+    assert "pvlib-tmy" in res["solar_mw_cfe"].sources
+
+
+def test_four_emissions_numbers_are_ordered(with_supply):
+    res = with_supply
+    loc = res["emissions_location_annual_tco2e"].samples
+    np.testing.assert_allclose(loc, res["emissions_tco2e_per_year"].samples)
+    assert np.all(res["emissions_market_hourly_tco2e"].samples <= loc)
+    assert np.all(res["emissions_market_annual_tco2e"].samples <= res["emissions_market_hourly_tco2e"].samples + 1e-9)
+    share = 1 - res["hourly_cfe_share"].p50
+    np.testing.assert_allclose(res["emissions_market_hourly_tco2e"].samples, loc * share, rtol=1e-9)
+
+
+def test_supply_tables(with_supply):
+    from stargate_report.model import add_supply_tables
+
+    add_supply_tables(with_supply)
+    curve = with_supply.tables["cfe_curve"]
+    assert [r["target_cfe"] for r in curve] == [0.5, 0.8, 0.9, 0.95, 0.99]
+    costs = [r["cost_usd_per_mwh"] for r in curve]
+    assert costs == sorted(costs) and all(r["feasible"] for r in curve)
+    regions = {r["region"] for r in with_supply.tables["supply_regions"]}
+    assert regions == {"us-tx", "us", "de", "jp", "no", "es", "ae"}
