@@ -203,7 +203,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
 
     ``progress`` receives progress lines; ``warn`` receives warnings (default: ``warnings.warn``).
     """
-    from .model import evaluate
+    from .model import add_supply_tables, evaluate
 
     say = progress or (lambda msg: None)
     if warn is None:
@@ -226,7 +226,9 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         (tmp / "notebooks").mkdir()
         say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
         t = time.perf_counter()
-        results = evaluate(req.scenario)
+        results = evaluate(req.scenario, supply=True)
+        say("sizing the hourly supply (cost-vs-CFE curve, regions)")
+        add_supply_tables(results)
         results.save(tmp / "data" / "results")
         results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
         timings["evaluate_s"] = time.perf_counter() - t

@@ -95,3 +95,39 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, title_
         x=alt.X(f"{value}:Q", title=title_x),
         color=alt.Color(f"{group}:N", legend=alt.Legend(title=None, columns=2)),
     ).properties(width=WIDTH - 120, height=max(60, 34 * len(df)))
+
+
+def stacked_weeks(df: pd.DataFrame, title_x: str, title_y: str, order: list[str]) -> alt.FacetChart:
+    """Stacked areas of how the load is met, hour by hour, one panel per week (``season``)."""
+    return alt.Chart(df).mark_area().encode(
+        x=alt.X("hour:Q", title=title_x, scale=alt.Scale(domain=[0, 167], nice=False),
+                axis=alt.Axis(values=list(range(0, 168, 24)))),
+        y=alt.Y("mw:Q", title=title_y, stack="zero"),
+        color=alt.Color("source:N", sort=order, legend=alt.Legend(title=None)),
+        order=alt.Order("order:N"),
+    ).properties(width=(WIDTH - 60) // 2, height=200).facet(column=alt.Column("season:N", title=None))
+
+
+def heatmap(df: pd.DataFrame, x: str, y: str, value: str, title_x: str, title_y: str, title_value: str) -> alt.Chart:
+    """A week-by-hour heat map in a greyscale-safe sequential scheme."""
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X(f"{x}:O", title=title_x, axis=alt.Axis(values=list(range(1, 53, 4)), labelAngle=0)),
+        y=alt.Y(f"{y}:O", title=title_y, axis=alt.Axis(values=list(range(0, 24, 3)))),
+        color=alt.Color(f"{value}:Q", title=title_value, scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                        legend=alt.Legend(format="%", orient="right")),
+    ).properties(width=WIDTH - 80, height=200)
+
+
+def cost_curve(df: pd.DataFrame, title_x: str, title_y: str) -> alt.LayerChart:
+    """Cost per MWh against the hourly CFE target, with the annual-matching cost as a dashed rule."""
+    line = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(
+        x=alt.X("target:Q", title=title_x, scale=alt.Scale(zero=False)), y=alt.Y("cost:Q", title=title_y))
+    rule = alt.Chart(df).mark_rule(strokeDash=[5, 4], color=PALETTE[3]).encode(y="mean(annual_matching):Q")
+    return alt.layer(line, rule).properties(width=WIDTH - 60, height=HEIGHT)
+
+
+def bars(df: pd.DataFrame, category: str, value: str, title_x: str) -> alt.Chart:
+    """Horizontal bars of one value per category, in the order given."""
+    return alt.Chart(df).mark_bar(height=18, color=PALETTE[1]).encode(
+        y=alt.Y(f"{category}:N", title=None, sort=list(df[category])), x=alt.X(f"{value}:Q", title=title_x),
+    ).properties(width=WIDTH - 120, height=max(60, 30 * len(df)))

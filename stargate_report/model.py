@@ -318,6 +318,8 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
     res.inputs["param:target_cfe"] = Input("param:target_cfe", "parameter", s.target_cfe, s.target_cfe,
                                            s.target_cfe, "fraction", "parameter", ())
     res.roles["supply_sizing"] = model_id
+    res.tables["supply_mix"] = [{**mix.to_dict(), "region": s.region, "round_trip_efficiency":
+                                 float(np.median(v["battery_rte"]))}]
     sized = [model_id, "param:target_cfe"]
     avg = res["facility_power_avg_mw"].samples
     energy = res["annual_energy_mwh"].samples

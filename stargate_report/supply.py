@@ -465,6 +465,8 @@ def emissions_accounting_tco2e(load_mwh, renewable_mwh, grid_import_mwh, grid_in
 
 
 # -- tables for the briefing ----------------------------------------------------------------------
+#: first day (0-based day of the year) of the typical weeks the briefing shows: 15 January and 15 July
+TYPICAL_WEEKS = {"winter": 14, "summer": 195}
 #: hourly CFE targets of the cost curve (shares)
 CFE_CURVE_TARGETS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
