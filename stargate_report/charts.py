@@ -59,12 +59,12 @@ def range_bars(df: pd.DataFrame, category: str, title_x: str, title_y: str, colo
                sort: list[str] | None = None) -> alt.LayerChart:
     """Horizontal bars of P50 with a P10-P90 rule; ``df`` has columns category, p10, p50, p90."""
     enc_y = alt.Y(f"{category}:N", title=title_y or None, sort=sort or None)
-    bars = alt.Chart(df).mark_bar(height=18).encode(
+    bars = alt.Chart(df).mark_bar(height=14).encode(
         y=enc_y, x=alt.X("p50:Q", title=title_x),
         color=alt.Color(f"{color}:N", legend=None) if color else alt.value(PALETTE[1]))
     rules = alt.Chart(df).mark_rule(strokeWidth=2).encode(y=enc_y, x="p10:Q", x2="p90:Q")
-    ticks = alt.Chart(df).mark_tick(thickness=2, size=14, color="#222").encode(y=enc_y, x="p50:Q")
-    return alt.layer(bars, rules, ticks).properties(width=WIDTH, height=max(60, 34 * len(df)))
+    ticks = alt.Chart(df).mark_tick(thickness=2, size=12, color="#222").encode(y=enc_y, x="p50:Q")
+    return alt.layer(bars, rules, ticks).properties(width=WIDTH, height=max(44, 24 * len(df)))
 
 
 def histogram(values, title_x: str, title_y: str, bins: int = 40) -> alt.Chart:
@@ -131,3 +131,14 @@ def bars(df: pd.DataFrame, category: str, value: str, title_x: str) -> alt.Chart
     return alt.Chart(df).mark_bar(height=18, color=PALETTE[1]).encode(
         y=alt.Y(f"{category}:N", title=None, sort=list(df[category])), x=alt.X(f"{value}:Q", title=title_x),
     ).properties(width=WIDTH - 120, height=max(60, 30 * len(df)))
+
+
+def tornado(df: pd.DataFrame, title_x: str) -> alt.LayerChart:
+    """Tornado: for each assumption a bar from the output at its low value to the output at its high value,
+    with the base case as a vertical rule (``label, at_low, at_high, base``; largest swing first)."""
+    order = list(df["label"])
+    bars = alt.Chart(df).mark_bar(height=16, color=PALETTE[1]).encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+        x=alt.X("at_low:Q", title=title_x, scale=alt.Scale(zero=False)), x2="at_high:Q")
+    base_rule = alt.Chart(df).mark_rule(color="#222", strokeWidth=1.5).encode(x="mean(base):Q")
+    return alt.layer(bars, base_rule).properties(width=WIDTH - 220, height=max(60, 26 * len(df)))

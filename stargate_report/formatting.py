@@ -24,13 +24,21 @@ SCALES: dict[str, list[tuple[float, float, str, str]]] = {
               (0, 1, "{} t CO₂e", "{} t CO₂e")],
     "m3": [(1e6, 1e6, "{} million m³", "{} Mio. m³"), (0, 1, "{} m³", "{} m³")],
     "km2": [(0, 1, "{} km²", "{} km²")],
-    "count": [(1e6, 1e6, "{} million", "{} Mio."), (0, 1, "{}", "{}")],
     "usd_per_mwh": [(0, 1, "USD {}/MWh", "{} USD/MWh")],
     "ratio": [(0, 1, "{}", "{}")],
     "fraction": [(0, 0.01, "{}%", "{} %")],
     "g_per_kwh": [(0, 1, "{} g CO₂e/kWh", "{} g CO₂e/kWh")],
     "l_per_kwh": [(0, 1, "{} L/kWh", "{} L/kWh")],
     "W": [(0, 1, "{} W", "{} W")],
+    "years": [(0, 1, "{} years", "{} Jahre")],
+    "usd_per_mw": [(1e6, 1e6, "USD {} m/MW", "{} Mio. USD/MW"), (0, 1, "USD {}/MW", "{} USD/MW")],
+    "usd_per_kw": [(0, 1, "USD {}/kW", "{} USD/kW")],
+    "usd_per_kwh": [(0, 1, "USD {}/kWh", "{} USD/kWh")],
+    "usd_per_w": [(0, 1, "USD {}/W", "{} USD/W")],
+    "usd_per_kw_year": [(0, 1, "USD {}/kW/yr", "{} USD/kW/Jahr")],
+    "acres_per_mw": [(0, 1, "{} acres/MW", "{} Acres/MW")],
+    "ha_per_mw": [(0, 1, "{} ha/MW", "{} ha/MW")],
+    "count": [(1e6, 1e6, "{} million", "{} Mio."), (0, 1, "{}", "{}")],
 }
 SCIENTIFIC = {"flop": "FLOP", "flop_per_s": "FLOP/s"}
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -38,7 +46,7 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 #: units charts are drawn in, and the divisor from the ledger unit
 PLOT_UNITS = {"mw": 1.0, "gw": 1e3, "mwh": 1.0, "twh": 1e6, "usd_bn": 1e9, "usd_m": 1e6, "mt": 1e6, "kt": 1e3,
-              "million_m3": 1e6, "one": 1.0}
+              "million_m3": 1e6, "one": 1.0, "percent": 0.01, "usd_per_mwh": 1.0}
 
 
 def plot_scale(plot_unit: str) -> float:
@@ -63,7 +71,12 @@ def decimals_for(x: float, sig: int = SIG) -> int:
 def number(x: float, lang: str = "en", decimals: int | None = None) -> str:
     """A plain number in the language's format, rounded to ``decimals`` (default: 3 significant)."""
     check_lang(lang)
-    d = decimals_for(x) if decimals is None else decimals
+    if decimals is None:
+        d = decimals_for(x)
+        if d > 0 and round(x, d) == round(x):  # a whole number at this precision: no trailing zeros
+            d = 0
+    else:
+        d = decimals
     fmt = "#,##0" + ("." + "0" * d if d > 0 else "")
     return format_decimal(round(x, d), format=fmt, locale=LOCALES[lang])
 
@@ -100,11 +113,22 @@ def with_range(p50: float, p10: float, p90: float, unit: str, lang: str = "en") 
         return mid if lo == hi else f"{mid} ({lo}–{hi} × 10{str(exp).translate(SUPERSCRIPT)})"
     div, pattern = _scale(unit, p50, lang)
     d = decimals_for(p50 / div)
-    mid = pattern.format(number(p50 / div, lang, d))
+    if d > 0 and all(float(x / div).is_integer() for x in (p10, p50, p90)):  # whole numbers: no decimals
+        d = 0
     lo, hi = number(p10 / div, lang, d), number(p90 / div, lang, d)
-    if lo == hi:
-        return mid
-    return f"{mid} ({lo}–{hi})"
+    if lo == hi:  # a point value
+        return pattern.format(number(p50 / div, lang))
+    return f"{pattern.format(number(p50 / div, lang, d))} ({lo}–{hi})"
+
+
+def range_only(low: float, high: float, unit: str, lang: str = "en") -> str:
+    """Just a range in one display unit, e.g. ``USD 38–78/MWh`` (for published ranges)."""
+    check_lang(lang)
+    div, pattern = _scale(unit, high, lang)
+    d = max(decimals_for(low / div), decimals_for(high / div)) if low else decimals_for(high / div)
+    if d > 0 and all(float(x / div).is_integer() for x in (low, high)):
+        d = 0
+    return pattern.format(f"{number(low / div, lang, max(d, 0))}–{number(high / div, lang, max(d, 0))}")
 
 
 def quantity(q, lang: str = "en", show_range: bool = True) -> str:

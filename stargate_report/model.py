@@ -51,6 +51,11 @@ ROLES: dict[str, tuple[str, str]] = {
     "battery_fom_usd_per_kw_year": ("battery_fom_usd_per_kw_year", "default"),
     "life_battery_years": ("lifetime_years", "battery"),
     "battery_rte": ("battery_round_trip_efficiency", "default"),
+    "life_it_years": ("lifetime_years", "it"),
+    "lcoe_benchmark_solar": ("lcoe_benchmark_usd_per_mwh", "solar"),
+    "lcoe_benchmark_wind": ("lcoe_benchmark_usd_per_mwh", "wind"),
+    "lcoe_benchmark_solar_storage": ("lcoe_benchmark_usd_per_mwh", "solar-storage"),
+    "lcoe_benchmark_gas": ("lcoe_benchmark_usd_per_mwh", "gas-cc"),
 }
 #: Roles a region may lack (no published value found): their quantities are left out, with a note.
 OPTIONAL_ROLES = frozenset({"solar_cf", "wind_cf"})
@@ -206,6 +211,8 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
                   ["accelerator_count", i("it_capex_usd_per_accelerator"), i("cluster_capex_overhead_ratio")])
     capex = res.add("capex_usd", dc + itc, "usd", "dc_capex_usd + it_capex_usd", ["dc_capex_usd", "it_capex_usd"])
     res.add("it_share_of_capex", itc / capex, "fraction", "it_capex_usd / capex_usd", ["it_capex_usd", "capex_usd"])
+    res.add("it_depreciation_usd_per_year", itc / v["life_it_years"], "usd",
+            "it_capex_usd / IT lifetime (straight-line depreciation per year)", ["it_capex_usd", i("life_it_years")])
 
     # --- what the investment buys ----------------------------------------------------------------
     inv = res.add("investment_usd", v["investment_usd"], "usd", "investment (fact or scenario)",
@@ -227,6 +234,8 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
         ["investment_usd", i("it_capex_usd_per_accelerator"), i("cluster_capex_overhead_ratio")])
     res.add("investment_share_of_capex", inv / capex, "fraction", "investment_usd / capex_usd",
             ["investment_usd", "capex_usd"])
+    res.add("investment_share_of_dc_capex", inv / dc, "fraction", "investment_usd / dc_capex_usd",
+            ["investment_usd", "dc_capex_usd"])
 
     # --- emissions, water, land ---------------------------------------------------------------
     res.add("emissions_tco2e_per_year", emissions.emissions_tco2e(energy, v["grid_intensity_g_per_kwh"]), "tco2e",
@@ -350,6 +359,13 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
             "usd", "solar_mw_cfe x solar capex + wind_mw_cfe x wind capex + battery_mw_cfe x power capex "
             "+ battery_mwh_cfe x energy capex", ["solar_mw_cfe", "wind_mw_cfe", "battery_mw_cfe", "battery_mwh_cfe",
                                                   *cost_inputs])
+    res.add("investment_share_of_supply_capex", res["investment_usd"].samples / res["supply_capex_usd"].samples,
+            "fraction", "investment_usd / supply_capex_usd", ["investment_usd", "supply_capex_usd"])
+    res.add("solar_land_cfe_km2", land.land_km2_from_acres(cap["solar_mw"], v["solar_land_acres_per_mw"]), "km2",
+            "solar_mw_cfe x solar_land_acres_per_mw x 4046.86 m2/acre",
+            ["solar_mw_cfe", i("solar_land_acres_per_mw")])
+    res.add("wind_land_cfe_km2", land.land_km2_from_ha(cap["wind_mw"], v["wind_land_ha_per_mw"]), "km2",
+            "wind_mw_cfe x wind_land_ha_per_mw x 0.01 km2/ha", ["wind_mw_cfe", i("wind_land_ha_per_mw")])
     annual = costs.annual_cost_usd(cap["solar_mw"], cap["wind_mw"], cap["battery_mw"], cap["battery_mwh"])
     res.add("supply_cost_usd_per_mwh", annual / energy, "usd_per_mwh",
             "(capex x CRF(discount_rate, life) + fixed O&M) of the sized mix / annual_energy_mwh; grid purchases excluded",

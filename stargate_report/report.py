@@ -47,6 +47,11 @@ class Chapter:
     def num(self, ref: str, show_range: bool = True) -> str:
         """Format a ledger quantity, an input id, or a model role (e.g. ``pue``) as text."""
         res = self.results
+        if ref.startswith("range:"):  # a published range, low to high (no midpoint shown)
+            iid = res.roles.get(ref[6:], ref[6:])
+            if iid in res.inputs:
+                i = res.inputs[iid]
+                return formatting.range_only(i.low, i.high, i.unit, self.lang)
         if ref in res.quantities:
             return formatting.quantity(res.quantities[ref], self.lang, show_range)
         iid = res.roles.get(ref, ref)
@@ -111,8 +116,8 @@ class Chapter:
                 if i and i not in inputs:
                     inputs.append(i)
         sources = self._sources_of(inputs)
-        source_line = (f"{html.escape(t('briefing.source', self.lang))}: "
-                       f"{html.escape(', '.join(inputs))} ({html.escape('; '.join(sources) or '-')})")
+        source_line = f"{html.escape(t('briefing.source', self.lang))}: {html.escape(', '.join(inputs))}"
+        source_title = html.escape(t("briefing.sources_of", self.lang) + " " + ("; ".join(sources) or "-"))
         fig_id = f"fig-{self.name}-{slug(name)}"
         return (
             f'<figure class="sr-figure" id="{fig_id}" data-figure="{html.escape(name)}">'
@@ -120,7 +125,8 @@ class Chapter:
             f'<figcaption><span class="sr-fignum" data-label="{html.escape(t("briefing.figure", self.lang))}"></span> '
             f'<strong>{html.escape(t(f"fig.{name}.title", self.lang))}.</strong> '
             f'{html.escape(t(f"fig.{name}.caption", self.lang))} '
-            f'<span class="sr-source">{source_line}.</span> '
+            f'<span class="sr-source" title="{source_title}" data-sources="{html.escape(";".join(sources))}">'
+            f'{source_line}.</span> '
             f'<a class="sr-csv" download="{fig_id}.csv" href="{href}">{html.escape(t("briefing.download", self.lang))}</a>'
             f"</figcaption></figure>")
 
@@ -321,6 +327,96 @@ class Chapter:
                         if r["feasible"] else t("supply.unreachable", self.lang)})
         return pd.DataFrame(out)
 
+    # -- footprint, uncertainty, run ----------------------------------------------------------------
+    def regions_table(self, qids: list[str]) -> pd.DataFrame:
+        """Each quantity (median with range) of the same scenario evaluated in every region."""
+        from .scenario import Scenario, region_ids
+
+        sc = Scenario(**self.results.scenario)
+        rows = []
+        for region in region_ids():
+            res = model.evaluate(sc.model_copy(update={"region": region}))
+            row = {t("col.region", self.lang): t(f"region.{region}", self.lang)}
+            for q in qids:
+                row[t(f"label.{q}", self.lang)] = formatting.quantity(res[q], self.lang) if q in res else "–"
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def ranges_table(self, qids: list[str]) -> pd.DataFrame:
+        """Quantities with P10, P50, P90 and the relative width of the range."""
+        rows = []
+        for q in qids:
+            quant = self.results[q]
+            width = (quant.p90 - quant.p10) / quant.p50 if quant.p50 else 0.0
+            rows.append({t("col.quantity", self.lang): t(f"label.{q}", self.lang),
+                         "P10": formatting.value(quant.p10, quant.unit, self.lang),
+                         "P50": formatting.value(quant.p50, quant.unit, self.lang),
+                         "P90": formatting.value(quant.p90, quant.unit, self.lang),
+                         t("col.width", self.lang): formatting.value(width, "fraction", self.lang),
+                         t("col.status", self.lang): t(f"status.{quant.status}", self.lang)
+                         if f"status.{quant.status}" in _keys(self.lang) else quant.status})
+        return pd.DataFrame(rows)
+
+    def _label_of_role(self, role: str) -> str:
+        from .model import ROLES
+
+        quantity = ROLES.get(role, (role,))[0]
+        key = f"quantity.{quantity}"
+        return t(key, self.lang) if key in _keys(self.lang) else quantity
+
+    def tornado_frame(self, output: str, plot_unit: str, top: int = 8) -> pd.DataFrame:
+        """One-at-a-time swings of ``output`` (largest first): ``label, assumption, low, high, base``."""
+        from .scenario import Scenario
+        from .sensitivity import tornado
+
+        scale = formatting.plot_scale(plot_unit)
+        df = tornado(Scenario(**self.results.scenario), output)
+        df = df[df["swing"] > 0].head(top)
+        return pd.DataFrame({
+            "label": [f"{self._label_of_role(r)} ({a})" for r, a in zip(df["role"], df["assumption"])],
+            "assumption": df["assumption"], "at_low": df["output_at_low"] / scale,
+            "at_high": df["output_at_high"] / scale, "base": df["output_base"] / scale, "inputs": df["assumption"]})
+
+    def drivers_text(self, output: str, n: int = 3) -> str:
+        """The ``n`` largest drivers of ``output`` in words: assumption, its range, and the output's range."""
+        from .scenario import Scenario
+        from .sensitivity import tornado
+
+        df = tornado(Scenario(**self.results.scenario), output)
+        unit = self.results[output].unit
+        parts = []
+        for _, row in df[df["swing"] > 0].head(n).iterrows():
+            lo_out, hi_out = sorted((row["output_at_low"], row["output_at_high"]))
+            parts.append(t("uncertainty.driver", self.lang).format(
+                name=self._label_of_role(row["role"]),
+                low=formatting.value(row["low"], row["unit"], self.lang),
+                high=formatting.value(row["high"], row["unit"], self.lang),
+                out_low=formatting.value(lo_out, unit, self.lang), out_high=formatting.value(hi_out, unit, self.lang)))
+        return "; ".join(parts)
+
+    def sobol_table(self, output: str, n: int = 256, top: int = 6) -> pd.DataFrame:
+        from .scenario import Scenario
+        from .sensitivity import sobol
+
+        df = sobol(Scenario(**self.results.scenario), output, n=n).head(top)
+        return pd.DataFrame({t("col.assumption", self.lang): [f"{self._label_of_role(r)} ({a})"
+                                                              for r, a in zip(df["role"], df["assumption"])],
+                             t("col.first_order", self.lang): [formatting.number(x, self.lang, 2) for x in df["S1"]],
+                             t("col.total", self.lang): [formatting.number(x, self.lang, 2) for x in df["ST"]]})
+
+    def run_frame(self) -> pd.DataFrame:
+        """The run's reproducibility record: version, Python, parameters that fix the numbers, data hashes."""
+        import platform
+
+        from . import __version__
+        from .datafiles import file_hashes
+
+        rows = [("stargate-report", __version__), ("Python", platform.python_version()),
+                ("preset", self.preset), ("samples", str(self.results.scenario["samples"])),
+                ("seed", str(self.results.scenario["seed"]))]
+        rows += [(name, digest[:16]) for name, digest in file_hashes().items()]
+        return pd.DataFrame(rows, columns=[t("col.item", self.lang), t("col.value", self.lang)])
+
     def table(self, df: pd.DataFrame, css: str = "sr-table") -> None:
         _display_html(df.to_html(index=False, escape=True, classes=css, border=0))
 
@@ -344,13 +440,22 @@ class Chapter:
         return out
 
     def ranges(self, qids: list[str], plot_unit: str) -> pd.DataFrame:
-        """``id, label, p10, p50, p90`` of quantities in a plot unit (see ``formatting.PLOT_UNITS``)."""
+        """``id, label, p10, p50, p90`` in a plot unit (see ``formatting.PLOT_UNITS``).
+
+        An id may be a ledger quantity (P10/P50/P90) or a model input or role (its low/base/high range).
+        """
         scale = formatting.plot_scale(plot_unit)
         rows = []
         for q in qids:
-            quant = self.results[q]
-            rows.append({"id": q, "label": t(f"label.{q}", self.lang), "p10": quant.p10 / scale,
-                         "p50": quant.p50 / scale, "p90": quant.p90 / scale})
+            if q in self.results.quantities:
+                quant = self.results[q]
+                lo, mid, hi, inputs = quant.p10, quant.p50, quant.p90, q
+            else:
+                iid = self.results.roles.get(q, q)
+                inp = self.results.inputs[iid]
+                lo, mid, hi, inputs = inp.low, inp.value, inp.high, iid
+            rows.append({"id": q, "label": t(f"label.{q}", self.lang), "p10": lo / scale, "p50": mid / scale,
+                         "p90": hi / scale, "inputs": inputs if q not in self.results.quantities else ""})
         return pd.DataFrame(rows)
 
     def samples_frame(self, qid: str, plot_unit: str) -> pd.DataFrame:
@@ -419,6 +524,12 @@ class Chapter:
         with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:
             names = {r["id"]: r["name"] for r in csv.DictReader(fh)}
         return names[self.results.scenario["accelerator"]]
+
+
+def _keys(lang: str) -> dict[str, str]:
+    from .i18n import catalogue
+
+    return catalogue(lang) if lang == "en" else {**catalogue("en"), **catalogue(lang)}
 
 
 def _scenario_of(results: Results):

@@ -177,10 +177,13 @@ def test_failing_chapter_is_named_kept_and_does_not_replace_the_good_briefing(tm
 
 def test_regional_figure_names_every_region_it_plots(briefing):
     markup = (briefing.folder / "briefing.en.html").read_text()
-    line = next(s for s in re.findall(r'<span class="sr-source">(.*?)</span>', markup) if "grid.ae" in s)
+    spans = re.findall(r'<span class="sr-source"([^>]*)>(.*?)</span>', markup)
+    attrs, line = next(s for s in spans if "grid.ae" in s[1])
+    title = re.search(r'title="([^"]*)"', attrs).group(1)
+    sources = re.search(r'data-sources="([^"]*)"', attrs).group(1)
     for region in ("us-tx", "us", "de", "jp", "no", "es", "ae"):
         assert f"grid.{region}" in line
-    assert "co2js-ember" in line
+    assert "co2js-ember" in sources.split(";") and "co2js-ember" in title
 
 
 def test_executed_chapters_point_at_the_run_ledger_relatively(briefing):
@@ -192,7 +195,7 @@ def test_executed_chapters_point_at_the_run_ledger_relatively(briefing):
 
 def test_summary_investment_prose_follows_the_fact(briefing):
     text = re.sub(r"<[^>]+>", "", (briefing.folder / "briefing.en.html").read_text())
-    assert "What USD 1.00 bn buys." in text
+    assert "What USD 1 bn buys." in text
     assert "OpenAI and SoftBank Group are each investing USD 500 million into SB Energy" in text
 
 
