@@ -73,7 +73,10 @@ class Chapter:
         def sub(m: re.Match) -> str:
             key = m.group(1)
             if key in values:
-                return html.escape(str(values[key]))
+                value = values[key]
+                if isinstance(value, FactStatement):
+                    return f'<span class="fact" data-fact="{html.escape(value.fact_id)}">{html.escape(value)}</span>'
+                return html.escape(str(value))
             return f'<span class="num" data-ref="{html.escape(key)}">{html.escape(self.num(key))}</span>'
 
         return PLACEHOLDER.sub(sub, text)
@@ -90,6 +93,10 @@ class Chapter:
         text = html.escape(t(key, self.lang))
         anchor = f"{self.name}" if level == 1 else f"{self.name}-{slug(key)}"
         _display_html(f'<h{level} id="{anchor}">{text}</h{level}>')
+
+    def subheading(self, key: str) -> None:
+        """A section heading (level 2) inside the chapter."""
+        self.heading(key, level=2)
 
     def para(self, key: str, **values: Any) -> None:
         _display_html(self.md(key, **values))
@@ -157,7 +164,7 @@ class Chapter:
 
         iid = self.results.roles.get("investment_usd", "")
         if iid.startswith("fact:"):
-            return get_fact(iid[5:]).statement(self.lang)
+            return FactStatement(get_fact(iid[5:]).statement(self.lang), iid[5:])
         return t("summary.investment.param", self.lang)
 
     # -- knowledge base ---------------------------------------------------------------------------
@@ -524,6 +531,15 @@ class Chapter:
         with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:
             names = {r["id"]: r["name"] for r in csv.DictReader(fh)}
         return names[self.results.scenario["accelerator"]]
+
+
+class FactStatement(str):
+    """A statement of the knowledge base, rendered with its fact id (``<span class="fact" data-fact=...>``)."""
+
+    def __new__(cls, text: str, fact_id: str):
+        obj = super().__new__(cls, text)
+        obj.fact_id = fact_id
+        return obj
 
 
 def _keys(lang: str) -> dict[str, str]:

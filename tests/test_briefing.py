@@ -211,3 +211,99 @@ def test_source_age_warning_is_configurable():
     line = build.source_age_warning(730, today=dt.date(2026, 11, 29))
     assert "finanznachrichten-sbe-japan (2017-11-01)" in line and "older than 730 days" in line
     assert build.source_age_warning(100_000) is None
+
+
+def _section(markup: str, chapter: str) -> str:
+    start = markup.index(f'<h1 id="{chapter}"')
+    end = markup.find("<h1 ", start + 10)
+    return markup[start:end if end > 0 else None]
+
+
+def test_every_number_in_the_summary_text_comes_from_the_ledger_or_the_knowledge_base(briefing):
+    from stargate_report.knowledge import get_fact
+    from stargate_report.ledger import Results
+    from stargate_report.report import Chapter
+
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    summary = re.sub(r"<figure.*?</figure>", "", _section(markup, "summary"), flags=re.S)
+    ch = Chapter("summary", Results.load(briefing.folder / "data" / "results"), "en")
+    spans = re.findall(r'<span class="num" data-ref="([^"]+)">([^<]*)</span>', summary)
+    assert len(spans) >= 15
+    for ref, text in spans:
+        assert text == html_unescape(ch.num(ref)), ref  # the number shown is the ledger's, formatted
+    facts = re.findall(r'<span class="fact" data-fact="([^"]+)">([^<]*)</span>', summary)
+    for fid, text in facts:
+        assert html_unescape(text) == get_fact(fid).statement("en")
+    rest = re.sub(r'<span class="(?:num|fact)"[^>]*>[^<]*</span>', " ", summary)
+    rest = html_unescape(re.sub(r"<[^>]+>", " ", rest))
+    for token in ("P10", "P90", "24/7"):
+        rest = rest.replace(token, "")
+    assert not re.findall(r"\d[\d.,]*", rest), "a number in the summary that is neither ledger nor fact"
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_every_figure_has_number_caption_source_and_data(briefing):
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    figures = re.findall(r'<figure class="sr-figure".*?</figure>', markup, flags=re.S)
+    assert len(figures) >= 15
+    for i, fig in enumerate(figures, start=1):
+        assert f">Figure {i}.</span>" in fig
+        caption = re.search(r"<figcaption>(.*?)</figcaption>", fig, flags=re.S).group(1)
+        assert re.search(r"<strong>[^<]+\.</strong>\s+\S", caption)  # title and caption text
+        assert re.search(r'class="sr-source"[^>]*>Source: [^<]+\.</span>', caption)
+        assert 'href="data:text/csv;charset=utf-8,' in caption
+        assert "<svg" in fig
+
+
+def _numbers(text: str, lang: str) -> list[float]:
+    tokens = re.findall(r"\d[\d.,]*", text)
+    out = []
+    for tok in tokens:
+        tok = tok.rstrip(".,")
+        tok = tok.replace(".", "").replace(",", ".") if lang == "de" else tok.replace(",", "")
+        out.append(float(tok))
+    return out
+
+
+def test_english_and_german_show_the_same_numbers(bilingual):
+    spans = {}
+    for lang in ("en", "de"):
+        markup = (bilingual[1].folder / f"briefing.{lang}.html").read_text()
+        spans[lang] = [(ref, _numbers(html_unescape(text), lang))
+                       for ref, text in re.findall(r'<span class="num" data-ref="([^"]+)">([^<]*)</span>', markup)]
+    assert [r for r, _ in spans["en"]] == [r for r, _ in spans["de"]]
+    assert len(spans["en"]) >= 50
+    for (ref, en), (_, de) in zip(spans["en"], spans["de"]):
+        assert en == de, ref
+
+
+def test_the_csv_behind_each_range_chart_reproduces_the_plotted_values(briefing):
+    import csv
+    import io
+    import urllib.parse
+
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    checked = 0
+    for fig in re.findall(r'<figure class="sr-figure".*?</figure>', markup, flags=re.S):
+        data = urllib.parse.unquote(re.search(r'href="data:text/csv;charset=utf-8,([^"]*)"', fig).group(1))
+        rows = list(csv.DictReader(io.StringIO(html_unescape(data))))
+        if not rows or not {"label", "p10", "p50", "p90"} <= set(rows[0]):
+            continue
+        plotted = [html_unescape(a) for a in re.findall(r'aria-label="([^"]*)"', fig)]
+        for row in rows:
+            label = row["label"]
+            spans = [a for a in plotted if f"label: {label}" in a and "p10:" in a]
+            assert spans, (label, plotted[:3])
+            p10 = float(re.search(r"p10: ([-\d.e]+)", spans[0]).group(1))
+            p90 = float(re.search(r"p90: ([-\d.e]+)", spans[0]).group(1))
+            assert p10 == pytest.approx(float(row["p10"]), rel=1e-6, abs=1e-9)
+            assert p90 == pytest.approx(float(row["p90"]), rel=1e-6, abs=1e-9)
+            bars = [a for a in plotted if a.endswith(f"label: {label}") and "p10:" not in a]
+            assert float(bars[0].split(": ")[1].split(";")[0]) == pytest.approx(float(row["p50"]), rel=1e-6, abs=1e-9)
+        checked += 1
+    assert checked >= 8

@@ -1,0 +1,50 @@
+"""Chapter notebooks stay thin: no numeric literal outside the parameters cell, no digits in prose."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+#: numeric literals a chapter may use for structure (chart sizes and the like); none are needed today
+ALLOWED_NUMBERS: set[float] = set()
+#: tokens with digits that prose may contain
+ALLOWED_TOKENS = ("24/7", "P10", "P50", "P90")
+
+
+def _source(cell) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def numeric_literals(code: str) -> list[tuple[int, float]]:
+    """(line, value) of every int, float or complex literal in ``code`` (booleans are not numbers)."""
+    out = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)) \
+                and not isinstance(node.value, bool):
+            out.append((node.lineno, node.value))
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_numeric_literal_outside_the_parameters_cell(path):
+    nb = json.loads(path.read_text())
+    for index, cell in enumerate(nb["cells"]):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] == "code" and "parameters" not in tags:
+            found = [(line, v) for line, v in numeric_literals(_source(cell)) if v not in ALLOWED_NUMBERS]
+            assert not found, f"{path.name} cell {index}: numeric literal(s) {found}; take numbers from the ledger"
+        if cell["cell_type"] == "markdown":
+            text = _source(cell)
+            for token in ALLOWED_TOKENS:
+                text = text.replace(token, "")
+            assert not re.search(r"\d", text), f"{path.name} cell {index}: a digit in prose; use the catalogue"
+
+
+def test_the_checker_catches_literals():
+    assert numeric_literals("x = f(1.5)\ny = [2, 'a', True]") == [(1, 1.5), (2, 2)]
+    assert numeric_literals("ch.para('k', samples=ch.num('param:samples'))") == []
