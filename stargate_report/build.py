@@ -68,6 +68,42 @@ class RunResult:
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    status: str = "ok"  # "ok" (built), "cached" (served as it was), "rendered" (re-rendered from the cache)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _code_hash() -> str:
+    """Hash of the package's own code and catalogues (what the chapters and the model run)."""
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".yaml", ".csv") and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(pkg)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def cache_keys(req: RunRequest) -> dict[str, str]:
+    """Content hashes that decide what an earlier run can serve.
+
+    ``execute``: validated parameters, package version and code, data files, chapter notebooks, languages;
+    ``render``: the execute key plus the templates and the formats.
+    """
+    books = chapters(req.notebooks_dir)
+    exec_part = {"scenario": req.scenario.to_dict(), "version": __version__, "code": _code_hash(),
+                 "data": datafiles.file_hashes(), "notebooks": _hash_files(books), "langs": list(req.langs)}
+    execute = hashlib.sha256(json.dumps(exec_part, sort_keys=True, default=str).encode()).hexdigest()
+    templates = _hash_files(p for p in datafiles.bundled("templates").rglob("*") if p.is_file())
+    render = hashlib.sha256(json.dumps({"execute": execute, "templates": templates, "formats": list(req.formats)},
+                                       sort_keys=True).encode()).hexdigest()
+    return {"execute": execute, "render": render}
+
+
+def _cached(target: Path) -> dict | None:
+    try:
+        return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def run_slug(text: str) -> str:
@@ -197,14 +233,59 @@ def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str |
             f"{listed}{more}; check them for updates (--max-source-age sets the limit)")
 
 
+def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict) -> None:
+    """Evaluate once, then run every chapter in every language (papermill, in parallel)."""
+    from .model import add_supply_tables, evaluate
+
+    say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
+    t = time.perf_counter()
+    results = evaluate(req.scenario, supply=True)
+    say("sizing the hourly supply (cost-vs-CFE curve, regions)")
+    add_supply_tables(results)
+    results.save(tmp / "data" / "results")
+    results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
+    timings["evaluate_s"] = time.perf_counter() - t
+    jobs = []
+    for lang in req.langs:
+        (tmp / "notebooks" / lang).mkdir()
+        for nb in books:
+            # relative to the executed notebook, so it can be re-run from output/<run>/notebooks/<lang>/
+            params = {"preset": req.preset, "overrides": req.scenario.to_dict(), "lang": lang,
+                      "results_path": "../../data/results"}
+            jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
+    t = time.perf_counter()
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    total = len(jobs)
+
+    def job(item):
+        lang, nb, out, params = item
+        say(f"[{lang}] running chapter {nb.stem} ({jobs.index(item) + 1}/{total})")
+        try:
+            _execute(nb, out, params, req.cell_timeout_s, out.parent)
+        except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name
+            return item, exc
+        return item, None
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(job, jobs))
+    timings["chapters_s"] = time.perf_counter() - t
+    for (lang, nb, out, _), exc in outcomes:
+        if exc is not None:
+            kept = None
+            if out.exists():
+                failed = req.out_dir.resolve() / f"{req.slug}.failed" / lang
+                failed.mkdir(parents=True, exist_ok=True)
+                kept = failed / nb.name
+                shutil.copyfile(out, kept)
+            raise _chapter_error(nb.stem, exc, kept) from None
+
+
 def run(req: RunRequest, progress: Callable[[str], None] | None = None,
-        warn: Callable[[str], None] | None = None) -> RunResult:
+        warn: Callable[[str], None] | None = None, force: bool = False) -> RunResult:
     """Build the briefing(s) of one request; see the module docstring for the flow.
 
     ``progress`` receives progress lines; ``warn`` receives warnings (default: ``warnings.warn``).
     """
-    from .model import add_supply_tables, evaluate
-
     say = progress or (lambda msg: None)
     if warn is None:
         import warnings
@@ -219,55 +300,30 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     timings: dict[str, float] = {}
     req.out_dir.mkdir(parents=True, exist_ok=True)
     target = _safe_target(req.out_dir, req.slug)
+    keys = cache_keys(req)
+    previous = None if force else _cached(target)
+    if previous and previous.get("cache", {}).get("render") == keys["render"] \
+            and all((target / f).is_file() for f in previous.get("files", [])):
+        say(f"'{req.slug}' is unchanged: served from {target}")
+        return RunResult(target, {f: target / f for f in previous["files"]} | {"manifest.json": target / "manifest.json"},
+                         {"total_s": time.perf_counter() - t0}, status="cached")
+    reuse = bool(previous and previous.get("cache", {}).get("execute") == keys["execute"]
+                 and all((target / "notebooks" / lang).is_dir() for lang in req.langs)
+                 and (target / "data" / "results.json").is_file())
+    for stale in req.out_dir.resolve().glob(f".{req.slug}.tmp-*"):  # left by a run that was killed outright
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
     try:
-        (tmp / "data").mkdir()
-        (tmp / "notebooks").mkdir()
-        say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
-        t = time.perf_counter()
-        results = evaluate(req.scenario, supply=True)
-        say("sizing the hourly supply (cost-vs-CFE curve, regions)")
-        add_supply_tables(results)
-        results.save(tmp / "data" / "results")
-        results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
-        timings["evaluate_s"] = time.perf_counter() - t
-
         books = chapters(req.notebooks_dir)
-        jobs = []
-        for lang in req.langs:
-            (tmp / "notebooks" / lang).mkdir()
-            for nb in books:
-                # relative to the executed notebook, so it can be re-run from output/<run>/notebooks/<lang>/
-                params = {"preset": req.preset, "overrides": req.scenario.to_dict(), "lang": lang,
-                          "results_path": "../../data/results"}
-                jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
-        t = time.perf_counter()
-        workers = max(1, min(len(jobs), os.cpu_count() or 1))
-        total = len(jobs)
-
-        def job(item):
-            lang, nb, out, params = item
-            say(f"[{lang}] running chapter {nb.stem} ({jobs.index(item) + 1}/{total})")
-            try:
-                _execute(nb, out, params, req.cell_timeout_s, out.parent)
-            except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name
-                return item, exc
-            return item, None
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(job, jobs))
-        timings["chapters_s"] = time.perf_counter() - t
-        for (lang, nb, out, _), exc in outcomes:
-            if exc is not None:
-                kept = None
-                if out.exists():
-                    failed = req.out_dir.resolve() / f"{req.slug}.failed" / lang
-                    failed.mkdir(parents=True, exist_ok=True)
-                    kept = failed / nb.name
-                    shutil.copyfile(out, kept)
-                raise _chapter_error(nb.stem, exc, kept) from None
-
+        if reuse:
+            say(f"'{req.slug}': chapters unchanged, re-rendering from the executed notebooks")
+            shutil.copytree(target / "data", tmp / "data")
+            shutil.copytree(target / "notebooks", tmp / "notebooks")
+        else:
+            (tmp / "data").mkdir()
+            (tmp / "notebooks").mkdir()
+            _execute_all(req, tmp, books, say, timings)
         files: dict[str, Path] = {}
         t = time.perf_counter()
         for lang in req.langs:
@@ -289,12 +345,13 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             "data_files": datafiles.file_hashes(), "notebooks": _hash_files(books),
             "templates": _hash_files(p for p in datafiles.bundled("templates").rglob("*") if p.is_file()),
             "timings_s": {k: round(v, 3) for k, v in timings.items()}, "files": sorted(files),
-            "knowledge_as_of": _knowledge_as_of(), "source_age_warning": stale_line,
+            "knowledge_as_of": _knowledge_as_of(), "source_age_warning": stale_line, "cache": keys,
+            "reused_execution": reuse,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         _swap_into_place(tmp, target)
         files["manifest.json"] = target / "manifest.json"
-        return RunResult(target, files, timings)
+        return RunResult(target, files, timings, status="rendered" if reuse else "ok")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Command line: ``stargate-report run | evaluate | params | presets | sensitivity | supply | facts | claims | footprint``.
+"""Command line: ``stargate-report run | batch | evaluate | params | presets | sensitivity | supply | facts | claims | footprint``.
 
 A thin layer over the Python API. Bad input exits with code 2 and a one-line message
 naming the parameter, the value and what is allowed, before any kernel starts; a failed
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from . import __version__
@@ -44,8 +45,10 @@ def cmd_run(args) -> int:
     req = build.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
                              args.out, args.cell_timeout, args.name, args.max_source_age)
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    result = build.run(req, progress, warn=lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = build.run(req, progress, warn=lambda msg: print(msg, file=sys.stderr, flush=True), force=args.force)
     if not args.quiet:
+        if result.status == "cached":
+            print(f"unchanged since the last run: served from the cache ({result.folder})", file=sys.stderr)
         for name in sorted(result.files):
             print(result.files[name])
     return EXIT_OK
@@ -228,6 +231,21 @@ def cmd_supply(args) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args) -> int:
+    from . import batch
+
+    sweep = batch.load_sweep(args.sweep, args.out)  # validates every run before anything runs
+    executor = batch.DaskExecutor(args.scheduler) if args.scheduler else None
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError("workers", args.workers, "a whole number >= 1")
+    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
+                               progress=progress)
+    print(batch.summary_table(outcomes))
+    print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
+    return EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, like our own errors
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -248,8 +266,18 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--cell-timeout", type=int, default=600, metavar="S", help="seconds a cell may run (default 600)")
     r.add_argument("--max-source-age", type=int, default=730, metavar="DAYS",
                    help="warn about knowledge-base sources published longer ago than this (default 730)")
+    r.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last run")
     r.add_argument("--quiet", action="store_true", help="print nothing but warnings and errors")
     r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("batch", help="run a sweep of scenarios in parallel (see examples/)")
+    b.add_argument("sweep", help="sweep file (YAML): named scenarios and/or a grid over parameters")
+    b.add_argument("--workers", type=int, help="runs at once on this machine (default 2)")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, e.g. tcp://host:8786")
+    b.add_argument("--out", default="output", help="output folder; the sweep goes to OUT/<sweep name>/")
+    b.add_argument("--force", action="store_true", help="rebuild every run even if unchanged")
+    b.add_argument("--quiet", action="store_true", help="no progress lines")
+    b.set_defaults(func=cmd_batch)
 
     e = sub.add_parser("evaluate", help="print the ledger of a scenario (every quantity with P10/P50/P90)")
     _scenario_args(e)
@@ -317,7 +345,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _sigterm_to_interrupt(signum, frame):  # so that cleanup (temporary folders) runs on SIGTERM too
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     p = parser()
     args = p.parse_args(argv)
     if not getattr(args, "command", None):

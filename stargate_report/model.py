@@ -59,6 +59,10 @@ ROLES: dict[str, tuple[str, str]] = {
 }
 #: Roles a region may lack (no published value found): their quantities are left out, with a note.
 OPTIONAL_ROLES = frozenset({"solar_cf", "wind_cf"})
+#: Quantities that exist only where their inputs are published (e.g. no solar capacity factor, no solar LCOE).
+OPTIONAL_QUANTITIES = frozenset({
+    "solar_mw_annual_match", "solar_capex_annual_match_usd", "solar_land_km2", "solar_lcoe_usd_per_mwh",
+    "wind_mw_annual_match", "wind_land_km2", "wind_lcoe_usd_per_mwh"})
 #: Scenario fields that, when set, replace the assumption of the same role.
 PARAM_ROLES = {"pue": "pue", "load_factor": "load_factor"}
 

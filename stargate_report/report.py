@@ -65,6 +65,8 @@ class Chapter:
             return formatting.number(v, self.lang) if isinstance(v, (int, float)) else str(v)
         if ref in model.ROLES:  # an input the model knows, but this region has no published value for
             return t("value.not_published", self.lang)
+        if ref in model.OPTIONAL_QUANTITIES:  # a result that needs such an input
+            return t("value.not_available", self.lang)
         raise KeyError(f"no quantity, input or role named {ref!r} in the ledger of chapter {self.name!r}")
 
     def fill(self, text: str, **values: Any) -> str:
@@ -114,6 +116,7 @@ class Chapter:
         csv = data.to_csv(index=False)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv)
         inputs: list[str] = []
+        refs = [r for r in refs if r in self.results.quantities or self.results.roles.get(r, r) in self.results.inputs]
         found = [self.results.trace(r) if r in self.results.quantities else [self.results.roles.get(r, r)]
                  for r in refs]
         if "inputs" in data.columns:  # rows evaluated elsewhere (e.g. other regions) name their own inputs
@@ -454,6 +457,8 @@ class Chapter:
         scale = formatting.plot_scale(plot_unit)
         rows = []
         for q in qids:
+            if q in model.OPTIONAL_QUANTITIES and q not in self.results.quantities:
+                continue  # not computable in this region (no published input): left out of the chart
             if q in self.results.quantities:
                 quant = self.results[q]
                 lo, mid, hi, inputs = quant.p10, quant.p50, quant.p90, q

@@ -1,0 +1,356 @@
+"""Sweeps: many briefings from one YAML file, in parallel, with a summary and an index page.
+
+A sweep file names scenarios, or a grid over parameters, or both::
+
+    name: regions-and-chips        # the sweep's folder under --out
+    lang: en                       # languages of every run (comma-separated)
+    formats: html                  # formats of every run
+    base: {preset: milam-county, params: {samples: 2000}}
+    grid: {region: [us-tx, de, no], accelerator: [h100, gb200]}
+    scenarios:
+      - {name: norway, preset: stargate-norway, params: {pue: 1.15}}
+
+Every run is validated before anything runs (an error names the scenario and the key). Each run is
+executed in its own process (``python -m stargate_report run ...``), so a run that fails or whose worker
+dies marks that run failed and the others go on. The executor is pluggable: a local pool of worker slots
+(default) or a dask.distributed cluster (``--scheduler tcp://host:port``).
+"""
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from . import build, datafiles
+from .exceptions import ParameterError, StargateReportError, UnknownNameError
+
+SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
+RUN_KEYS = ("name", "preset", "params")
+#: ledger quantities the index page compares (median)
+INDEX_METRICS = ("facility_power_mw", "annual_energy_mwh", "capex_usd", "supply_cost_usd_per_mwh",
+                 "emissions_tco2e_per_year", "water_m3_per_year")
+
+
+@dataclass
+class RunSpec:
+    """One run of a sweep, validated: its name, preset and parameters (what ``run`` gets)."""
+
+    name: str
+    preset: str
+    params: dict[str, Any]
+    request: build.RunRequest = field(repr=False, default=None)
+
+
+@dataclass
+class Sweep:
+    name: str
+    langs: str
+    formats: str
+    runs: list[RunSpec]
+
+
+@dataclass
+class RunOutcome:
+    name: str
+    status: str  # ok | cached | rendered | failed
+    seconds: float
+    folder: str = ""
+    message: str = ""
+
+
+def _mapping(value, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ParameterError(where, value, "a mapping of key: value")
+    return value
+
+
+def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
+    """Read and validate a sweep file; every run is validated before anything runs."""
+    p = Path(path)
+    if not p.is_file():
+        raise ParameterError("sweep", str(path), "an existing YAML file")
+    try:
+        data = datafiles.read_yaml(p)
+    except Exception as exc:  # DataError with the YAML problem
+        raise ParameterError("sweep", str(path), "a YAML mapping", str(exc)) from None
+    data = _mapping(data, "sweep")
+    for key in data:
+        if key not in SWEEP_KEYS:
+            raise UnknownNameError("sweep key", key, list(SWEEP_KEYS))
+    name = build.run_slug(data.get("name") or p.stem)
+    langs = data.get("lang", "en")
+    formats = data.get("formats", "html,pdf")
+    langs = ",".join(langs) if isinstance(langs, list) else str(langs)
+    formats = ",".join(formats) if isinstance(formats, list) else str(formats)
+    base = _mapping(data.get("base"), "base")
+    for key in base:
+        if key not in ("preset", "params"):
+            raise UnknownNameError("base key", key, ["preset", "params"])
+    base_preset = base.get("preset")
+    base_params = _mapping(base.get("params"), "base.params")
+
+    specs: list[tuple[str, str | None, dict]] = []
+    grid = _mapping(data.get("grid"), "grid")
+    if grid:
+        keys = list(grid)
+        values = []
+        for k in keys:
+            v = grid[k]
+            if not isinstance(v, list) or not v:
+                raise ParameterError(f"grid.{k}", v, "a non-empty list of values")
+            values.append(v)
+        for combo in itertools.product(*values):
+            params = dict(zip(keys, combo))
+            label = "-".join(f"{k}-{v}" for k, v in params.items())
+            specs.append((label, base_preset, {**base_params, **params}))
+    scenarios = data.get("scenarios") or []
+    if not isinstance(scenarios, list):
+        raise ParameterError("scenarios", scenarios, "a list of {name, preset, params}")
+    for i, sc in enumerate(scenarios, start=1):
+        sc = _mapping(sc, f"scenarios[{i}]")
+        for key in sc:
+            if key not in RUN_KEYS:
+                raise UnknownNameError(f"key of scenario {sc.get('name', i)!r}", key, list(RUN_KEYS))
+        if not sc.get("name"):
+            raise ParameterError(f"scenarios[{i}].name", sc.get("name"), "a name for the run")
+        specs.append((str(sc["name"]), sc.get("preset", base_preset),
+                      {**base_params, **_mapping(sc.get("params"), f"scenarios[{i}].params")}))
+    if not specs:
+        raise ParameterError("sweep", str(path), "at least one run: a 'grid' or a list of 'scenarios'")
+
+    runs: list[RunSpec] = []
+    seen: set[str] = set()
+    out = Path(out_dir) / name
+    for label, preset, params in specs:
+        slug = build.run_slug(label)
+        if slug in seen:
+            raise ParameterError("scenarios", label, "unique run names (two runs would share a folder)")
+        seen.add(slug)
+        try:
+            req = build.make_request(preset, None, params, langs, formats, out, name=slug)
+        except StargateReportError as exc:
+            raise ParameterError(f"scenario '{label}'", params, "valid parameters", str(exc)) from None
+        runs.append(RunSpec(slug, req.preset, params, req))
+    return Sweep(name, langs, formats, runs)
+
+
+# -- executors -------------------------------------------------------------------------------------
+def _manifest_state(folder: Path) -> tuple[str, bool] | None:
+    try:
+        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return m.get("created", ""), bool(m.get("reused_execution"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_one(spec: dict, out: str, force: bool) -> dict:
+    """Run one briefing in a child process (``python -m stargate_report run``); returns an outcome dict
+    and never raises for a failed run, so one failure cannot stop a sweep."""
+    t = time.perf_counter()
+    folder = Path(out) / spec["name"]
+    before = _manifest_state(folder)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+        yaml.safe_dump(spec["params"], fh)
+        params_file = fh.name
+    cmd = [sys.executable, "-m", "stargate_report", "run", "--preset", spec["preset"], "--params", params_file,
+           "--out", str(out), "--name", spec["name"], "--lang", spec["langs"], "--format", spec["formats"], "--quiet"]
+    if force:
+        cmd.append("--force")
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _CHILDREN.add(proc)
+        try:
+            _, stderr = proc.communicate()
+        finally:
+            _CHILDREN.discard(proc)
+    finally:
+        os.unlink(params_file)
+    seconds = time.perf_counter() - t
+    if proc.returncode == 0:
+        after = _manifest_state(folder)
+        status = "cached" if after == before and before is not None else ("rendered" if after and after[1] else "ok")
+        return {"name": spec["name"], "status": status, "seconds": seconds, "folder": str(folder), "message": ""}
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("stargate-report:")]
+    msg = lines[-1] if lines else (f"worker died (signal {-proc.returncode})" if proc.returncode < 0
+                                   else f"exit code {proc.returncode}")
+    return {"name": spec["name"], "status": "failed", "seconds": seconds, "folder": str(folder), "message": msg}
+
+
+_CHILDREN: set = set()
+
+
+def _terminate_children() -> None:
+    for proc in list(_CHILDREN):
+        try:
+            proc.send_signal(signal.SIGTERM)
+        except OSError:
+            pass
+    for proc in list(_CHILDREN):
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class LocalExecutor:
+    """A pool of worker slots; each task runs a run in its own child process."""
+
+    def __init__(self, workers: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
+
+    def submit(self, fn, *args) -> Future:
+        return self.pool.submit(fn, *args)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Sends runs to a dask.distributed cluster (scheduler address, or an existing ``Client``)."""
+
+    def __init__(self, scheduler) -> None:
+        from dask.distributed import Client
+
+        self.client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")
+        self.own = not isinstance(scheduler, Client)
+
+    def submit(self, fn, *args):
+        return self.client.submit(fn, *args, pure=False)
+
+    def shutdown(self) -> None:
+        if self.own:
+            self.client.close()
+
+
+def _spec_dict(spec: RunSpec) -> dict:
+    return {"name": spec.name, "preset": spec.preset, "params": spec.params,
+            "langs": ",".join(spec.request.langs), "formats": ",".join(spec.request.formats)}
+
+
+def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
+              progress: Callable[[str], None] | None = None) -> list[RunOutcome]:
+    """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page."""
+    say = progress or (lambda msg: None)
+    out = Path(out_dir) / sweep.name
+    out.mkdir(parents=True, exist_ok=True)
+    ex = executor or LocalExecutor(workers)
+    futures = {}
+    lock = threading.Lock()
+    done_count = [0]
+    total = len(sweep.runs)
+    outcomes: dict[str, RunOutcome] = {}
+    try:
+        for spec in sweep.runs:
+            futures[spec.name] = ex.submit(run_one, _spec_dict(spec), str(out), force)
+        for spec in sweep.runs:
+            fut = futures[spec.name]
+            try:
+                res = fut.result()
+                outcome = RunOutcome(**res)
+            except Exception as exc:  # noqa: BLE001 - a worker that died (dask KilledWorker, ...)
+                outcome = RunOutcome(spec.name, "failed", 0.0, str(out / spec.name), f"worker failed: {exc}")
+            with lock:
+                done_count[0] += 1
+                outcomes[spec.name] = outcome
+            bar = "#" * done_count[0] + "." * (total - done_count[0])
+            say(f"[{bar}] {done_count[0]}/{total} {outcome.status:8s} {spec.name} ({outcome.seconds:.1f} s)"
+                + (f": {outcome.message}" if outcome.message else ""))
+    except KeyboardInterrupt:
+        _terminate_children()
+        raise
+    finally:
+        if executor is None:
+            ex.shutdown()
+    ordered = [outcomes[s.name] for s in sweep.runs]
+    write_index(sweep, out, ordered)
+    return ordered
+
+
+# -- the sweep's index page ------------------------------------------------------------------------
+def _metrics(folder: Path) -> dict[str, float] | None:
+    try:
+        meta = json.loads((folder / "data" / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    q = meta["quantities"]
+    return {k: q[k]["p50"] for k in INDEX_METRICS if k in q} | {"_units": {k: q[k]["unit"] for k in INDEX_METRICS
+                                                                        if k in q}}
+
+
+def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
+    """``<out>/index.html``: one self-contained page comparing the runs, with links to each briefing."""
+    import altair as alt
+    import pandas as pd
+
+    from . import charts, formatting
+
+    lang = sweep.langs.split(",")[0]
+    rows, chart_rows = [], []
+    for spec, oc in zip(sweep.runs, outcomes):
+        folder = out / spec.name
+        m = _metrics(folder) if oc.status != "failed" else None
+        links = " ".join(f'<a href="{html.escape(spec.name)}/briefing.{lg}.{fmt}">{lg}.{fmt}</a>'
+                         for lg in spec.request.langs for fmt in spec.request.formats
+                         if (folder / f"briefing.{lg}.{fmt}").is_file())
+        cells = []
+        for k in INDEX_METRICS:
+            if m and k in m:
+                cells.append(html.escape(formatting.value(m[k], m["_units"][k], lang)))
+                chart_rows.append({"run": spec.name, "metric": k, "value": m[k]})
+            else:
+                cells.append("–")
+        params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
+        rows.append(f"<tr><td>{html.escape(spec.name)}</td><td>{html.escape(spec.preset)}</td>"
+                    f"<td>{html.escape(params)}</td><td>{html.escape(oc.status)}</td>"
+                    f"<td>{oc.seconds:.1f}</td>" + "".join(f"<td>{c}</td>" for c in cells)
+                    + f"<td>{links}</td></tr>"
+                    + (f'<tr class="err"><td colspan="{6 + len(INDEX_METRICS)}">{html.escape(oc.message)}</td></tr>'
+                       if oc.message else ""))
+    svgs = []
+    df = pd.DataFrame(chart_rows)
+    for metric in ("capex_usd", "supply_cost_usd_per_mwh", "emissions_tco2e_per_year"):
+        part = df[df["metric"] == metric] if not df.empty else df
+        if part.empty:
+            continue
+        chart = alt.Chart(part).mark_bar(color=charts.PALETTE[1]).encode(
+            y=alt.Y("run:N", title=None, sort=list(part["run"])), x=alt.X("value:Q", title=metric)
+        ).properties(width=charts.WIDTH - 160, height=max(60, 22 * len(part)))
+        svgs.append(f"<figure>{charts.to_svg(chart, lang)}</figure>")
+    css = (datafiles.bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("run", "preset", "parameters", "status", "seconds",
+                                                          *INDEX_METRICS, "briefings"))
+    page = (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>'
+            f"{html.escape(sweep.name)}</title><style>{css}\n.err td {{ color: #a00; }}</style></head>"
+            f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">stargate-report sweep</p>'
+            f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} runs: '
+            + ", ".join(f"{s} {sum(o.status == s for o in outcomes)}" for s in ("ok", "cached", "rendered", "failed"))
+            + f'</p></header><table class="sr-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            f"</tbody></table>{''.join(svgs)}</body></html>")
+    tmp = out / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out / "index.html")
+    return out / "index.html"
+
+
+def summary_table(outcomes: list[RunOutcome]) -> str:
+    width = max([len(o.name) for o in outcomes] + [3])
+    lines = [f"{'run':{width}s}  status    seconds  message", "-" * (width + 30)]
+    lines += [f"{o.name:{width}s}  {o.status:8s}  {o.seconds:7.1f}  {o.message}" for o in outcomes]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "cached", "rendered", "failed")}
+    lines.append(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; total {sum(o.seconds for o in outcomes):.1f} s")
+    return "\n".join(lines)

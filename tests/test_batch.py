@@ -1,0 +1,141 @@
+"""Sweeps and the cache: validation first, parallel runs, one failure isolated, Dask, served from cache.
+
+These build real briefings (HTML only, few samples), so they are marked slow.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import time
+
+import pytest
+
+from stargate_report import batch, build
+from stargate_report.exceptions import ParameterError, UnknownNameError
+
+pytestmark = pytest.mark.slow
+
+SMALL = """
+name: small
+lang: en
+formats: html
+base: {preset: milam-county, params: {samples: 200}}
+scenarios:
+  - {name: texas}
+  - {name: germany, params: {region: de}}
+"""
+
+
+def _sweep(tmp_path, text=SMALL, name="sweep.yaml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("text,error,needle", [
+    ("name: x\nscenaros: []\n", UnknownNameError, "did you mean 'scenarios'"),
+    ("name: x\nscenarios:\n  - {name: a, params: {pue: 0.5}}\n", ParameterError, "scenario 'a'"),
+    ("name: x\nscenarios:\n  - {name: a, params: {regon: de}}\n", ParameterError, "regon"),
+    ("name: x\nscenarios:\n  - {name: a, colour: red}\n", UnknownNameError, "key of scenario 'a'"),
+    ("name: x\ngrid: {region: []}\n", ParameterError, "grid.region"),
+    ("name: x\nscenarios:\n  - {name: a}\n  - {name: A}\n", ParameterError, "unique run names"),
+    ("name: x\n", ParameterError, "at least one run"),
+    ("!!python/object/apply:os.system ['true']\n", ParameterError, "sweep"),
+])
+def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, text, error, needle):
+    with pytest.raises(error, match=re.escape(needle)):
+        batch.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_grid_expands_to_named_runs(tmp_path):
+    sweep = batch.load_sweep(_sweep(tmp_path, "name: g\ngrid: {region: [us-tx, de], pue: [1.1, 1.3]}\n"), tmp_path)
+    assert [r.name for r in sweep.runs] == ["region-us-tx-pue-1-1", "region-us-tx-pue-1-3", "region-de-pue-1-1",
+                                            "region-de-pue-1-3"]
+    assert sweep.runs[3].request.scenario.region == "de" and sweep.runs[3].request.scenario.pue == 1.3
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batch")
+    path = _sweep(root)
+    sweep = batch.load_sweep(path, root / "out")
+    first = batch.run_sweep(sweep, root / "out", workers=2)
+    t = time.perf_counter()
+    second = batch.run_sweep(sweep, root / "out", workers=2)
+    return root, sweep, first, second, time.perf_counter() - t
+
+
+def test_sweep_runs_every_scenario_and_writes_an_index(swept):
+    root, sweep, first, _, _ = swept
+    assert [o.status for o in first] == ["ok", "ok"]
+    index = (root / "out" / "small" / "index.html").read_text()
+    for run in ("texas", "germany"):
+        assert (root / "out" / "small" / run / "briefing.en.html").is_file()
+        assert f'href="{run}/briefing.en.html"' in index
+    assert not re.findall(r'(?:src|href)="https?:', index) and "<svg" in index
+    assert batch.summary_table(first).splitlines()[-1].startswith("ok 2, cached 0")
+
+
+def test_unchanged_sweep_is_served_from_the_cache(swept):
+    *_, second, seconds = swept
+    assert [o.status for o in second] == ["cached", "cached"]
+    assert seconds < 10  # two child processes that start, hash and stop; no kernel
+
+
+def test_a_worker_that_dies_fails_only_its_run(tmp_path):
+    path = _sweep(tmp_path, SMALL.replace("name: small", "name: killed"))
+    sweep = batch.load_sweep(path, tmp_path / "out")
+    killed = []
+
+    def assassin():
+        deadline = time.time() + 60
+        while time.time() < deadline and not killed:
+            for proc in list(batch._CHILDREN):
+                if proc.args[proc.args.index("--name") + 1] == "germany":
+                    os.kill(proc.pid, signal.SIGKILL)
+                    killed.append(proc.pid)
+                    break
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=assassin)
+    thread.start()
+    outcomes = batch.run_sweep(sweep, tmp_path / "out", workers=2)
+    thread.join()
+    assert killed
+    status = {o.name: o for o in outcomes}
+    assert status["texas"].status == "ok"
+    assert status["germany"].status == "failed" and "worker died (signal 9)" in status["germany"].message
+    assert not (tmp_path / "out" / "killed" / "germany").exists()  # no half-written briefing in place
+    index = (tmp_path / "out" / "killed" / "index.html").read_text()
+    assert "failed" in index
+
+
+def test_dask_local_cluster_runs_a_sweep(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    path = _sweep(tmp_path, SMALL.replace("name: small", "name: dask").replace(
+        "  - {name: germany, params: {region: de}}\n", ""))
+    sweep = batch.load_sweep(path, tmp_path / "out")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        outcomes = batch.run_sweep(sweep, tmp_path / "out", executor=batch.DaskExecutor(client))
+    assert [o.status for o in outcomes] == ["ok"]
+    assert (tmp_path / "out" / "dask" / "texas" / "briefing.en.html").is_file()
+
+
+def test_the_cache_reruns_exactly_what_changed(tmp_path):
+    def req(**kw):
+        return build.make_request(out_dir=tmp_path, formats=kw.pop("formats", "html"), name="c",
+                                  overrides={"samples": 200, **kw})
+
+    first = build.run(req(), warn=lambda m: None)
+    assert first.status == "ok"
+    assert build.run(req(), warn=lambda m: None).status == "cached"
+    again = build.run(req(formats="html,pdf"), warn=lambda m: None)  # a format: re-render, no kernel
+    assert again.status == "rendered" and (tmp_path / "c" / "briefing.en.pdf").is_file()
+    changed = build.run(req(pue=1.3), warn=lambda m: None)  # a parameter: everything again
+    assert changed.status == "ok"
+    assert build.run(req(pue=1.3), warn=lambda m: None, force=True).status == "ok"

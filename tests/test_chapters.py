@@ -1,0 +1,43 @@
+"""Every chapter's code runs for presets that differ from the default (other regions, no solar profile).
+
+The chapters are executed in-process (no kernel), against a ledger evaluated once per preset, so this
+catches a chapter that assumes data only the default campus has. The kernel route is tested in
+test_briefing.py.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stargate_report.model import add_supply_tables, evaluate
+from stargate_report.scenario import resolve
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
+
+
+@pytest.fixture(scope="module", params=["stargate-norway", "stargate-10gw"])
+def ledger(request, tmp_path_factory):
+    res = add_supply_tables(evaluate(resolve(request.param), samples=300, supply=True))
+    stem = tmp_path_factory.mktemp(request.param) / "results"
+    res.save(stem)
+    return request.param, stem
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_chapter_runs(ledger, lang, capsys):
+    preset, stem = ledger
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text())
+        ns = {"preset": preset, "overrides": {}, "lang": lang, "results_path": str(stem)}
+        for index, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code" or "parameters" in cell["metadata"].get("tags", []):
+                continue
+            code = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            try:
+                exec(compile(code, f"{path.name}[{index}]", "exec"), ns)
+            except Exception as exc:  # pragma: no cover - the message is the point
+                pytest.fail(f"{preset} {lang}: {path.name} cell {index}: {type(exc).__name__}: {exc}")
+    capsys.readouterr()
