@@ -185,7 +185,7 @@ def sample(rows: list[Assumption], n: int, rng: np.random.Generator) -> dict[str
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_registry(path: str | None = None, sources_path: str | None = None) -> Registry:
     """Load ``assumptions.csv`` (or ``path``), validated against the sources registry."""
     p = Path(path) if path else datafiles.path("assumptions.csv")

@@ -19,18 +19,18 @@ import os
 import platform
 import re
 import shutil
-import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__, datafiles
 from .exceptions import BuildError, ChapterError, ParameterError, UnknownNameError
 from .formatting import LOCALES
-from .scenario import DEFAULT_PRESET, Scenario, load_params_file, merge_layers, load_preset, validate
+from .scenario import DEFAULT_PRESET, Scenario, load_params_file, load_preset, merge_layers, validate
 
 FORMATS = ("html", "pdf")
 DEFAULT_CELL_TIMEOUT_S = 600
@@ -130,7 +130,7 @@ def make_request(preset: str | None = None, params_file: str | None = None, over
                  cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, name: str | None = None,
                  max_source_age_days: int = DEFAULT_MAX_SOURCE_AGE_DAYS) -> RunRequest:
     """Validate everything a run needs, before any kernel starts."""
-    preset = preset or DEFAULT_PRESET
+    preset = DEFAULT_PRESET if preset is None else preset  # an empty name is an error, not the default
     base = load_preset(preset)
     layers: dict[str, Any] = {}
     if params_file:
@@ -180,14 +180,33 @@ def _execute(nb_path: Path, out_path: Path, params: dict, timeout: int, cwd: Pat
                         resources={"metadata": {"path": str(cwd)}})
 
 
+def _running_cell(executed: Path | None) -> int | None:
+    """1-based index of the cell papermill marked as running or failed (a kernel death leaves it so)."""
+    if executed is None or not executed.is_file():
+        return None
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
+            return i
+    return None
+
+
 def _chapter_error(name: str, exc: Exception, kept: Path | None) -> ChapterError:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         return ChapterError(name, exc.cell_index + 1 if exc.cell_index is not None else None, exc.ename,
                             str(exc.evalue), kept)
-    return ChapterError(name, None, type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc).strip()
-                        else repr(exc), kept)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+    ename = type(exc).__name__
+    if "Timeout" in ename or "timed out" in text:
+        text += " (a cell ran longer than --cell-timeout allows; raise it if the work is legitimate)"
+    if "DeadKernel" in ename or "died" in text.lower():
+        text += " (the kernel process died: out of memory, or os._exit in the chapter)"
+    return ChapterError(name, _running_cell(kept), ename, text, kept)
 
 
 def merge(executed: list[Path], meta: dict) -> Any:
@@ -298,7 +317,10 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         warn(stale_line)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    req.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        req.out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot create the output folder {req.out_dir}: {exc.strerror or exc}") from exc
     target = _safe_target(req.out_dir, req.slug)
     keys = cache_keys(req)
     previous = None if force else _cached(target)
@@ -312,7 +334,10 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
                  and (target / "data" / "results.json").is_file())
     for stale in req.out_dir.resolve().glob(f".{req.slug}.tmp-*"):  # left by a run that was killed outright
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
+    except OSError as exc:
+        raise BuildError(f"cannot write under {req.out_dir}: {exc.strerror or exc}; choose another --out") from exc
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
     try:
         books = chapters(req.notebooks_dir)
@@ -352,6 +377,9 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         _swap_into_place(tmp, target)
         files["manifest.json"] = target / "manifest.json"
         return RunResult(target, files, timings, status="rendered" if reuse else "ok")
+    except OSError as exc:  # full disk, read-only folder, ...: nothing was replaced
+        raise BuildError(f"cannot write the briefing under {req.out_dir}: {exc.strerror or exc}; free some space "
+                         f"or choose another --out (the previous briefing, if any, is unchanged)") from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import __version__
 from .exceptions import BuildError, DataError, ParameterError, StargateReportError
@@ -194,10 +194,9 @@ def cmd_claims(args) -> int:
 def cmd_supply(args) -> int:
     from . import supply
     from .assumptions import load_registry
+    from .exceptions import UnknownNameError
     from .profiles import region_profiles
     from .scenario import region_ids
-
-    from .exceptions import UnknownNameError
 
     if args.region not in region_ids():
         raise UnknownNameError("region", args.region, list(region_ids()))

@@ -270,7 +270,7 @@ def parse_facts(records: object, path: object, source_ids: set[str]) -> dict[str
     return parse_knowledge(records, path, source_ids).facts
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_knowledge(path: str | None = None) -> Knowledge:
     """Load ``facts.yaml`` (or ``path``), validated against the sources registry."""
     p = Path(path) if path else datafiles.path("facts.yaml")

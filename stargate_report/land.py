@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import M2_PER_ACRE, M2_PER_HA, KM2_PER_M2
+from .constants import KM2_PER_M2, M2_PER_ACRE, M2_PER_HA
 
 
 def land_km2_from_acres(capacity_mw, acres_per_mw):

@@ -143,7 +143,7 @@ class Results:
         np.savez_compressed(stem.with_suffix(".npz"), **{k: q.samples for k, q in self.quantities.items()})
 
     @classmethod
-    def load(cls, stem) -> "Results":
+    def load(cls, stem) -> Results:
         from pathlib import Path
 
         stem = Path(stem)

@@ -8,6 +8,7 @@ one-at-a-time sensitivity (rows at low/high) and the global indices (SALib sampl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from .constants import KWH_PER_MWH, W_PER_MW
 from .knowledge import get_fact
 from .ledger import Input, Results
 from .scenario import Scenario, resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: role -> (quantity in assumptions.csv, scope source): "region", "chip", a literal scope, or "default".
 ROLES: dict[str, tuple[str, str]] = {
@@ -363,8 +367,11 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
             "usd", "solar_mw_cfe x solar capex + wind_mw_cfe x wind capex + battery_mw_cfe x power capex "
             "+ battery_mwh_cfe x energy capex", ["solar_mw_cfe", "wind_mw_cfe", "battery_mw_cfe", "battery_mwh_cfe",
                                                   *cost_inputs])
-    res.add("investment_share_of_supply_capex", res["investment_usd"].samples / res["supply_capex_usd"].samples,
-            "fraction", "investment_usd / supply_capex_usd", ["investment_usd", "supply_capex_usd"])
+    supply_capex = res["supply_capex_usd"].samples
+    res.add("investment_share_of_supply_capex",
+            np.divide(res["investment_usd"].samples, supply_capex, out=np.zeros_like(supply_capex),
+                      where=supply_capex > 0), "fraction",
+            "investment_usd / supply_capex_usd (0 where no supply is built)", ["investment_usd", "supply_capex_usd"])
     res.add("solar_land_cfe_km2", land.land_km2_from_acres(cap["solar_mw"], v["solar_land_acres_per_mw"]), "km2",
             "solar_mw_cfe x solar_land_acres_per_mw x 4046.86 m2/acre",
             ["solar_mw_cfe", i("solar_land_acres_per_mw")])
@@ -404,7 +411,7 @@ def add_supply_tables(res: Results) -> Results:
 
 
 def evaluate_regions(scenario: Scenario, quantity: str, regions: list[str] | None = None,
-                     samples: int | None = None) -> "pd.DataFrame":
+                     samples: int | None = None) -> pd.DataFrame:
     """The same scenario evaluated in each region: ``region, p10, p50, p90, unit, inputs`` of one quantity.
 
     ``inputs`` lists (``;``-separated) the assumption, fact and parameter ids the region's value rests on.

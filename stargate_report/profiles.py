@@ -62,7 +62,7 @@ class RegionProfiles:
         return None if p is None else float(p.mean())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def regions() -> dict[str, dict]:
     with open(datafiles.path("regions.csv"), newline="", encoding="utf-8") as fh:
         return {r["id"]: r for r in csv.DictReader(fh)}
@@ -74,7 +74,7 @@ def _pvlib_data(name: str) -> str:
     return os.path.join(os.path.dirname(pvlib.__file__), "data", name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tmy(name: str):
     """(ghi [W/m2], wind speed [m/s], latitude, longitude) of a TMY file shipped with pvlib."""
     import pvlib
@@ -166,7 +166,7 @@ def _wind_transform(speed, v_rated):
     return np.minimum((speed / v_rated) ** 3, 1.0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def region_profiles(region: str) -> RegionProfiles:
     """Hourly solar and wind profiles per MW for ``region`` (cached; about 0.2 s the first time)."""
     regs = regions()

@@ -15,7 +15,7 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,21 +39,21 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
     title: str = _f("", "-", "Title of the briefing (free text, escaped in output)", max_length=200)
-    site: Optional[str] = _f(None, "-", "Site id of the knowledge base, for context (e.g. milam-county)", max_length=60)
+    site: str | None = _f(None, "-", "Site id of the knowledge base, for context (e.g. milam-county)", max_length=60)
     region: str = _f("us-tx", "-", "Region id: grid intensity, water and capacity factors")
     accelerator: str = _f("gb200", "-", "Accelerator (chip) id")
-    accelerator_count: Optional[int] = _f(None, "count", "Number of accelerators; sizes the campus", ge=1, le=100_000_000)
-    it_load_mw: Optional[float] = _f(None, "MW", "Peak IT load; sizes the campus", gt=0, le=100_000, allow_inf_nan=False)
-    facility_capacity_mw: Optional[float] = _f(None, "MW", "Peak facility power; sizes the campus", gt=0, le=100_000,
+    accelerator_count: int | None = _f(None, "count", "Number of accelerators; sizes the campus", ge=1, le=100_000_000)
+    it_load_mw: float | None = _f(None, "MW", "Peak IT load; sizes the campus", gt=0, le=100_000, allow_inf_nan=False)
+    facility_capacity_mw: float | None = _f(None, "MW", "Peak facility power; sizes the campus", gt=0, le=100_000,
                                                allow_inf_nan=False)
-    capacity_fact: Optional[str] = _f(None, "-", "Fact id whose value (MW) is the facility capacity")
-    pue: Optional[float] = _f(None, "ratio", "Power usage effectiveness; None = assumption pue.default", ge=1.0, le=3.0,
+    capacity_fact: str | None = _f(None, "-", "Fact id whose value (MW) is the facility capacity")
+    pue: float | None = _f(None, "ratio", "Power usage effectiveness; None = assumption pue.default", ge=1.0, le=3.0,
                               allow_inf_nan=False)
-    load_factor: Optional[float] = _f(None, "fraction", "Average / peak IT power; None = assumption load_factor",
+    load_factor: float | None = _f(None, "fraction", "Average / peak IT power; None = assumption load_factor",
                                       gt=0.0, le=1.0, allow_inf_nan=False)
-    investment_usd: Optional[float] = _f(None, "USD", "Amount to translate into capacity; None = investment_fact",
+    investment_usd: float | None = _f(None, "USD", "Amount to translate into capacity; None = investment_fact",
                                          gt=0, le=1e13, allow_inf_nan=False)
-    investment_fact: Optional[str] = _f("sbe-equity-total", "-", "Fact id whose value (USD) is the investment")
+    investment_fact: str | None = _f("sbe-equity-total", "-", "Fact id whose value (USD) is the investment")
     training_run: Literal["gpt4"] = _f("gpt4", "-", "Reference training run (scope of training_run_flop)")
     target_cfe: float = _f(0.9, "fraction", "Hourly carbon-free share the supply is sized for (a share, not percent)",
                            ge=0.0, le=1.0, allow_inf_nan=False)
@@ -78,13 +78,13 @@ class Scenario(BaseModel):
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def region_ids() -> tuple[str, ...]:
     with open(datafiles.path("regions.csv"), newline="", encoding="utf-8") as fh:
         return tuple(r["id"] for r in csv.DictReader(fh))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def accelerator_ids() -> tuple[str, ...]:
     with open(datafiles.path("accelerators.csv"), newline="", encoding="utf-8") as fh:
         return tuple(r["id"] for r in csv.DictReader(fh))
@@ -188,10 +188,16 @@ def describe(name: str) -> str:
     return f"{text} ({bounds})" if bounds else text
 
 
+YAML_BOOL_HINT = ('YAML reads unquoted no, yes, on and off as false or true: quote the value, e.g. region: "no"')
+
+
 def _check_names(params: dict[str, Any]) -> None:
     for key in params:
         if key not in Scenario.model_fields:
             raise UnknownNameError("parameter", key, list(Scenario.model_fields))
+    for key in ("region", "accelerator", "capacity_fact", "investment_fact", "site", "title"):
+        if isinstance(params.get(key), bool):
+            raise ParameterError(key, params[key], describe(key), YAML_BOOL_HINT)
     checks = {"region": region_ids(), "accelerator": accelerator_ids()}
     for key, known in checks.items():
         if key in params and params[key] not in known:
@@ -223,7 +229,23 @@ def validate(params: dict[str, Any]) -> Scenario:
         value = err.get("input", params.get(key))
         raise ParameterError(key, value, describe(key) if key in Scenario.model_fields else err["msg"]) from None
     scenario.sizing()
+    _check_supply_possible(scenario)
     return scenario
+
+
+def _check_supply_possible(scenario: Scenario) -> None:
+    """A region with no solar profile needs wind: say so before anything runs."""
+    from .assumptions import load_registry
+
+    reg = load_registry()
+    solar = reg.find("solar_capacity_factor", scenario.region, fallback=False) is not None
+    wind = reg.find("wind_capacity_factor", scenario.region, fallback=False) is not None
+    if not solar and not (wind and scenario.allow_wind):
+        if wind:
+            raise ParameterError("allow_wind", scenario.allow_wind,
+                                 f"true in region '{scenario.region}': it has no published solar capacity factor, "
+                                 "so only wind can supply the campus")
+        raise ParameterError("region", scenario.region, "a region with a published solar or wind capacity factor")
 
 
 def merge_layers(*layers: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +262,7 @@ def merge_layers(*layers: dict[str, Any]) -> dict[str, Any]:
 def resolve(preset: str | None = None, params_file: str | Path | None = None,
             overrides: dict[str, Any] | None = None) -> Scenario:
     """Build and validate a scenario from a preset, a parameters file and overrides."""
-    layers = [load_preset(preset or DEFAULT_PRESET)]
+    layers = [load_preset(DEFAULT_PRESET if preset is None else preset)]
     if params_file:
         layers.append(load_params_file(params_file))
     if overrides:

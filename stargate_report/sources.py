@@ -48,7 +48,7 @@ def parse_sources(records: object, path: object) -> dict[str, Source]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_sources(path: str | None = None) -> dict[str, Source]:
     """Load ``sources.yaml`` (or ``path``) into ``{id: Source}``; validated on load."""
     p = Path(path) if path else datafiles.path("sources.yaml")

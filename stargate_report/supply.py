@@ -256,7 +256,7 @@ class SupplyCosts:
     ids: tuple[str, ...] = ()
 
     @classmethod
-    def from_registry(cls) -> "SupplyCosts":
+    def from_registry(cls) -> SupplyCosts:
         from .assumptions import load_registry
 
         reg = load_registry()
@@ -421,7 +421,7 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
             batch = np.vstack(batch)
             owner = np.array(owner)
             c_cfe, c_cost, _ = _evaluate(batch, load_mw, profiles, rte, costs)
-            for k, (x, x_cfe, x_cost, feas) in enumerate(best):
+            for k, (_, _, x_cost, _) in enumerate(best):
                 sel = (owner == k) & (c_cfe >= targets[k] - 1e-12) & (c_cost < x_cost * (1 - 1e-9))
                 if sel.any():
                     j = int(np.flatnonzero(sel)[np.argmin(c_cost[sel])])
@@ -433,7 +433,7 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
 
     out = []
     load_mwh = load_mw * N_HOURS
-    for tgt, (x, x_cfe, x_cost, feas) in zip(targets, best):
+    for tgt, (x, _, x_cost, feas) in zip(targets, best, strict=True):
         s, w, b, d = x
         res = simulate(load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
                        solar_profile=profiles.solar, wind_profile=profiles.wind, round_trip_efficiency=rte)

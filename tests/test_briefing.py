@@ -110,8 +110,8 @@ def test_chromium_renders_every_chart_as_svg_offline(briefing, tmp_path):
 def test_pdf_has_toc_page_numbers_titles_numbers_and_vector_charts(briefing):
     from pypdf import PdfReader
 
-    from stargate_report.ledger import Results
     from stargate_report import formatting
+    from stargate_report.ledger import Results
 
     reader = PdfReader(str(briefing.folder / "briefing.en.pdf"))
     assert len(reader.pages) >= 4

@@ -12,7 +12,7 @@ from ..formatting import LOCALES, check_lang
 LANGUAGES = tuple(LOCALES)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(lang: str) -> dict[str, str]:
     check_lang(lang)
     p = Path(str(resources.files("stargate_report.i18n") / f"{lang}.yaml"))

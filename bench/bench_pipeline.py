@@ -1,0 +1,101 @@
+"""Benchmark the briefing pipeline against the plain route; prints one table of times and ratios.
+
+Run: python bench/bench_pipeline.py [--sweep-runs 8]   (several minutes; everything measured in this one run)
+
+1. Default briefing (HTML and PDF, English) cold, against the plain route a user would otherwise script:
+   one `papermill` command and one `jupyter nbconvert --to html` command per chapter (each chapter then
+   evaluates the scenario itself), then the PDF with WeasyPrint on each chapter's HTML.
+2. A cached re-run of the same briefing.
+3. A sweep of N scenarios (HTML) with 2 workers against 1 worker.
+4. The floor: `python -c "import stargate_report, pandas, altair"`.
+
+Goals (issue 7): cold >= 4x faster than the plain route; cold <= 2.5x (floor + PDF render);
+cached < 0.5 s; sweep speed-up with 2 workers >= 1.7x.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def timed(cmd: list[str], **kw) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    return time.perf_counter() - t
+
+
+def plain_route(work: Path) -> float:
+    from stargate_report.exporters import html_to_pdf
+
+    t = time.perf_counter()
+    for nb in sorted((REPO / "notebooks").glob("[0-9]*.ipynb")):
+        out = work / nb.name
+        subprocess.run(["papermill", str(nb), str(out), "-p", "preset", "milam-county", "--no-progress-bar"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["jupyter", "nbconvert", "--to", "html", "--no-input", str(out)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        (work / f"{nb.stem}.pdf").write_bytes(html_to_pdf((work / f"{nb.stem}.html").read_text()))
+    return time.perf_counter() - t
+
+
+def sweep_file(path: Path, runs: int) -> None:
+    regions = ["us-tx", "us", "de", "jp", "no", "es", "ae", "us-tx"]
+    scen = "\n".join(f"  - {{name: run-{i}, params: {{region: \"{regions[i % len(regions)]}\", pue: {1.1 + 0.01 * i:.2f}}}}}"
+                     for i in range(runs))
+    path.write_text(f"name: bench\nlang: en\nformats: html\nbase: {{preset: milam-county, params: {{samples: 1000, allow_wind: true}}}}\n"
+                    f"scenarios:\n{scen}\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sweep-runs", type=int, default=8)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="sr-bench-"))
+    try:
+        floor = timed([sys.executable, "-c", "import stargate_report, pandas, altair"])
+        cold = timed([sys.executable, "-m", "stargate_report", "run", "--out", str(work / "out"), "--quiet",
+                      "--max-source-age", "100000"])
+        manifest = json.loads((work / "out" / "milam-county" / "manifest.json").read_text())
+        pdf_render = manifest["timings_s"]["render_s"]
+        cached = timed([sys.executable, "-m", "stargate_report", "run", "--out", str(work / "out"), "--quiet",
+                        "--max-source-age", "100000"])
+        plain_dir = work / "plain"
+        plain_dir.mkdir()
+        plain = plain_route(plain_dir)
+        sweep = work / "sweep.yaml"
+        sweep_file(sweep, args.sweep_runs)
+        one = timed([sys.executable, "-m", "stargate_report", "batch", str(sweep), "--out", str(work / "s1"),
+                     "--workers", "1", "--quiet"])
+        two = timed([sys.executable, "-m", "stargate_report", "batch", str(sweep), "--out", str(work / "s2"),
+                     "--workers", "2", "--quiet"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = [
+        ("floor: import stargate_report, pandas, altair", floor, ""),
+        ("default briefing, cold (HTML+PDF)", cold, f"{manifest['timings_s']}"),
+        ("plain route: papermill + nbconvert per chapter + PDF", plain, ""),
+        ("cached re-run", cached, f"goal < 0.5 s: {'met' if cached < 0.5 else 'MISSED'}"),
+        (f"sweep of {args.sweep_runs}, 1 worker", one, ""),
+        (f"sweep of {args.sweep_runs}, 2 workers", two, ""),
+    ]
+    print(f"{'case':56s} {'seconds':>9s}  note")
+    for name, secs, note in rows:
+        print(f"{name:56s} {secs:9.2f}  {note}")
+    print()
+    print(f"plain route / cold                 {plain / cold:6.2f}x   goal >= 4: {'met' if plain / cold >= 4 else 'MISSED'}")
+    budget = 2.5 * (floor + pdf_render)
+    print(f"cold / (floor + PDF render)        {cold / (floor + pdf_render):6.2f}x   goal <= 2.5: "
+          f"{'met' if cold <= budget else 'MISSED'}")
+    print(f"sweep speed-up, 2 workers vs 1     {one / two:6.2f}x   goal >= 1.7: {'met' if one / two >= 1.7 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Bad parameters on every surface (CLI -p, YAML file, Python API): exit 2 or a typed exception, a message
+naming key, value and what is allowed, no kernel started, nothing under the output folder changed."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from stargate_report import build, scenario
+from stargate_report.cli import main
+from stargate_report.exceptions import ParameterError
+
+# key, Python value, fragment of what is allowed
+CASES = [
+    ("pue", "abc", "a number"), ("pue", float("nan"), "a number"), ("pue", float("inf"), "a number"),
+    ("pue", float("-inf"), "a number"), ("pue", 0.5, ">= 1"), ("pue", -1.2, ">= 1"), ("pue", "", "a number"),
+    ("pue", [1.2], "a number"), ("load_factor", 1.5, "<= 1"), ("load_factor", 0, "> 0"),
+    ("accelerator_count", 1e30, "<= 1e+08"), ("accelerator_count", -10, ">= 1"), ("accelerator_count", 1.5, "an integer"),
+    ("accelerator_count", "many", "an integer"), ("it_load_mw", -5, "> 0"), ("it_load_mw", 1e9, "<= 100000"),
+    ("investment_usd", 0, "> 0"), ("investment_usd", float("nan"), "a number"), ("samples", 0, ">= 1"),
+    ("samples", 10**7, "<= 100000"), ("samples", "1e3", "an integer"), ("seed", -1, ">= 0"),
+    ("target_cfe", 90, "<= 1"), ("target_cfe", -0.1, ">= 0"), ("title", "x" * 201, "at most 200"),
+    ("region", "", "known:"), ("region", "mars", "known:"), ("accelerator", "tpu9", "known:"),
+    ("accelerator", "", "known:"), ("capacity_fact", "abilene", "known:"), ("investment_fact", "milam-capacity", "known:"),
+    ("regoin", "de", "known:"), ("allow_wind", "maybe", "true or false"), ("training_run", "gpt9", "one of"),
+]
+
+
+def _cli_text(value) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return str(value)
+
+
+@pytest.fixture
+def no_kernels(monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("a kernel would have started for bad input")
+
+    monkeypatch.setattr(build, "_execute_all", refuse)
+
+
+def _snapshot(folder):
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+@pytest.fixture
+def out(tmp_path):
+    folder = tmp_path / "output"
+    (folder / "milam-county").mkdir(parents=True)
+    (folder / "milam-county" / "briefing.en.html").write_text("previous good briefing")
+    return folder
+
+
+@pytest.mark.parametrize("key,value,allowed", CASES, ids=[f"{k}={str(v)[:12]}" for k, v, _ in CASES])
+def test_python_api(key, value, allowed):
+    with pytest.raises(ParameterError) as err:
+        scenario.resolve(overrides={key: value})
+    assert key in str(err.value) and allowed in str(err.value)
+
+
+@pytest.mark.parametrize("key,value,allowed", CASES, ids=[f"{k}={str(v)[:12]}" for k, v, _ in CASES])
+def test_yaml_params_file(key, value, allowed, tmp_path, out, no_kernels, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({key: value}))
+    before = _snapshot(out)
+    assert main(["run", "--params", str(params), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert key in err and allowed in err and err.count("\n") == 1
+    assert _snapshot(out) == before
+
+
+# on the command line a list cannot be written, and "1e3" is a valid whole number (1000)
+CLI_CASES = [c for c in CASES if not isinstance(c[1], list) and c[1] != "1e3"]
+
+
+@pytest.mark.parametrize("key,value,allowed", CLI_CASES, ids=[f"{k}={str(v)[:12]}" for k, v, _ in CLI_CASES])
+def test_cli_p(key, value, allowed, out, no_kernels, capsys):
+    before = _snapshot(out)
+    assert main(["run", "-p", f"{key}={_cli_text(value)}", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert key in err and allowed in err and err.count("\n") == 1
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "--preset", "narnia"], "unknown preset 'narnia'"),
+    (["run", "--preset", ""], "unknown preset ''"),
+    (["run", "--lang", "fr"], "unknown language 'fr'"),
+    (["run", "--lang", ""], "'lang'"),
+    (["run", "--format", "docx"], "unknown format 'docx'"),
+    (["run", "--cell-timeout", "0"], "'cell-timeout'"),
+    (["run", "--params", "/no/such/file.yaml"], "an existing YAML file"),
+    (["run", "--name", "..."], "'name'"),
+])
+def test_cli_options(argv, needle, out, no_kernels, capsys):
+    before = _snapshot(out)
+    assert main([*argv, "--out", str(out)]) == 2
+    assert needle in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+def test_run_names_are_safe_slugs():
+    for name in ("../../etc", "/etc/passwd", "a/../../b", "run\x00name", "CON", "ünïcode name"):
+        slug = build.run_slug(name)
+        assert "/" not in slug and ".." not in slug and slug == slug.strip("-")
+    assert build.run_slug("../../etc") == "etc"
+
+
+def test_yaml_norway_trap_is_explained(tmp_path, out, no_kernels, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_text("region: no\n")  # YAML 1.1: false
+    assert main(["run", "--params", str(params), "--out", str(out)]) == 2
+    assert 'quote the value, e.g. region: "no"' in capsys.readouterr().err
+    params.write_text('region: "no"\n')
+    assert scenario.resolve(params_file=params).region == "no"
+
+
+def test_a_campus_that_no_supply_can_serve_is_refused_up_front():
+    with pytest.raises(ParameterError, match="allow_wind.*only wind can supply"):
+        scenario.resolve("milam-county", overrides={"region": "no"})  # Milam: no wind; Norway: no solar profile
+    assert scenario.resolve("milam-county", overrides={"region": "no", "allow_wind": True}).region == "no"
+
+
+def test_zero_target_builds_nothing_and_divides_by_nothing():
+    import numpy as np
+
+    from stargate_report.model import evaluate
+
+    res = evaluate(scenario.resolve(overrides={"target_cfe": 0.0}), samples=50, supply=True)
+    assert res["supply_capex_usd"].p50 == 0
+    assert np.all(np.isfinite(res["investment_share_of_supply_capex"].samples))

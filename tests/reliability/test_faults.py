@@ -1,0 +1,123 @@
+"""Faults: a dead kernel, a hanging cell, a full disk, Ctrl-C, symlinks. In every case: a clear message, a
+non-zero exit, the previous good briefing intact, no temporary folder left, the failed notebook kept."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from stargate_report import build
+from stargate_report.exceptions import BuildError, ChapterError
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+PARAMS = ('preset: str = "milam-county"\noverrides: dict = {}\nlang: str = "en"\nresults_path: str = ""')
+
+
+def _chapter(code: str) -> dict:
+    cells = [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": PARAMS, "outputs": [],
+              "execution_count": None, "id": "p"},
+             {"cell_type": "code", "metadata": {}, "source": code, "outputs": [], "execution_count": None, "id": "f"}]
+    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                          "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture
+def site(tmp_path):
+    """An output folder with a good briefing, and a notebook folder we can add a faulty chapter to."""
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    summary = json.loads((REPO / "notebooks" / "01_summary.ipynb").read_text())
+    (books / "01_summary.ipynb").write_text(json.dumps(summary))
+    out = tmp_path / "output"
+    good = build.make_request(out_dir=out, formats="html", name="run", overrides={"samples": 100})
+    good.notebooks_dir = books
+    build.run(good, warn=lambda m: None)
+    return books, out, (out / "run" / "briefing.en.html").read_bytes()
+
+
+def _request(books, out, **kw):
+    req = build.make_request(out_dir=out, formats="html", name="run", overrides={"samples": 101}, **kw)
+    req.notebooks_dir = books
+    return req
+
+
+def _intact(out, before):
+    assert (out / "run" / "briefing.en.html").read_bytes() == before
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_kernel_that_dies(site):
+    books, out, before = site
+    (books / "02_fault.ipynb").write_text(json.dumps(_chapter("import os\nos._exit(3)")))
+    with pytest.raises(ChapterError) as err:
+        build.run(_request(books, out), warn=lambda m: None)
+    msg = str(err.value)
+    assert "chapter '02_fault'" in msg and "cell 2" in msg and "kernel process died" in msg
+    _intact(out, before)
+    assert (out / "run.failed" / "en" / "02_fault.ipynb").is_file()
+
+
+def test_a_cell_that_hangs_is_stopped_by_the_timeout(site):
+    books, out, before = site
+    (books / "02_fault.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(600)")))
+    t = time.perf_counter()
+    with pytest.raises(ChapterError) as err:
+        build.run(_request(books, out, cell_timeout_s=3), warn=lambda m: None)
+    assert time.perf_counter() - t < 120
+    msg = str(err.value)
+    assert "chapter '02_fault'" in msg and "--cell-timeout" in msg
+    _intact(out, before)
+
+
+def test_a_full_disk(site, monkeypatch):
+    books, out, before = site
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "render", full)
+    with pytest.raises(BuildError, match="No space left on device.*previous briefing, if any, is unchanged"):
+        build.run(_request(books, out), warn=lambda m: None)
+    _intact(out, before)
+
+
+def test_ctrl_c_in_the_middle(site):
+    books, out, before = site
+    (books / "02_fault.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(60)")))
+    (books / "03_after.ipynb").write_text(json.dumps(_chapter("x = 1 + 1")))
+    params = out.parent / "p.yaml"
+    params.write_text("samples: 102\n")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    code = ("import sys; from pathlib import Path; from stargate_report import build, cli;"
+            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 102}});"
+            f"r.notebooks_dir = Path({str(books)!r});"
+            "import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
+            "\ntry:\n    build.run(r, warn=lambda m: None)\nexcept KeyboardInterrupt:\n    sys.exit(130)")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/02_fault.ipynb")):
+        time.sleep(0.2)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=120) == 130
+    _intact(out, before)
+
+
+def test_symlinks_are_not_followed_out_of_the_output_folder(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("precious")
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "run").symlink_to(elsewhere)
+    with pytest.raises(BuildError, match="symbolic link"):
+        build.run(build.make_request(out_dir=out, formats="html", name="run"), warn=lambda m: None)
+    assert (elsewhere / "keep.txt").read_text() == "precious" and (out / "run").is_symlink()
