@@ -14,15 +14,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import platform
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,22 +163,12 @@ def _hash_files(paths) -> dict[str, str]:
 
 def _safe_target(out_dir: Path, slug: str) -> Path:
     root = out_dir.resolve()
+    if (root / slug).is_symlink():
+        raise BuildError(f"{root / slug} is a symbolic link; refusing to replace it (remove it first)")
     target = (root / slug).resolve()
     if target.parent != root:
         raise ParameterError("out", str(out_dir), "a folder; the run folder must stay inside it")
-    if (root / slug).is_symlink():
-        raise BuildError(f"{root / slug} is a symbolic link; refusing to replace it (remove it first)")
     return target
-
-
-def _execute(nb_path: Path, out_path: Path, params: dict, timeout: int, cwd: Path) -> None:
-    """Run one chapter. The kernel's working directory is set through nbclient's resources, not
-    papermill's ``cwd=``, which calls ``os.chdir`` on the whole process and races between threads."""
-    import papermill as pm
-
-    pm.execute_notebook(str(nb_path), str(out_path), parameters=params, kernel_name="python3",
-                        progress_bar=False, log_output=False, execution_timeout=timeout, report_mode=False,
-                        resources={"metadata": {"path": str(cwd)}})
 
 
 def _running_cell(executed: Path | None) -> int | None:
@@ -194,19 +185,22 @@ def _running_cell(executed: Path | None) -> int | None:
     return None
 
 
-def _chapter_error(name: str, exc: Exception, kept: Path | None) -> ChapterError:
+def _chapter_error(name: str, exc: BaseException, kept: Path | None, cell: int | None = None) -> ChapterError:
+    from nbclient.exceptions import CellExecutionError
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         return ChapterError(name, exc.cell_index + 1 if exc.cell_index is not None else None, exc.ename,
                             str(exc.evalue), kept)
+    if isinstance(exc, CellExecutionError):
+        return ChapterError(name, cell, exc.ename, str(exc.evalue), kept)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
     ename = type(exc).__name__
     if "Timeout" in ename or "timed out" in text:
         text += " (a cell ran longer than --cell-timeout allows; raise it if the work is legitimate)"
     if "DeadKernel" in ename or "died" in text.lower():
         text += " (the kernel process died: out of memory, or os._exit in the chapter)"
-    return ChapterError(name, _running_cell(kept), ename, text, kept)
+    return ChapterError(name, cell or _running_cell(kept), ename, text, kept)
 
 
 def merge(executed: list[Path], meta: dict) -> Any:
@@ -273,30 +267,112 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
                       "results_path": "../../data/results"}
             jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
     t = time.perf_counter()
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
-    total = len(jobs)
-
-    def job(item):
-        lang, nb, out, params = item
-        say(f"[{lang}] running chapter {nb.stem} ({jobs.index(item) + 1}/{total})")
-        try:
-            _execute(nb, out, params, req.cell_timeout_s, out.parent)
-        except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name
-            return item, exc
-        return item, None
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(job, jobs))
+    failures = _run_on_shared_kernels(req, tmp, jobs, say)
     timings["chapters_s"] = time.perf_counter() - t
-    for (lang, nb, out, _), exc in outcomes:
-        if exc is not None:
-            kept = None
-            if out.exists():
-                failed = req.out_dir.resolve() / f"{req.slug}.failed" / lang
-                failed.mkdir(parents=True, exist_ok=True)
-                kept = failed / nb.name
-                shutil.copyfile(out, kept)
-            raise _chapter_error(nb.stem, exc, kept) from None
+    for (lang, nb, out, _), exc, cell in failures[:1]:
+        kept = None
+        if out.exists():
+            failed = req.out_dir.resolve() / f"{req.slug}.failed" / lang
+            failed.mkdir(parents=True, exist_ok=True)
+            kept = failed / nb.name
+            shutil.copyfile(out, kept)
+        raise _chapter_error(nb.stem, exc, kept, cell) from None
+
+
+def _run_on_shared_kernels(req: RunRequest, tmp: Path, jobs: list, say) -> list:
+    """Run the chapter jobs on one long-lived kernel per worker (as many workers as cores).
+
+    Papermill injects each chapter's parameters; nbclient executes it on the worker's kernel, after a
+    ``%reset -f`` and a change into the chapter's folder. Imports stay warm, so a kernel's start-up
+    (about two seconds with the scientific stack) is paid once per worker, not once per chapter.
+    Returns ``[(job, exception, 1-based cell), ...]`` of failed chapters (the run stops at the first).
+    """
+    import queue
+
+    import nbformat
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    pending: queue.Queue = queue.Queue()
+    for job in jobs:
+        pending.put(job)
+    failures: list = []
+    stop = threading.Event()
+    total = len(jobs)
+    counter = itertools.count(1)
+
+    def run_cells(nb, km, on_start=None):
+        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=req.cell_timeout_s, allow_errors=False,
+                                on_cell_start=on_start)
+        try:
+            client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+    slots = itertools.count()
+
+    def worker() -> None:
+        # local IPC sockets, one path per worker: no TCP ports, and no "unencrypted TCP" warning on stderr
+        # nbclient notices a dead kernel only through the async manager
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(tmp / f".kernel-{next(slots)}"))
+        try:
+            run_sync(km.start_kernel)(cwd=str(tmp))
+        except BaseException as exc:  # noqa: BLE001 - no kernel: report it as the first chapter's failure
+            failures.append((jobs[0], exc, None))
+            stop.set()
+            return
+        try:
+            while not stop.is_set():
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                lang, nb_path, out, params = job
+                say(f"[{lang}] running chapter {nb_path.stem} ({next(counter)}/{total})")
+                current: dict = {"cell": None}
+                nb = None
+
+                def on_start(cell, cell_index, _current=current):
+                    _current["cell"] = cell_index + 1
+
+                reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+                    f"%reset -f\nimport os\nos.chdir({str(out.parent)!r})")])
+                try:
+                    nb = parameterize_notebook(load_notebook_node(str(nb_path)), params, kernel_name="python3",
+                                               language="python")
+                    run_cells(reset, km)
+                    run_cells(nb, km, on_start)
+                except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name and cell
+                    if nb is not None:
+                        nbformat.write(nb, str(out))
+                    failures.append((job, exc, current["cell"]))
+                    stop.set()
+                    return
+                nbformat.write(nb, str(out))
+        finally:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - a kernel that died is already gone
+                pass
+
+    n = max(1, min(len(jobs), os.cpu_count() or 1))
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(n)]
+    for th in threads:
+        th.start()
+    try:
+        for th in threads:
+            while th.is_alive():
+                th.join(timeout=0.2)
+    except KeyboardInterrupt:
+        stop.set()
+        for th in threads:
+            th.join()
+        raise
+    return failures
 
 
 def run(req: RunRequest, progress: Callable[[str], None] | None = None,

@@ -115,7 +115,7 @@ def test_yaml_norway_trap_is_explained(tmp_path, out, no_kernels, capsys):
     params.write_text("region: no\n")  # YAML 1.1: false
     assert main(["run", "--params", str(params), "--out", str(out)]) == 2
     assert 'quote the value, e.g. region: "no"' in capsys.readouterr().err
-    params.write_text('region: "no"\n')
+    params.write_text('region: "no"\nallow_wind: true\n')
     assert scenario.resolve(params_file=params).region == "no"
 
 

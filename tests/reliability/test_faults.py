@@ -60,7 +60,7 @@ def test_a_kernel_that_dies(site):
     with pytest.raises(ChapterError) as err:
         build.run(_request(books, out), warn=lambda m: None)
     msg = str(err.value)
-    assert "chapter '02_fault'" in msg and "cell 2" in msg and "kernel process died" in msg
+    assert "chapter '02_fault'" in msg and "cell 3" in msg and "kernel process died" in msg
     _intact(out, before)
     assert (out / "run.failed" / "en" / "02_fault.ipynb").is_file()
 
@@ -103,7 +103,7 @@ def test_ctrl_c_in_the_middle(site):
             "\ntry:\n    build.run(r, warn=lambda m: None)\nexcept KeyboardInterrupt:\n    sys.exit(130)")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True)
     deadline = time.time() + 90
-    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/02_fault.ipynb")):
+    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/01_summary.ipynb")):
         time.sleep(0.2)
     time.sleep(2)
     os.killpg(proc.pid, signal.SIGINT)
