@@ -83,13 +83,7 @@ def _mapping(value, where: str) -> dict:
 def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
     """Read and validate a sweep file; every run is validated before anything runs."""
     p = Path(path)
-    if not p.is_file():
-        raise ParameterError("sweep", str(path), "an existing YAML file")
-    try:
-        data = datafiles.read_yaml(p)
-    except Exception as exc:  # DataError with the YAML problem
-        raise ParameterError("sweep", str(path), "a YAML mapping", str(exc)) from None
-    data = _mapping(data, "sweep")
+    data = _mapping(datafiles.read_user_yaml(p, "sweep", "a YAML mapping"), "sweep")
     for key in data:
         if key not in SWEEP_KEYS:
             raise UnknownNameError("sweep key", key, list(SWEEP_KEYS))

@@ -32,6 +32,19 @@ def read_yaml(p: Path) -> object:
         raise DataError(p, where, "-", f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
 
 
+def read_user_yaml(p: str | Path, key: str, allowed: str) -> object:
+    """Read a YAML file the user gave (params, sweep): safe loader; problems become a ``ParameterError``."""
+    from .exceptions import ParameterError
+
+    path = Path(p)
+    if not path.is_file():
+        raise ParameterError(key, str(p), "an existing YAML file")
+    try:
+        return read_yaml(path)
+    except DataError as exc:
+        raise ParameterError(key, str(p), allowed, str(exc)) from None
+
+
 def file_hashes() -> dict[str, str]:
     """SHA-256 of every package data file, for the run manifest and the cache key."""
     out = {}

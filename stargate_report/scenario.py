@@ -109,13 +109,7 @@ def load_preset(name: str) -> dict[str, Any]:
 
 def load_params_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML parameters file (safe loader; Python tags refused)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ParameterError("params", str(path), "an existing YAML file")
-    try:
-        data = datafiles.read_yaml(p)
-    except Exception as exc:  # DataError with the YAML problem
-        raise ParameterError("params", str(path), "a YAML mapping of parameter: value", str(exc)) from None
+    data = datafiles.read_user_yaml(path, "params", "a YAML mapping of parameter: value")
     if data is None:
         return {}
     if not isinstance(data, dict):
