@@ -74,6 +74,28 @@ def _pvlib_data(name: str) -> str:
     return os.path.join(os.path.dirname(pvlib.__file__), "data", name)
 
 
+#: TMY2 fixed-width fields (0-based character slices of an hourly line): global horizontal irradiance
+#: [Wh/m2] and wind speed [0.1 m/s]; NREL, "User's Manual for TMY2s", NREL/TP-463-7668 (1995), table 3-1
+TM2_GHI, TM2_WSPD = slice(17, 21), slice(95, 98)
+
+
+def read_tm2(path: str) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """GHI [W/m2], wind speed [m/s], latitude and longitude [degrees] of a TMY2 file.
+
+    Reads only the two fields the profiles need (``pvlib.iotools.read_tmy2`` parses all 70 in Python,
+    about 1 s per file); the test suite checks both against pvlib's reader.
+    """
+    with open(path, encoding="ascii") as fh:
+        head = fh.readline().split()
+        lines = fh.read().splitlines()
+    ghi = np.array([float(line[TM2_GHI]) for line in lines])
+    wind = np.array([float(line[TM2_WSPD]) for line in lines]) / 10.0
+    ns, lat_d, lat_m, ew, lon_d, lon_m = head[-7:-1]
+    lat = (float(lat_d) + float(lat_m) / 60.0) * (1.0 if ns == "N" else -1.0)
+    lon = (float(lon_d) + float(lon_m) / 60.0) * (-1.0 if ew == "W" else 1.0)
+    return ghi, wind, lat, lon
+
+
 @functools.cache
 def _tmy(name: str):
     """(ghi [W/m2], wind speed [m/s], latitude, longitude) of a TMY file shipped with pvlib."""
@@ -81,8 +103,8 @@ def _tmy(name: str):
 
     path = _pvlib_data(name)
     if name.lower().endswith(".tm2"):
-        data, meta = pvlib.iotools.read_tmy2(path)
-        ghi, wind = data["GHI"].to_numpy(float), data["Wspd"].to_numpy(float)
+        ghi, wind, lat, lon = read_tm2(path)
+        return ghi[:N_HOURS], wind[:N_HOURS], lat, lon
     else:
         data, meta = pvlib.iotools.read_tmy3(path, map_variables=True)
         ghi, wind = data["ghi"].to_numpy(float), data["wind_speed"].to_numpy(float)
@@ -107,6 +129,7 @@ def _quiet():
         yield
 
 
+@functools.cache
 def _clearsky(latitude: float, longitude: float):
     import pvlib
 
@@ -118,6 +141,7 @@ def _clearsky(latitude: float, longitude: float):
     return times, cs, sp
 
 
+@functools.cache
 def daily_clearness(donor: str) -> np.ndarray:
     """Measured daily GHI / clear-sky GHI of a TMY year, one value per day (365) [unitless]."""
     ghi, _, lat, lon = _tmy(donor)

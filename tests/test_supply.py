@@ -171,3 +171,42 @@ def test_property_shares_in_range_and_balance(s, w, b, d):
                         wind_profile=p.wind, keep_hourly=True)
     assert 0 <= r.hourly_cfe_share[0] <= r.annual_match_share[0] + 1e-12 <= 1 + 1e-12
     assert np.abs(r.hourly.balance_residual()).max() <= 1e-9 * LOAD
+
+
+def _soc_by_the_hour(flow, cap, passes):
+    """The recurrence written out hour by hour: s_t = min(E, max(0, s_{t-1} + x_t))."""
+    s = np.zeros(flow.shape[1])
+    out = np.empty_like(flow)
+    for _ in range(passes):
+        for h in range(flow.shape[0]):
+            s = np.minimum(cap, np.maximum(0.0, s + flow[h]))
+            out[h] = s
+    return out
+
+
+@pytest.mark.parametrize("hours", [8760, 240, 121, 7])
+@pytest.mark.parametrize("passes", [1, 2, 3])
+def test_block_scan_equals_the_hourly_recurrence(hours, passes):
+    rng = np.random.default_rng(hours + passes)
+    flow = rng.normal(0.0, 40.0, (hours, 9)) + rng.normal(0.0, 10.0, 9)  # some stores drift full or empty
+    cap = np.array([0.0, 1.0, 50.0, 100.0, 400.0, 1e3, 1e4, 1e9, 25.0])
+    end, start = supply.state_of_charge_mwh(flow, cap, passes)
+    expected = _soc_by_the_hour(flow, cap, passes)
+    np.testing.assert_allclose(end, expected, rtol=0, atol=1e-9 * cap.max())
+    assert np.all(end >= 0) and np.all(end <= cap + 1e-9)
+    np.testing.assert_allclose(start[1:], end[:-1])
+    first = _soc_by_the_hour(flow, cap, passes - 1)[-1] if passes > 1 else np.zeros(9)  # where the pass began
+    np.testing.assert_allclose(start[0], first, atol=1e-9 * cap.max())
+
+
+def test_tmy2_reader_agrees_with_pvlib():
+    import pvlib
+
+    from stargate_report.profiles import _pvlib_data, read_tm2
+
+    path = _pvlib_data("12839.tm2")
+    ghi, wind, lat, lon = read_tm2(path)
+    data, meta = pvlib.iotools.read_tmy2(path)
+    np.testing.assert_array_equal(ghi, data["GHI"].to_numpy(float))
+    np.testing.assert_allclose(wind * 10.0, data["Wspd"].to_numpy(float))  # pvlib keeps the file's 0.1 m/s
+    assert (lat, lon) == pytest.approx((meta["latitude"], meta["longitude"]))
