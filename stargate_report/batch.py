@@ -334,7 +334,7 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
             f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">stargate-report sweep</p>'
             f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} runs: '
             + ", ".join(f"{s} {sum(o.status == s for o in outcomes)}" for s in ("ok", "cached", "rendered", "failed"))
-            + f'</p></header><table class="sr-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            + f'</p></header><table class="sr-table sr-auto"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>{''.join(svgs)}</body></html>")
     tmp = out / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")

@@ -41,3 +41,19 @@ def test_every_chapter_runs(ledger, lang, capsys):
             except Exception as exc:  # pragma: no cover - the message is the point
                 pytest.fail(f"{preset} {lang}: {path.name} cell {index}: {type(exc).__name__}: {exc}")
     capsys.readouterr()
+
+
+def test_tables_get_column_widths_from_their_text():
+    import pandas as pd
+
+    from stargate_report.report import column_widths_pct, table_html
+
+    df = pd.DataFrame({"id": ["P1", "P22"], "source": ["IEA, Energy and AI (2025), table 2.1 on page 45", "EPRI"],
+                       "value": ["1.20", "8.65"]})
+    widths = column_widths_pct(df)
+    assert sum(widths) == pytest.approx(100.0, abs=0.2)
+    assert widths[1] > widths[0] + widths[2]  # prose gets the room
+    assert min(widths) > 0
+    markup = table_html(df)
+    assert markup.count("<col ") == 3 and markup.index("<colgroup>") < markup.index("<thead>")
+    assert column_widths_pct(df.iloc[:0]) and len(column_widths_pct(df.iloc[:0])) == 3  # header-only table
