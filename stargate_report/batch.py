@@ -166,6 +166,8 @@ def run_one(spec: dict, out: str, force: bool) -> dict:
            "--out", str(out), "--name", spec["name"], "--lang", spec["langs"], "--format", spec["formats"], "--quiet"]
     if force:
         cmd.append("--force")
+    if spec.get("jobs"):
+        cmd += ["--jobs", str(spec["jobs"])]
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         _CHILDREN.add(proc)
@@ -206,7 +208,8 @@ class LocalExecutor:
     """A pool of worker slots; each task runs a run in its own child process."""
 
     def __init__(self, workers: int) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        self.workers = max(1, workers)
+        self.pool = ThreadPoolExecutor(max_workers=self.workers)
 
     def submit(self, fn, *args) -> Future:
         return self.pool.submit(fn, *args)
@@ -232,9 +235,9 @@ class DaskExecutor:
             self.client.close()
 
 
-def _spec_dict(spec: RunSpec) -> dict:
+def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
     return {"name": spec.name, "preset": spec.preset, "params": spec.params,
-            "langs": ",".join(spec.request.langs), "formats": ",".join(spec.request.formats)}
+            "langs": ",".join(spec.request.langs), "formats": ",".join(spec.request.formats), "jobs": jobs}
 
 
 def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
@@ -244,6 +247,9 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     out = Path(out_dir) / sweep.name
     out.mkdir(parents=True, exist_ok=True)
     ex = executor or LocalExecutor(workers)
+    # local runs share this machine's cores: each gets its share of kernels instead of all of them
+    # (two runs of two kernels each on two cores would only fight over them); remote workers use their own
+    jobs = max(1, (os.cpu_count() or 1) // ex.workers) if isinstance(ex, LocalExecutor) else None
     futures = {}
     lock = threading.Lock()
     done_count = [0]
@@ -251,7 +257,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     outcomes: dict[str, RunOutcome] = {}
     try:
         for spec in sweep.runs:
-            futures[spec.name] = ex.submit(run_one, _spec_dict(spec), str(out), force)
+            futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force)
         for spec in sweep.runs:
             fut = futures[spec.name]
             try:

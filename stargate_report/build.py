@@ -53,6 +53,7 @@ class RunRequest:
     name: str | None = None
     notebooks_dir: Path | None = None  # default: the package's notebooks/
     max_source_age_days: int = DEFAULT_MAX_SOURCE_AGE_DAYS
+    jobs: int | None = None  # chapters run at once, one kernel each (default: the number of cores)
 
     @property
     def slug(self) -> str:
@@ -129,7 +130,7 @@ def parse_list(key: str, value: str | list[str] | tuple[str, ...], allowed: tupl
 def make_request(preset: str | None = None, params_file: str | None = None, overrides: dict | None = None,
                  langs="en", formats="html,pdf", out_dir: str | Path = "output",
                  cell_timeout_s: int = DEFAULT_CELL_TIMEOUT_S, name: str | None = None,
-                 max_source_age_days: int = DEFAULT_MAX_SOURCE_AGE_DAYS) -> RunRequest:
+                 max_source_age_days: int = DEFAULT_MAX_SOURCE_AGE_DAYS, jobs: int | None = None) -> RunRequest:
     """Validate everything a run needs, before any kernel starts."""
     preset = DEFAULT_PRESET if preset is None else preset  # an empty name is an error, not the default
     base = load_preset(preset)
@@ -143,10 +144,12 @@ def make_request(preset: str | None = None, params_file: str | None = None, over
         raise ParameterError("cell-timeout", cell_timeout_s, "a whole number of seconds >= 1")
     if not isinstance(max_source_age_days, int) or isinstance(max_source_age_days, bool) or max_source_age_days < 0:
         raise ParameterError("max-source-age", max_source_age_days, "a whole number of days >= 0")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
     return RunRequest(scenario=scenario, preset=preset, params=layers,
                       langs=parse_list("lang", langs, tuple(LOCALES)),
                       formats=parse_list("format", formats, FORMATS), out_dir=Path(out_dir),
-                      cell_timeout_s=cell_timeout_s, name=name, max_source_age_days=max_source_age_days)
+                      cell_timeout_s=cell_timeout_s, name=name, max_source_age_days=max_source_age_days, jobs=jobs)
 
 
 def chapters(folder: Path | None = None) -> list[Path]:
@@ -247,17 +250,9 @@ def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str |
 
 
 def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict) -> None:
-    """Evaluate once, then run every chapter in every language (papermill, in parallel)."""
+    """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them."""
     from .model import add_supply_tables, evaluate
 
-    say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
-    t = time.perf_counter()
-    results = evaluate(req.scenario, supply=True)
-    say("sizing the hourly supply (cost-vs-CFE curve, regions)")
-    add_supply_tables(results)
-    results.save(tmp / "data" / "results")
-    results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
-    timings["evaluate_s"] = time.perf_counter() - t
     jobs = []
     for lang in req.langs:
         (tmp / "notebooks" / lang).mkdir()
@@ -266,9 +261,22 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
             params = {"preset": req.preset, "overrides": req.scenario.to_dict(), "lang": lang,
                       "results_path": "../../data/results"}
             jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
-    t = time.perf_counter()
-    failures = _run_on_shared_kernels(req, tmp, jobs, say)
-    timings["chapters_s"] = time.perf_counter() - t
+    # the kernels start and import the chapters' libraries while this process evaluates
+    pool = KernelPool(min(len(jobs), req.jobs or os.cpu_count() or 1), tmp, req.cell_timeout_s)
+    try:
+        say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
+        t = time.perf_counter()
+        results = evaluate(req.scenario, supply=True)
+        say("sizing the hourly supply (cost-vs-CFE curve, regions)")
+        add_supply_tables(results)
+        results.save(tmp / "data" / "results")
+        results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
+        timings["evaluate_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        failures = pool.run(jobs, say)
+        timings["chapters_s"] = time.perf_counter() - t
+    finally:
+        pool.close()
     for (lang, nb, out, _), exc, cell in failures[:1]:
         kept = None
         if out.exists():
@@ -279,100 +287,134 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
         raise _chapter_error(nb.stem, exc, kept, cell) from None
 
 
-def _run_on_shared_kernels(req: RunRequest, tmp: Path, jobs: list, say) -> list:
-    """Run the chapter jobs on one long-lived kernel per worker (as many workers as cores).
+#: run in every kernel as soon as it is up: the chapters' imports and the chart renderer's start-up
+WARM_UP = "import stargate_report.report, stargate_report.charts\nstargate_report.charts.warm_up()"
 
-    Papermill injects each chapter's parameters; nbclient executes it on the worker's kernel, after a
-    ``%reset -f`` and a change into the chapter's folder. Imports stay warm, so a kernel's start-up
-    (about two seconds with the scientific stack) is paid once per worker, not once per chapter.
-    Returns ``[(job, exception, 1-based cell), ...]`` of failed chapters (the run stops at the first).
+
+class KernelPool:
+    """Long-lived kernels, one thread each, that run chapter jobs (as many kernels as cores by default).
+
+    The kernels start, and import the chapters' libraries, as soon as the pool is made, so a caller can
+    do other work meanwhile (the build evaluates the scenario). :meth:`run` then hands out the jobs:
+    papermill injects each chapter's parameters and nbclient executes it on a kernel, after a
+    ``%reset -f`` and a change into the chapter's folder. Imports stay warm, so start-up (about two
+    seconds with the scientific stack) is paid once per kernel, not once per chapter.
     """
-    import queue
 
-    import nbformat
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
+    def __init__(self, n: int, tmp: Path, cell_timeout_s: int):
+        import queue
 
-    pending: queue.Queue = queue.Queue()
-    for job in jobs:
-        pending.put(job)
-    failures: list = []
-    stop = threading.Event()
-    total = len(jobs)
-    counter = itertools.count(1)
+        self.tmp, self.timeout = tmp, cell_timeout_s
+        self.pending: queue.Queue = queue.Queue()
+        self.go, self.stop = threading.Event(), threading.Event()
+        self.failures: list = []
+        self.start_errors: list[BaseException] = []
+        self.total, self.counter, self.say = 0, itertools.count(1), (lambda msg: None)
+        self.threads = [threading.Thread(target=self._worker, args=(i,), daemon=True) for i in range(max(1, n))]
+        for th in self.threads:
+            th.start()
 
-    def run_cells(nb, km, on_start=None):
-        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=req.cell_timeout_s, allow_errors=False,
+    def run(self, jobs: list, say) -> list:
+        """Run the jobs; returns ``[(job, exception, 1-based cell), ...]`` (the run stops at the first)."""
+        self.say, self.total = say, len(jobs)
+        for job in jobs:
+            self.pending.put(job)
+        self.go.set()
+        try:
+            for th in self.threads:
+                while th.is_alive():
+                    th.join(timeout=0.2)
+        except KeyboardInterrupt:
+            self.close()
+            raise
+        if self.start_errors and len(self.start_errors) == len(self.threads) and jobs:
+            self.failures.append((jobs[0], self.start_errors[0], None))  # no kernel at all
+        return self.failures
+
+    def close(self) -> None:
+        """Stop handing out jobs and shut the kernels down (waits for the threads)."""
+        self.stop.set()
+        self.go.set()
+        for th in self.threads:
+            th.join()
+
+    def _cells(self, nb, km, kc, on_start=None) -> None:
+        from nbclient import NotebookClient
+
+        # one kernel client per kernel, shared by every notebook it runs: a new client costs about 0.2 s
+        # (it waits for the kernel's output channel to fall quiet)
+        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=self.timeout, allow_errors=False,
                                 on_cell_start=on_start)
-        try:
-            client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+        client.kc = kc
+        client.execute()
 
-    slots = itertools.count()
+    def _worker(self, slot: int) -> None:
+        import queue
 
-    def worker() -> None:
-        # local IPC sockets, one path per worker: no TCP ports, and no "unencrypted TCP" warning on stderr
+        import nbformat
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        # local IPC sockets, one path per kernel: no TCP ports, and no "unencrypted TCP" warning on stderr;
         # nbclient notices a dead kernel only through the async manager
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(tmp / f".kernel-{next(slots)}"))
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.tmp / f".kernel-{slot}"))
+        kc = None
         try:
-            run_sync(km.start_kernel)(cwd=str(tmp))
-        except BaseException as exc:  # noqa: BLE001 - no kernel: report it as the first chapter's failure
-            failures.append((jobs[0], exc, None))
-            stop.set()
+            run_sync(km.start_kernel)(cwd=str(self.tmp))
+            kc = km.client()
+            kc.start_channels()
+            run_sync(kc.wait_for_ready)(timeout=60)
+            kc.allow_stdin = False
+            self._cells(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]), km, kc)
+        except BaseException as exc:  # noqa: BLE001 - reported as the first chapter's failure if no kernel starts
+            self.start_errors.append(exc)
+            self._shutdown(km, kc)
             return
         try:
-            while not stop.is_set():
+            self.go.wait()
+            while not self.stop.is_set():
                 try:
-                    job = pending.get_nowait()
+                    job = self.pending.get_nowait()
                 except queue.Empty:
                     return
                 lang, nb_path, out, params = job
-                say(f"[{lang}] running chapter {nb_path.stem} ({next(counter)}/{total})")
+                self.say(f"[{lang}] running chapter {nb_path.stem} ({next(self.counter)}/{self.total})")
                 current: dict = {"cell": None}
                 nb = None
 
                 def on_start(cell, cell_index, _current=current):
                     _current["cell"] = cell_index + 1
 
+                # a clean namespace (what %reset -f does), then the chapter's folder as working directory
                 reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-                    f"%reset -f\nimport os\nos.chdir({str(out.parent)!r})")])
+                    f"get_ipython().reset(new_session=False)\nimport os\nos.chdir({str(out.parent)!r})")])
                 try:
                     nb = parameterize_notebook(load_notebook_node(str(nb_path)), params, kernel_name="python3",
                                                language="python")
-                    run_cells(reset, km)
-                    run_cells(nb, km, on_start)
+                    self._cells(reset, km, kc)
+                    self._cells(nb, km, kc, on_start)
                 except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name and cell
                     if nb is not None:
                         nbformat.write(nb, str(out))
-                    failures.append((job, exc, current["cell"]))
-                    stop.set()
+                    self.failures.append((job, exc, current["cell"]))
+                    self.stop.set()
                     return
                 nbformat.write(nb, str(out))
         finally:
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - a kernel that died is already gone
-                pass
+            self._shutdown(km, kc)
 
-    n = max(1, min(len(jobs), os.cpu_count() or 1))
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(n)]
-    for th in threads:
-        th.start()
-    try:
-        for th in threads:
-            while th.is_alive():
-                th.join(timeout=0.2)
-    except KeyboardInterrupt:
-        stop.set()
-        for th in threads:
-            th.join()
-        raise
-    return failures
+    @staticmethod
+    def _shutdown(km, kc) -> None:
+        from jupyter_core.utils import run_sync
+
+        if kc is not None:
+            kc.stop_channels()
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - a kernel that died is already gone
+            pass
 
 
 def run(req: RunRequest, progress: Callable[[str], None] | None = None,

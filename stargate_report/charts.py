@@ -55,6 +55,12 @@ def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
     return svg
 
 
+def warm_up() -> None:
+    """Render a one-point chart, so the renderer's start-up (its JavaScript engine, about 0.4 s) is paid
+    before the first real chart; the build runs this in each kernel while it evaluates the scenario."""
+    to_svg(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_point().encode(x="x:Q"))
+
+
 def range_bars(df: pd.DataFrame, category: str, title_x: str, title_y: str, color: str | None = None,
                sort: list[str] | None = None) -> alt.LayerChart:
     """Horizontal bars of P50 with a P10-P90 rule; ``df`` has columns category, p10, p50, p90."""

@@ -43,7 +43,7 @@ def cmd_run(args) -> int:
     from .scenario import parse_overrides
 
     req = build.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
-                             args.out, args.cell_timeout, args.name, args.max_source_age)
+                             args.out, args.cell_timeout, args.name, args.max_source_age, args.jobs)
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     result = build.run(req, progress, warn=lambda msg: print(msg, file=sys.stderr, flush=True), force=args.force)
     if not args.quiet:
@@ -265,6 +265,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--cell-timeout", type=int, default=600, metavar="S", help="seconds a cell may run (default 600)")
     r.add_argument("--max-source-age", type=int, default=730, metavar="DAYS",
                    help="warn about knowledge-base sources published longer ago than this (default 730)")
+    r.add_argument("--jobs", type=int, metavar="N", help="chapters run at once, one kernel each (default: the "
+                   "number of cores)")
     r.add_argument("--force", action="store_true", help="rebuild even if nothing changed since the last run")
     r.add_argument("--quiet", action="store_true", help="print nothing but warnings and errors")
     r.set_defaults(func=cmd_run)

@@ -63,6 +63,9 @@ class Quantity:
                 "sources": list(self.sources), "inputs": list(self.inputs), "formula": self.formula}
 
 
+SERIES = "series:"  # prefix of the time series in the saved .npz (quantity ids never contain a colon)
+
+
 @dataclass
 class Results:
     """The evaluated scenario: quantities plus the inputs they were derived from."""
@@ -73,6 +76,7 @@ class Results:
     notes: list[str] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)  # model role -> input id
     tables: dict[str, list[dict]] = field(default_factory=dict)  # derived tables (e.g. the cost-vs-CFE curve)
+    series: dict[str, np.ndarray] = field(default_factory=dict)  # modelled time series (e.g. hourly dispatch)
 
     def __getitem__(self, qid: str) -> Quantity:
         if qid not in self.quantities:
@@ -134,13 +138,14 @@ class Results:
 
     # -- persistence between the build and the chapters (no pickle) ---------------------------
     def save(self, stem) -> None:
-        """Write ``<stem>.json`` (metadata) and ``<stem>.npz`` (samples)."""
+        """Write ``<stem>.json`` (metadata) and ``<stem>.npz`` (samples, and the series as ``series:<name>``)."""
         from pathlib import Path
 
         stem = Path(stem)
         meta = self.to_dict()
         stem.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        np.savez_compressed(stem.with_suffix(".npz"), **{k: q.samples for k, q in self.quantities.items()})
+        np.savez_compressed(stem.with_suffix(".npz"), **{k: q.samples for k, q in self.quantities.items()},
+                            **{f"{SERIES}{k}": v for k, v in self.series.items()})
 
     @classmethod
     def load(cls, stem) -> Results:
@@ -150,8 +155,9 @@ class Results:
         meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
             samples = {k: arrays[k] for k in arrays.files}
+        series = {k[len(SERIES):]: samples.pop(k) for k in list(samples) if k.startswith(SERIES)}
         res = cls(scenario=meta["scenario"], notes=list(meta.get("notes", [])), roles=dict(meta.get("roles", {})),
-                  tables=dict(meta.get("tables", {})))
+                  tables=dict(meta.get("tables", {})), series=series)
         for k, d in meta["assumptions"].items():
             res.inputs[k] = Input(k, d["kind"], d["value"], d["low"], d["high"], d["unit"], d["status"],
                                   tuple(d["sources"]), d.get("note", ""))

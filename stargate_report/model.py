@@ -312,7 +312,9 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
                             allow_battery=s.allow_battery)[0]
     sim = supply.simulate(load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
                           solar_profile=prof.solar, wind_profile=prof.wind,
-                          round_trip_efficiency=float(np.median(v["battery_rte"])))
+                          round_trip_efficiency=float(np.median(v["battery_rte"])), keep_hourly=True)
+    for name, values in vars(sim.hourly).items():  # the chapters chart these hours without re-simulating
+        res.series[f"dispatch.{name}"] = values
     m = {k: getattr(mix, k) / load_mw for k in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh")}
     load_mwh = float(sim.load_mwh[0])
     shares = {"curtailed": float(sim.curtailed_mwh[0]) / load_mwh, "grid": float(sim.grid_import_mwh[0]) / load_mwh,

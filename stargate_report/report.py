@@ -270,6 +270,9 @@ class Chapter:
         from . import supply
         from .profiles import region_profiles
 
+        kept = {k.split(".", 1)[1]: v for k, v in self.results.series.items() if k.startswith("dispatch.")}
+        if kept:  # simulated by the model when it sized the mix
+            return supply.Dispatch(**kept)
         mix = self.results.tables["supply_mix"][0]
         prof = region_profiles(mix["region"])
         return supply.simulate(mix["load_mw"], mix["solar_mw"], mix["wind_mw"], mix["battery_mw"],

@@ -177,3 +177,23 @@ def test_supply_tables(with_supply):
     assert costs == sorted(costs) and all(r["feasible"] for r in curve)
     regions = {r["region"] for r in with_supply.tables["supply_regions"]}
     assert regions == {"us-tx", "us", "de", "jp", "no", "es", "ae"}
+
+
+def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supply, tmp_path):
+    from stargate_report.ledger import Results
+    from stargate_report.report import Chapter
+
+    series = with_supply.series
+    assert {f"dispatch.{k}" for k in ("load", "solar", "grid", "soc")} <= set(series)
+    assert all(v.shape == (8760,) for v in series.values())
+    with_supply.save(tmp_path / "r")
+    back = Results.load(tmp_path / "r")
+    assert set(back.series) == set(series) and set(back.quantities) == set(with_supply.quantities)
+    kept = Chapter.__new__(Chapter)
+    kept.results = back
+    fresh = Chapter.__new__(Chapter)
+    fresh.results = Results(back.scenario, tables=back.tables)  # no series: the chapter re-simulates
+    a, b = kept.dispatch(), fresh.dispatch()
+    for name in ("load", "solar", "charge", "discharge", "soc", "grid", "curtailed"):
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, atol=1e-9)
+    assert float(a.grid.sum() / a.load.sum()) == pytest.approx(1 - with_supply["hourly_cfe_share"].p50)
