@@ -350,9 +350,30 @@ def _sigterm_to_interrupt(signum, frame):  # so that cleanup (temporary folders)
     raise KeyboardInterrupt
 
 
+def _keep_freed_memory() -> None:
+    """Ask glibc to keep freed memory for reuse instead of returning it to the system at once.
+
+    Sizing the supply allocates and frees arrays of about 9 MB thousands of times; by default glibc
+    unmaps each one, so the next touches fresh pages (some 3.8 million page faults, 0.9 s of system
+    time per run). Keeping up to 32 MB blocks in the heap and trimming it only past 512 MB removes most
+    of that. A no-op where the C library is not glibc.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
+        libc.mallopt(m_mmap_threshold, 32 * 2**20)
+        libc.mallopt(m_trim_threshold, 512 * 2**20)
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
     import threading
+
+    _keep_freed_memory()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
