@@ -224,15 +224,22 @@ def merge(executed: list[Path], meta: dict) -> Any:
     return merged
 
 
-def render(nb, formats: tuple[str, ...]) -> dict[str, bytes]:
+def render(nb, formats: tuple[str, ...], timings: dict[str, float] | None = None) -> dict[str, bytes]:
+    """HTML (nbconvert, our template) and PDF (WeasyPrint) of a merged notebook; adds ``html_s`` and
+    ``pdf_s`` to ``timings`` if given."""
     from .exporters import BriefingHTMLExporter, html_to_pdf
 
+    timings = {} if timings is None else timings
+    t = time.perf_counter()
     markup, _ = BriefingHTMLExporter().from_notebook_node(nb)
+    timings["html_s"] = timings.get("html_s", 0.0) + time.perf_counter() - t
     out = {}
     if "html" in formats:
         out["html"] = markup.encode("utf-8")
     if "pdf" in formats:
+        t = time.perf_counter()
         out["pdf"] = html_to_pdf(markup)
+        timings["pdf_s"] = timings.get("pdf_s", 0.0) + time.perf_counter() - t
     return out
 
 
@@ -487,7 +494,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             meta = {"title": req.scenario.title, "lang": lang, "preset": req.preset,
                     "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
             merged = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
-            for fmt, payload in render(merged, req.formats).items():
+            for fmt, payload in render(merged, req.formats, timings).items():
                 name = f"briefing.{lang}.{fmt}"
                 (tmp / name).write_bytes(payload)
                 files[name] = target / name

@@ -467,7 +467,27 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
     if keep.any():
         cands = cands[keep]
     seen = _Memo(lambda c: _evaluate(c, load_mw, profiles, rte, costs)[:2])
-    cfe, cost = seen.lookup(cands)
+
+    def cost_of(c: np.ndarray) -> np.ndarray:  # annual cost needs no simulation
+        s, w, b, d = c.T
+        return costs.annual_cost_usd(s * load_mw, w * load_mw, b * load_mw, b * d * load_mw)
+
+    # the lattice cheapest first, a chunk at a time, until every target has a feasible mix cheaper than
+    # anything left: what is left cannot win, so the result is the lattice's least-cost feasible mix
+    cands = cands[np.argsort(cost_of(cands), kind="stable")]
+    cfe = np.full(len(cands), -np.inf)
+    lattice_cost = cost_of(cands)
+    done = 0
+    while done < len(cands):
+        part = slice(done, min(len(cands), done + CHUNK))
+        cfe[part] = seen.lookup(cands[part])[0]
+        done = part.stop
+        found = [np.any(cfe[:done] >= tgt - 1e-12) for tgt in targets]
+        if all(found) and done < len(cands):
+            worst = max(lattice_cost[:done][cfe[:done] >= tgt - 1e-12].min() for tgt in targets)
+            if worst <= lattice_cost[done]:
+                break
+    cands, cfe, cost = cands[:done], cfe[:done], lattice_cost[:done]
     best = []
     for tgt in targets:
         ok = cfe >= tgt - 1e-12
@@ -498,7 +518,12 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
                 break
             batch = np.vstack(batch)
             owner = np.array(owner)
-            c_cfe, c_cost = seen.lookup(batch)
+            # only a neighbour cheaper than its incumbent can replace it: simulate just those
+            c_cost = cost_of(batch)
+            cheaper = c_cost < np.array([best[k][2] for k in owner]) * (1 - 1e-9)
+            c_cfe = np.full(len(batch), -np.inf)
+            if cheaper.any():
+                c_cfe[cheaper] = seen.lookup(batch[cheaper])[0]
             for k, (_, _, x_cost, _) in enumerate(best):
                 sel = (owner == k) & (c_cfe >= targets[k] - 1e-12) & (c_cost < x_cost * (1 - 1e-9))
                 if sel.any():
