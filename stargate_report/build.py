@@ -298,16 +298,24 @@ def _background_priority(km) -> None:
     """Lower the kernel's CPU priority (nice 5): while it warms up, the evaluation in this process is the
     critical path; later the kernels run alone (this process only waits), so it costs them nothing."""
     pid = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
-    if pid is not None and hasattr(os, "setpriority"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, pid, KERNEL_NICENESS)
-        except OSError:  # not allowed here: the kernel keeps normal priority
-            pass
+    if pid is None or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, KERNEL_NICENESS)
+    except OSError:  # not allowed here: the kernel keeps normal priority
+        return
+    # a kernel runs in a session of its own; where Linux groups the CPU by session (autogroup), a
+    # process's nice value counts only inside its group, so the group's gets the same value
+    try:
+        with open(f"/proc/{pid}/autogroup", "w", encoding="ascii") as fh:
+            fh.write(str(KERNEL_NICENESS))
+    except OSError:
+        pass
 
 
-KERNEL_NICENESS = 5
-#: run in every kernel as soon as it is up: the chapters' imports and the chart renderer's start-up
-WARM_UP = "import stargate_report.report, stargate_report.charts\nstargate_report.charts.warm_up()"
+KERNEL_NICENESS = 10
+#: run by every kernel as it starts: the chapters' imports and the chart renderer's start-up
+WARM_UP = ("import stargate_report.report, stargate_report.charts", "stargate_report.charts.warm_up()")
 
 
 class KernelPool:
@@ -330,8 +338,13 @@ class KernelPool:
         self.start_errors: list[BaseException] = []
         self.total, self.counter, self.say = 0, itertools.count(1), (lambda msg: None)
         self.threads = [threading.Thread(target=self._worker, args=(i,), daemon=True) for i in range(max(1, n))]
+        self.launched = threading.Semaphore(0)
         for th in self.threads:
             th.start()
+        # wait until the kernel processes are launched (a fraction of a second): launching in threads while
+        # the caller computes would cost it more in contention for the interpreter lock than it saves
+        for _ in self.threads:
+            self.launched.acquire()
 
     def run(self, jobs: list, say) -> list:
         """Run the jobs; returns ``[(job, exception, 1-based cell), ...]`` (the run stops at the first)."""
@@ -381,19 +394,26 @@ class KernelPool:
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.tmp / f".kernel-{slot}"))
         kc = None
         try:
-            run_sync(km.start_kernel)(cwd=str(self.tmp))
+            # the kernel warms up by itself (IPython's exec_lines): this thread stays idle meanwhile, so
+            # it takes nothing from the evaluation running in this process
+            run_sync(km.start_kernel)(cwd=str(self.tmp),
+                                      extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in WARM_UP])
             _background_priority(km)
+            self.launched.release()
+            self.go.wait()
+            if self.stop.is_set():
+                return
             kc = km.client()
             kc.start_channels()
             run_sync(kc.wait_for_ready)(timeout=60)
             kc.allow_stdin = False
-            self._cells(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP)]), km, kc)
         except BaseException as exc:  # noqa: BLE001 - reported as the first chapter's failure if no kernel starts
             self.start_errors.append(exc)
+            if kc is None:
+                self.launched.release()
             self._shutdown(km, kc)
             return
         try:
-            self.go.wait()
             while not self.stop.is_set():
                 try:
                     job = self.pending.get_nowait()
