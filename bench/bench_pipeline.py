@@ -64,7 +64,8 @@ def main() -> None:
         cold = timed([sys.executable, "-m", "stargate_report", "run", "--out", str(work / "out"), "--quiet",
                       "--max-source-age", "100000"])
         manifest = json.loads((work / "out" / "milam-county" / "manifest.json").read_text())
-        pdf_render = manifest["timings_s"]["render_s"]
+        # the PDF render in the strict sense: WeasyPrint on the briefing HTML (not the HTML export before it)
+        pdf_render = manifest["timings_s"]["pdf_s"]
         cached = timed([sys.executable, "-m", "stargate_report", "run", "--out", str(work / "out"), "--quiet",
                         "--max-source-age", "100000"])
         plain_dir = work / "plain"
@@ -93,7 +94,7 @@ def main() -> None:
     print(f"plain route / cold                 {plain / cold:6.2f}x   goal >= 4: {'met' if plain / cold >= 4 else 'MISSED'}")
     budget = 2.5 * (floor + pdf_render)
     print(f"cold / (floor + PDF render)        {cold / (floor + pdf_render):6.2f}x   goal <= 2.5: "
-          f"{'met' if cold <= budget else 'MISSED'}")
+          f"{'met' if cold <= budget else 'MISSED'}   (PDF render = WeasyPrint only, {pdf_render:.2f} s)")
     print(f"sweep speed-up, 2 workers vs 1     {one / two:6.2f}x   goal >= 1.7: {'met' if one / two >= 1.7 else 'MISSED'}")
 
 
