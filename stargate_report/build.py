@@ -337,6 +337,7 @@ class KernelPool:
         self.failures: list = []
         self.start_errors: list[BaseException] = []
         self.total, self.counter, self.say = 0, itertools.count(1), (lambda msg: None)
+        self.managers: list = []  # the kernel managers, for inspection
         self.threads = [threading.Thread(target=self._worker, args=(i,), daemon=True) for i in range(max(1, n))]
         self.launched = threading.Semaphore(0)
         for th in self.threads:
@@ -392,6 +393,7 @@ class KernelPool:
         # local IPC sockets, one path per kernel: no TCP ports, and no "unencrypted TCP" warning on stderr;
         # nbclient notices a dead kernel only through the async manager
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.tmp / f".kernel-{slot}"))
+        self.managers.append(km)
         kc = None
         try:
             # the kernel warms up by itself (IPython's exec_lines): this thread stays idle meanwhile, so
@@ -401,7 +403,8 @@ class KernelPool:
             _background_priority(km)
             self.launched.release()
             self.go.wait()
-            if self.stop.is_set():
+            if self.stop.is_set():  # closed before any job (the evaluation failed, or Ctrl-C)
+                self._shutdown(km, kc)
                 return
             kc = km.client()
             kc.start_channels()

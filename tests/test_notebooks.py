@@ -48,3 +48,14 @@ def test_no_numeric_literal_outside_the_parameters_cell(path):
 def test_the_checker_catches_literals():
     assert numeric_literals("x = f(1.5)\ny = [2, 'a', True]") == [(1, 1.5), (2, 2)]
     assert numeric_literals("ch.para('k', samples=ch.num('param:samples'))") == []
+
+
+@pytest.mark.slow
+def test_a_kernel_pool_closed_before_any_job_leaves_no_kernel(tmp_path):
+    from stargate_report.build import KernelPool
+
+    pool = KernelPool(2, tmp_path, 60)
+    assert len(pool.managers) == 2 and all(km.has_kernel for km in pool.managers)  # launched
+    pool.close()  # as when the evaluation fails before the chapters
+    assert not any(t.is_alive() for t in pool.threads)
+    assert not any(km.has_kernel for km in pool.managers)  # shut down, not left running
