@@ -189,6 +189,58 @@ def run_one(spec: dict, out: str, force: bool) -> dict:
 
 
 _CHILDREN: set = set()
+#: pid of a worker process -> the run it is building (what a test kills, what Ctrl-C interrupts)
+RUNNING: dict[int, str] = {}
+_SLOT = threading.local()  # each local slot (a thread of the executor) keeps its worker process here
+
+
+def _slot_worker() -> subprocess.Popen:
+    """This slot's worker process (:mod:`stargate_report.worker`), started on first use or after a death."""
+    proc = getattr(_SLOT, "proc", None)
+    if proc is None or proc.poll() is not None:
+        proc = subprocess.Popen([sys.executable, "-m", "stargate_report.worker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        _SLOT.proc = proc
+        _CHILDREN.add(proc)
+    return proc
+
+
+def run_on_worker(spec: dict, out: str, force: bool) -> dict:
+    """Run one briefing on this slot's worker process, which keeps its kernels warm between runs.
+
+    Returns an outcome dict and never raises for a failed run; a worker that dies fails only this run
+    (the slot starts a new worker for its next run)."""
+    t = time.perf_counter()
+    folder = Path(out) / spec["name"]
+    proc = _slot_worker()
+    RUNNING[proc.pid] = spec["name"]
+    try:
+        proc.stdin.write(json.dumps({**spec, "out": str(out), "force": force}) + "\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+    except (BrokenPipeError, OSError):
+        line = ""
+    finally:
+        RUNNING.pop(proc.pid, None)
+    seconds = time.perf_counter() - t
+    if not line:  # the worker died
+        code = proc.wait()
+        _CHILDREN.discard(proc)
+        msg = f"worker died (signal {-code})" if code < 0 else f"worker exited with code {code}"
+        return {"name": spec["name"], "status": "failed", "seconds": seconds, "folder": str(folder), "message": msg}
+    reply = json.loads(line)
+    return {"name": spec["name"], "status": reply["status"], "seconds": seconds, "folder": str(folder),
+            "message": reply["message"]}
+
+
+def _close_worker(proc: subprocess.Popen) -> None:
+    try:
+        proc.stdin.close()  # end of input: the worker shuts its kernels down and exits
+        proc.wait(timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+    _CHILDREN.discard(proc)
 
 
 def _terminate_children() -> None:
@@ -205,17 +257,32 @@ def _terminate_children() -> None:
 
 
 class LocalExecutor:
-    """A pool of worker slots; each task runs a run in its own child process."""
+    """A pool of worker slots on this machine; each slot keeps one worker process (and its kernels) for
+    the runs it is given (:func:`run_on_worker`)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
+        self.procs: list[subprocess.Popen] = []
+        self.lock = threading.Lock()
 
     def submit(self, fn, *args) -> Future:
-        return self.pool.submit(fn, *args)
+        def task():
+            try:
+                return fn(*args)
+            finally:
+                proc = getattr(_SLOT, "proc", None)
+                if proc is not None:
+                    with self.lock:
+                        if proc not in self.procs:
+                            self.procs.append(proc)
+
+        return self.pool.submit(task)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for proc in self.procs:
+            _close_worker(proc)
 
 
 class DaskExecutor:
@@ -241,15 +308,22 @@ def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
 
 
 def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
-              progress: Callable[[str], None] | None = None) -> list[RunOutcome]:
-    """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page."""
+              progress: Callable[[str], None] | None = None, jobs: int | None = None) -> list[RunOutcome]:
+    """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page.
+
+    ``jobs``: kernels per run (chapters at once); default on this machine ``cores // workers``, on a
+    cluster the worker's own cores.
+    """
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
     say = progress or (lambda msg: None)
     out = Path(out_dir) / sweep.name
     out.mkdir(parents=True, exist_ok=True)
     ex = executor or LocalExecutor(workers)
     # local runs share this machine's cores: each gets its share of kernels instead of all of them
     # (two runs of two kernels each on two cores would only fight over them); remote workers use their own
-    jobs = max(1, (os.cpu_count() or 1) // ex.workers) if isinstance(ex, LocalExecutor) else None
+    if jobs is None and isinstance(ex, LocalExecutor):
+        jobs = max(1, (os.cpu_count() or 1) // ex.workers)
     futures = {}
     lock = threading.Lock()
     done_count = [0]
@@ -257,7 +331,9 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     outcomes: dict[str, RunOutcome] = {}
     try:
         for spec in sweep.runs:
-            futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force)
+            # local slots keep a warm worker; a remote cluster gets one child process per run
+            fn = run_on_worker if isinstance(ex, LocalExecutor) else run_one
+            futures[spec.name] = ex.submit(fn, _spec_dict(spec, jobs), str(out), force)
         for spec in sweep.runs:
             fut = futures[spec.name]
             try:

@@ -256,7 +256,8 @@ def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str |
             f"{listed}{more}; check them for updates (--max-source-age sets the limit)")
 
 
-def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict) -> None:
+def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict,
+                 shared: SharedKernels | None = None) -> None:
     """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them."""
     from .model import add_supply_tables, evaluate
 
@@ -269,7 +270,8 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
                       "results_path": "../../data/results"}
             jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
     # the kernels start and import the chapters' libraries while this process evaluates
-    pool = KernelPool(min(len(jobs), req.jobs or os.cpu_count() or 1), tmp, req.cell_timeout_s)
+    n = min(len(jobs), req.jobs or os.cpu_count() or 1)
+    pool = shared.get(n, req.cell_timeout_s) if shared is not None else KernelPool(n, tmp, req.cell_timeout_s)
     try:
         say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
         t = time.perf_counter()
@@ -283,7 +285,10 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
         failures = pool.run(jobs, say)
         timings["chapters_s"] = time.perf_counter() - t
     finally:
-        pool.close()
+        if shared is None:
+            pool.close()
+        elif pool.broken:
+            shared.close()
     for (lang, nb, out, _), exc, cell in failures[:1]:
         kept = None
         if out.exists():
@@ -321,24 +326,28 @@ WARM_UP = ("import stargate_report.report, stargate_report.charts", "stargate_re
 class KernelPool:
     """Long-lived kernels, one thread each, that run chapter jobs (as many kernels as cores by default).
 
-    The kernels start, and import the chapters' libraries, as soon as the pool is made, so a caller can
-    do other work meanwhile (the build evaluates the scenario). :meth:`run` then hands out the jobs:
-    papermill injects each chapter's parameters and nbclient executes it on a kernel, after a
-    ``%reset -f`` and a change into the chapter's folder. Imports stay warm, so start-up (about two
-    seconds with the scientific stack) is paid once per kernel, not once per chapter.
+    The kernels are launched when the pool is made and import the chapters' libraries by themselves, so
+    the caller can do other work meanwhile (the build evaluates the scenario). :meth:`run` hands out a
+    run's jobs and waits for them: papermill injects each chapter's parameters and nbclient executes it
+    on a kernel, after a namespace reset and a change into the chapter's folder. Imports stay warm, so
+    start-up (about two seconds with the scientific stack) is paid once per kernel, not once per chapter;
+    a batch worker keeps one pool for all its runs (see :class:`SharedKernels`). After a failed chapter
+    the pool is ``broken`` (its kernel may be dead or in a bad state) and should be closed.
     """
 
-    def __init__(self, n: int, tmp: Path, cell_timeout_s: int):
+    def __init__(self, n: int, workdir: Path, cell_timeout_s: int):
         import queue
 
-        self.tmp, self.timeout = tmp, cell_timeout_s
+        self.n, self.workdir, self.timeout = max(1, n), Path(workdir), cell_timeout_s
         self.pending: queue.Queue = queue.Queue()
-        self.go, self.stop = threading.Event(), threading.Event()
+        self.stop = threading.Event()
+        self.idle = threading.Condition()
+        self.remaining = 0
         self.failures: list = []
         self.start_errors: list[BaseException] = []
         self.total, self.counter, self.say = 0, itertools.count(1), (lambda msg: None)
         self.managers: list = []  # the kernel managers, for inspection
-        self.threads = [threading.Thread(target=self._worker, args=(i,), daemon=True) for i in range(max(1, n))]
+        self.threads = [threading.Thread(target=self._worker, args=(i,), daemon=True) for i in range(self.n)]
         self.launched = threading.Semaphore(0)
         for th in self.threads:
             th.start()
@@ -347,29 +356,54 @@ class KernelPool:
         for _ in self.threads:
             self.launched.acquire()
 
+    @property
+    def broken(self) -> bool:
+        return bool(self.failures) or bool(self.start_errors) or self.stop.is_set()
+
     def run(self, jobs: list, say) -> list:
         """Run the jobs; returns ``[(job, exception, 1-based cell), ...]`` (the run stops at the first)."""
-        self.say, self.total = say, len(jobs)
+        if len(self.start_errors) == len(self.threads):
+            return [(jobs[0], self.start_errors[0], None)] if jobs else []  # no kernel at all
+        self.say, self.total, self.counter = say, len(jobs), itertools.count(1)
+        with self.idle:
+            self.remaining = len(jobs)
         for job in jobs:
             self.pending.put(job)
-        self.go.set()
         try:
-            for th in self.threads:
-                while th.is_alive():
-                    th.join(timeout=0.2)
+            with self.idle:
+                while self.remaining > 0:
+                    self.idle.wait(timeout=0.2)
+                    if not any(t.is_alive() for t in self.threads):
+                        break  # every kernel gone (each thread that failed has reported why)
         except KeyboardInterrupt:
-            self.close()
+            self.close(kill=True)
             raise
-        if self.start_errors and len(self.start_errors) == len(self.threads) and jobs:
-            self.failures.append((jobs[0], self.start_errors[0], None))  # no kernel at all
         return self.failures
 
-    def close(self) -> None:
-        """Stop handing out jobs and shut the kernels down (waits for the threads)."""
+    def close(self, kill: bool = False) -> None:
+        """Stop handing out jobs and shut the kernels down (waits for the threads).
+
+        ``kill`` ends the kernel processes at once, so chapters still running stop now (Ctrl-C)
+        instead of when their cells finish.
+        """
         self.stop.set()
-        self.go.set()
+        for _ in self.threads:
+            self.pending.put(None)
+        if kill:
+            for km in self.managers:
+                process = getattr(getattr(km, "provisioner", None), "process", None)
+                if process is not None:
+                    try:
+                        process.kill()
+                    except OSError:  # already gone
+                        pass
         for th in self.threads:
             th.join()
+
+    def _done(self) -> None:
+        with self.idle:
+            self.remaining -= 1
+            self.idle.notify_all()
 
     def _cells(self, nb, km, kc, on_start=None) -> None:
         from nbclient import NotebookClient
@@ -382,8 +416,6 @@ class KernelPool:
         client.execute()
 
     def _worker(self, slot: int) -> None:
-        import queue
-
         import nbformat
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
@@ -392,36 +424,29 @@ class KernelPool:
 
         # local IPC sockets, one path per kernel: no TCP ports, and no "unencrypted TCP" warning on stderr;
         # nbclient notices a dead kernel only through the async manager
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.tmp / f".kernel-{slot}"))
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.workdir / f".kernel-{slot}"))
         self.managers.append(km)
         kc = None
         try:
             # the kernel warms up by itself (IPython's exec_lines): this thread stays idle meanwhile, so
             # it takes nothing from the evaluation running in this process
-            run_sync(km.start_kernel)(cwd=str(self.tmp),
+            run_sync(km.start_kernel)(cwd=str(self.workdir),
                                       extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in WARM_UP])
             _background_priority(km)
-            self.launched.release()
-            self.go.wait()
-            if self.stop.is_set():  # closed before any job (the evaluation failed, or Ctrl-C)
-                self._shutdown(km, kc)
-                return
-            kc = km.client()
-            kc.start_channels()
-            run_sync(kc.wait_for_ready)(timeout=60)
-            kc.allow_stdin = False
         except BaseException as exc:  # noqa: BLE001 - reported as the first chapter's failure if no kernel starts
             self.start_errors.append(exc)
-            if kc is None:
-                self.launched.release()
+            self.launched.release()
             self._shutdown(km, kc)
             return
+        self.launched.release()
         try:
-            while not self.stop.is_set():
-                try:
-                    job = self.pending.get_nowait()
-                except queue.Empty:
+            while True:
+                job = self.pending.get()
+                if job is None or self.stop.is_set():  # closed (a run may have failed, or Ctrl-C)
                     return
+                if self.failures:  # the run stops at its first failure: skip the rest of its jobs
+                    self._done()
+                    continue
                 lang, nb_path, out, params = job
                 self.say(f"[{lang}] running chapter {nb_path.stem} ({next(self.counter)}/{self.total})")
                 current: dict = {"cell": None}
@@ -434,17 +459,23 @@ class KernelPool:
                 reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
                     f"get_ipython().reset(new_session=False)\nimport os\nos.chdir({str(out.parent)!r})")])
                 try:
+                    if kc is None:  # the first job: connect once the kernel has warmed up
+                        kc = km.client()
+                        kc.start_channels()
+                        run_sync(kc.wait_for_ready)(timeout=60)
+                        kc.allow_stdin = False
                     nb = parameterize_notebook(load_notebook_node(str(nb_path)), params, kernel_name="python3",
                                                language="python")
                     self._cells(reset, km, kc)
                     self._cells(nb, km, kc, on_start)
+                    nbformat.write(nb, str(out))
                 except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name and cell
                     if nb is not None:
                         nbformat.write(nb, str(out))
                     self.failures.append((job, exc, current["cell"]))
-                    self.stop.set()
-                    return
-                nbformat.write(nb, str(out))
+                    self._done()
+                    return  # this kernel may be dead or in a bad state: the pool is broken
+                self._done()
         finally:
             self._shutdown(km, kc)
 
@@ -460,11 +491,42 @@ class KernelPool:
             pass
 
 
+class SharedKernels:
+    """One :class:`KernelPool` kept across the runs of a batch worker, replaced when it breaks.
+
+    Runs that need kernels ask :meth:`get`; a pool of another size or cell timeout, or one that broke
+    in an earlier run, is closed and a new one made. Its sockets live in a private temporary folder.
+    """
+
+    def __init__(self) -> None:
+        self.pool: KernelPool | None = None
+        self.folder: Path | None = None
+
+    def get(self, n: int, cell_timeout_s: int) -> KernelPool:
+        pool = self.pool
+        if pool is not None and (pool.broken or pool.n != n or pool.timeout != cell_timeout_s):
+            self.close()
+        if self.pool is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="stargate-kernels-"))
+            self.pool = KernelPool(n, self.folder, cell_timeout_s)
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
 def run(req: RunRequest, progress: Callable[[str], None] | None = None,
-        warn: Callable[[str], None] | None = None, force: bool = False) -> RunResult:
+        warn: Callable[[str], None] | None = None, force: bool = False,
+        kernels: SharedKernels | None = None) -> RunResult:
     """Build the briefing(s) of one request; see the module docstring for the flow.
 
-    ``progress`` receives progress lines; ``warn`` receives warnings (default: ``warnings.warn``).
+    ``progress`` receives progress lines; ``warn`` receives warnings (default: ``warnings.warn``);
+    ``kernels`` keeps warm kernels across calls (a batch worker); by default a run starts its own.
     """
     say = progress or (lambda msg: None)
     if warn is None:
@@ -509,7 +571,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         else:
             (tmp / "data").mkdir()
             (tmp / "notebooks").mkdir()
-            _execute_all(req, tmp, books, say, timings)
+            _execute_all(req, tmp, books, say, timings, kernels)
         files: dict[str, Path] = {}
         t = time.perf_counter()
         for lang in req.langs:

@@ -239,7 +239,7 @@ def cmd_batch(args) -> int:
         raise ParameterError("workers", args.workers, "a whole number >= 1")
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
-                               progress=progress)
+                               progress=progress, jobs=args.jobs)
     print(batch.summary_table(outcomes))
     print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
     return EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
@@ -274,6 +274,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("batch", help="run a sweep of scenarios in parallel (see examples/)")
     b.add_argument("sweep", help="sweep file (YAML): named scenarios and/or a grid over parameters")
     b.add_argument("--workers", type=int, help="runs at once on this machine (default 2)")
+    b.add_argument("--jobs", type=int, metavar="N", help="kernels per run (default: cores // workers here, "
+                   "the worker's cores on a cluster)")
     b.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, e.g. tcp://host:8786")
     b.add_argument("--out", default="output", help="output folder; the sweep goes to OUT/<sweep name>/")
     b.add_argument("--force", action="store_true", help="rebuild every run even if unchanged")

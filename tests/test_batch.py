@@ -93,10 +93,10 @@ def test_a_worker_that_dies_fails_only_its_run(tmp_path):
     def assassin():
         deadline = time.time() + 60
         while time.time() < deadline and not killed:
-            for proc in list(batch._CHILDREN):
-                if proc.args[proc.args.index("--name") + 1] == "germany":
-                    os.kill(proc.pid, signal.SIGKILL)
-                    killed.append(proc.pid)
+            for pid, name in list(batch.RUNNING.items()):
+                if name == "germany":  # the worker process building germany
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
                     break
             time.sleep(0.05)
 
@@ -111,6 +111,35 @@ def test_a_worker_that_dies_fails_only_its_run(tmp_path):
     assert not (tmp_path / "out" / "killed" / "germany").exists()  # no half-written briefing in place
     index = (tmp_path / "out" / "killed" / "index.html").read_text()
     assert "failed" in index
+
+
+def test_one_slot_keeps_its_worker_and_replaces_a_dead_one(tmp_path):
+    text = SMALL.replace("name: small", "name: serial") + "  - {name: spain, params: {region: es}}\n"
+    sweep = batch.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
+    seen: dict[str, int] = {}
+    killed = []
+
+    def watch():
+        deadline = time.time() + 120
+        while time.time() < deadline and len(seen) < 3:
+            for pid, name in list(batch.RUNNING.items()):
+                seen.setdefault(name, pid)
+                if name == "germany" and not killed:
+                    time.sleep(1.0)  # let it start building
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    outcomes = batch.run_sweep(sweep, tmp_path / "out", workers=1)
+    thread.join()
+    status = {o.name: o.status for o in outcomes}
+    assert status == {"texas": "ok", "germany": "failed", "spain": "ok"}
+    assert seen["texas"] == seen["germany"]  # the same worker process built both (kernels kept warm)
+    assert seen["spain"] != seen["germany"]  # a new worker after the death
+    assert not batch.RUNNING and not batch._CHILDREN  # every worker closed at the end
+    assert (tmp_path / "out" / "serial" / "spain" / "briefing.en.html").is_file()
 
 
 def test_dask_local_cluster_runs_a_sweep(tmp_path):

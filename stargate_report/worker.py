@@ -1,0 +1,60 @@
+"""A batch worker: runs briefings read from standard input, one after another, on kernels it keeps warm.
+
+The batch runner (:mod:`stargate_report.batch`) starts one worker process per local slot and sends it
+one run at a time, one JSON object per line::
+
+    in:  {"name": ..., "preset": ..., "params": {...}, "langs": "en", "formats": "html", "out": "...",
+          "force": false, "jobs": 1}
+    out: {"status": "ok" | "cached" | "rendered" | "failed", "message": "..."}
+
+Each run is built exactly as ``stargate-report run`` builds it (its own folder, validated first, written
+aside and renamed into place), but the kernels and the imported libraries stay warm from one run to the
+next. A worker that dies fails only the run it had; the runner starts a new one for the next.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+from . import build
+from .exceptions import BuildError, StargateReportError
+
+
+def run_spec(spec: dict, kernels: build.SharedKernels) -> dict:
+    """Build one run of a sweep; never raises for a failed run (the reply says why)."""
+    try:
+        req = build.make_request(spec["preset"], None, spec["params"], spec["langs"], spec["formats"], spec["out"],
+                                 name=spec["name"], jobs=spec.get("jobs"))
+        result = build.run(req, warn=lambda msg: None, force=bool(spec.get("force")), kernels=kernels)
+    except BuildError as exc:
+        return {"status": "failed", "message": f"stargate-report: build failed: {exc}"}
+    except StargateReportError as exc:
+        return {"status": "failed", "message": f"stargate-report: error: {exc}"}
+    return {"status": result.status, "message": ""}
+
+
+def main() -> int:
+    from .cli import _keep_freed_memory, _sigterm_to_interrupt
+
+    _keep_freed_memory()
+    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)  # the runner's Ctrl-C: clean up, as `run` does
+    # replies go to the original standard output; anything else printed goes to standard error
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    kernels = build.SharedKernels()
+    try:
+        for line in sys.stdin:
+            if line.strip():
+                replies.write(json.dumps(run_spec(json.loads(line), kernels)) + "\n")
+                replies.flush()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        kernels.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
