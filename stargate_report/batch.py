@@ -10,10 +10,11 @@ A sweep file names scenarios, or a grid over parameters, or both::
     scenarios:
       - {name: norway, preset: stargate-norway, params: {pue: 1.15}}
 
-Every run is validated before anything runs (an error names the scenario and the key). Each run is
-executed in its own process (``python -m stargate_report run ...``), so a run that fails or whose worker
-dies marks that run failed and the others go on. The executor is pluggable: a local pool of worker slots
-(default) or a dask.distributed cluster (``--scheduler tcp://host:port``).
+Every run is validated before anything runs (an error names the scenario and the key). Runs are
+executed outside this process, so a run that fails or whose worker dies marks that run failed and the
+others go on. The executor is pluggable: a local pool of worker slots (default; each slot keeps a worker
+process, :mod:`stargate_report.worker`, with warm kernels across its runs) or a dask.distributed cluster
+(``--scheduler tcp://host:port``; each run in its own ``python -m stargate_report run`` process).
 """
 from __future__ import annotations
 
@@ -192,6 +193,7 @@ _CHILDREN: set = set()
 #: pid of a worker process -> the run it is building (what a test kills, what Ctrl-C interrupts)
 RUNNING: dict[int, str] = {}
 _SLOT = threading.local()  # each local slot (a thread of the executor) keeps its worker process here
+_STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
 def _slot_worker() -> subprocess.Popen:
@@ -212,6 +214,9 @@ def run_on_worker(spec: dict, out: str, force: bool) -> dict:
     (the slot starts a new worker for its next run)."""
     t = time.perf_counter()
     folder = Path(out) / spec["name"]
+    if _STOPPING.is_set():
+        return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(folder),
+                "message": "interrupted before it started"}
     proc = _slot_worker()
     RUNNING[proc.pid] = spec["name"]
     try:
@@ -322,6 +327,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     ex = executor or LocalExecutor(workers)
     # local runs share this machine's cores: each gets its share of kernels instead of all of them
     # (two runs of two kernels each on two cores would only fight over them); remote workers use their own
+    _STOPPING.clear()
     if jobs is None and isinstance(ex, LocalExecutor):
         jobs = max(1, (os.cpu_count() or 1) // ex.workers)
     futures = {}
@@ -348,6 +354,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
             say(f"[{bar}] {done_count[0]}/{total} {outcome.status:8s} {spec.name} ({outcome.seconds:.1f} s)"
                 + (f": {outcome.message}" if outcome.message else ""))
     except KeyboardInterrupt:
+        _STOPPING.set()
         _terminate_children()
         raise
     finally:

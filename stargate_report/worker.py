@@ -35,11 +35,24 @@ def run_spec(spec: dict, kernels: build.SharedKernels) -> dict:
     return {"status": result.status, "message": ""}
 
 
+_interrupted = False
+
+
+def _interrupt_once(signum, frame) -> None:
+    """Ctrl-C reaches a worker twice (the terminal's SIGINT, then the runner's SIGTERM): the first stops
+    the run, later ones must not cut short its clean-up (removing the half-built folder)."""
+    global _interrupted
+    if not _interrupted:
+        _interrupted = True
+        raise KeyboardInterrupt
+
+
 def main() -> int:
-    from .cli import _keep_freed_memory, _sigterm_to_interrupt
+    from .cli import _keep_freed_memory
 
     _keep_freed_memory()
-    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)  # the runner's Ctrl-C: clean up, as `run` does
+    signal.signal(signal.SIGTERM, _interrupt_once)
+    signal.signal(signal.SIGINT, _interrupt_once)
     # replies go to the original standard output; anything else printed goes to standard error
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -168,3 +168,26 @@ def test_the_cache_reruns_exactly_what_changed(tmp_path):
     changed = build.run(req(pue=1.3), warn=lambda m: None)  # a parameter: everything again
     assert changed.status == "ok"
     assert build.run(req(pue=1.3), warn=lambda m: None, force=True).status == "ok"
+
+
+def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
+    import subprocess
+    import sys
+
+    text = SMALL.replace("name: small", "name: stopped") + "  - {name: spain, params: {region: es}}\n"
+    path = _sweep(tmp_path, text)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "stargate_report", "batch", str(path), "--out", str(out),
+                             "--workers", "2", "--quiet"], start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob("stopped/.*.tmp-*/data/results.json")):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends to the whole group
+    t = time.time()
+    assert proc.wait(timeout=60) == 130
+    assert time.time() - t < 20  # running kernels are killed, no new run starts
+    assert "interrupted" in proc.stderr.read()
+    time.sleep(0.5)
+    assert not list(out.glob("stopped/.*"))  # no temporary folder, no half-written briefing
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(path) not in ps and "stargate_report.worker" not in ps
