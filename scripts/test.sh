@@ -2,7 +2,7 @@
 # The README's test command: installs what the tests need, then runs them.
 #   - headless Chromium and poppler-utils (Debian packages) when missing, for the browser and PDF checks
 #   - the package with its test extra
-#   - pytest (all tests, the slow end-to-end builds included)
+#   - ruff (lint, configured in pyproject.toml), then pytest (all tests, the slow end-to-end builds included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+
+python3 -m ruff check --quiet stargate_report tests bench
 
 set +e
 python3 -m pytest "$@"

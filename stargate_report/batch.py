@@ -200,8 +200,11 @@ def _slot_worker() -> subprocess.Popen:
     """This slot's worker process (:mod:`stargate_report.worker`), started on first use or after a death."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
+        # its standard error (and its kernels') goes to a temporary file: read back if the worker dies
+        log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
         proc = subprocess.Popen([sys.executable, "-m", "stargate_report.worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
+        proc.log = log  # type: ignore[attr-defined]
         _SLOT.proc = proc
         _CHILDREN.add(proc)
     return proc
@@ -232,10 +235,25 @@ def run_on_worker(spec: dict, out: str, force: bool) -> dict:
         code = proc.wait()
         _CHILDREN.discard(proc)
         msg = f"worker died (signal {-code})" if code < 0 else f"worker exited with code {code}"
+        last = _last_line(proc.log)
+        if last:
+            msg += f"; its last words: {last}"
         return {"name": spec["name"], "status": "failed", "seconds": seconds, "folder": str(folder), "message": msg}
     reply = json.loads(line)
     return {"name": spec["name"], "status": reply["status"], "seconds": seconds, "folder": str(folder),
             "message": reply["message"]}
+
+
+def _last_line(log) -> str:
+    """The last non-empty line a worker wrote to standard error (a traceback's exception line)."""
+    try:
+        log.seek(0)
+        lines = [ln.strip() for ln in log.read().splitlines() if ln.strip()]
+    except (OSError, ValueError):
+        return ""
+    finally:
+        log.close()
+    return lines[-1][:300] if lines else ""
 
 
 def _close_worker(proc: subprocess.Popen) -> None:
@@ -246,6 +264,7 @@ def _close_worker(proc: subprocess.Popen) -> None:
         proc.kill()
         proc.wait()
     _CHILDREN.discard(proc)
+    proc.log.close()
 
 
 def _terminate_children() -> None:

@@ -191,3 +191,11 @@ def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
     assert not list(out.glob("stopped/.*"))  # no temporary folder, no half-written briefing
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(path) not in ps and "stargate_report.worker" not in ps
+
+
+def test_a_worker_that_crashes_says_why(tmp_path):
+    # a request without a preset is a bug in the runner, not bad user input: the worker crashes
+    out = batch.run_on_worker({"name": "x", "params": {}, "langs": "en", "formats": "html"}, str(tmp_path), False)
+    assert out["status"] == "failed"
+    assert "worker exited with code 1" in out["message"] and "KeyError: 'preset'" in out["message"]
+    assert not batch._CHILDREN
