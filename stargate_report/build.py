@@ -31,7 +31,7 @@ from typing import Any
 from . import __version__, datafiles
 from .exceptions import BuildError, ChapterError, ParameterError, UnknownNameError
 from .formatting import LOCALES
-from .scenario import DEFAULT_PRESET, Scenario, load_params_file, load_preset, merge_layers, validate
+from .scenario import DEFAULT_PRESET, Scenario, display_title, load_params_file, load_preset, merge_layers, validate
 
 FORMATS = ("html", "pdf")
 DEFAULT_CELL_TIMEOUT_S = 600
@@ -576,7 +576,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         t = time.perf_counter()
         for lang in req.langs:
             say(f"[{lang}] rendering {', '.join(req.formats)}")
-            meta = {"title": req.scenario.title, "lang": lang, "preset": req.preset,
+            meta = {"title": display_title(req.preset, req.scenario.title, lang), "lang": lang, "preset": req.preset,
                     "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
             merged = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
             for fmt, payload in render(merged, req.formats, timings).items():

@@ -68,6 +68,7 @@ class BriefingPreprocessor(Preprocessor):
                     toc.append({"level": int(level), "id": hid, "text": html.unescape(TAG.sub("", inner)).strip()})
         css = (bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
         title = meta.get("title") or nb.metadata.get("title") or resources.get("metadata", {}).get("name", "")
+        nb.metadata["title"] = title  # the lab template's <title>
         resources["briefing"] = {
             "lang": lang,
             "title": title,

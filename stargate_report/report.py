@@ -433,6 +433,13 @@ class Chapter:
     def table(self, df: pd.DataFrame, css: str = "sr-table") -> None:
         _display_html(table_html(df, css))
 
+    @property
+    def title(self) -> str:
+        """The run's title in the chapter's language (a preset's own title translated where it can be)."""
+        from .scenario import display_title
+
+        return display_title(self.preset, self.results.scenario.get("title", ""), self.lang)
+
     def axis(self, name: str, which: str) -> str:
         return t(f"fig.{name}.axis_{which}", self.lang)
 

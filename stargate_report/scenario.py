@@ -107,6 +107,20 @@ def load_preset(name: str) -> dict[str, Any]:
     return data
 
 
+def display_title(preset: str, title: str, lang: str) -> str:
+    """The briefing's title in ``lang``.
+
+    A preset's own title is written in English in the preset; the catalogue of another language may
+    translate it (key ``preset.<name>.title``). A title the user gave is shown as given.
+    """
+    from .i18n import catalogue
+
+    own = load_preset(preset).get("title") if preset in preset_names() else None
+    if title and title == own:
+        return catalogue(lang).get(f"preset.{preset}.title", title)
+    return title
+
+
 def load_params_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML parameters file (safe loader; Python tags refused)."""
     data = datafiles.read_user_yaml(path, "params", "a YAML mapping of parameter: value")

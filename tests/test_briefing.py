@@ -4,6 +4,7 @@ These tests build real briefings (kernels start), so they are marked slow.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -54,6 +55,18 @@ def test_deal_chapter_in_both_languages(bilingual, lang, title, verdict, number)
     text = re.sub(r"<[^>]+>", " ", (bilingual[1].folder / f"briefing.{lang}.html").read_text())
     assert title in text and verdict in text and number in text
     assert "„Europa und Japan“" in text  # the article's words are quoted in German in both briefings
+
+
+def test_the_document_title_is_the_preset_title_in_the_briefings_language(bilingual):
+    from stargate_report.i18n import catalogue
+    from stargate_report.scenario import load_preset
+
+    titles = {"en": load_preset("milam-county")["title"], "de": catalogue("de")["preset.milam-county.title"]}
+    for lang, title in titles.items():
+        markup = (bilingual[1].folder / f"briefing.{lang}.html").read_text()
+        assert re.search(r"<title>([^<]*)</title>", markup).group(1) == html.escape(title, quote=False)
+        assert re.search(r'class="sr-doc-title">([^<]*)<', markup).group(1) == html.escape(title, quote=False)
+    assert titles["de"] != titles["en"]
 
 
 def test_both_languages_have_the_same_figures(bilingual):

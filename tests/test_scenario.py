@@ -90,3 +90,16 @@ def test_parameter_table_documents_every_field():
     assert {r["parameter"] for r in rows} == set(sc.Scenario.model_fields)
     pue = next(r for r in rows if r["parameter"] == "pue")
     assert pue["unit"] == "ratio" and ">= 1" in pue["allowed"] and pue["help"]
+
+
+def test_preset_titles_are_translated_and_given_titles_kept():
+    from stargate_report.i18n import catalogue
+    from stargate_report.scenario import display_title, load_preset, preset_names
+
+    for name in preset_names():
+        own = load_preset(name)["title"]
+        assert display_title(name, own, "en") == own
+        german = display_title(name, own, "de")
+        assert german == catalogue("de")[f"preset.{name}.title"] and german  # every preset has one
+    assert display_title("milam-county", "My own title", "de") == "My own title"
+    assert display_title("milam-county", "", "de") == ""
