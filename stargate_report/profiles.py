@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import datafiles
+from . import arraycache, datafiles
 from .assumptions import load_registry
 from .constants import HOURS_PER_YEAR
 from .exceptions import UnknownNameError
@@ -192,7 +192,11 @@ def _wind_transform(speed, v_rated):
 
 @functools.cache
 def region_profiles(region: str) -> RegionProfiles:
-    """Hourly solar and wind profiles per MW for ``region`` (cached; about 0.2 s the first time)."""
+    """Hourly solar and wind profiles per MW for ``region``.
+
+    Cached in this process and on disk (:mod:`stargate_report.arraycache`): about 0.2 s (plus 1.3 s of
+    pvlib and scipy imports) the first time on a machine, a few milliseconds after that.
+    """
     regs = regions()
     if region not in regs:
         raise UnknownNameError("region", region, list(regs))
@@ -200,13 +204,23 @@ def region_profiles(region: str) -> RegionProfiles:
     reg = load_registry()
     solar_row = reg.find("solar_capacity_factor", region, fallback=False)
     wind_row = reg.find("wind_capacity_factor", region, fallback=False)
-    solar = wind = None
-    if solar_row is not None:
-        shape = solar_shape(float(r["latitude"]), float(r["longitude"]), r["cloud_donor"])
-        solar, _ = calibrate(shape, solar_row.base, _solar_transform)
-    if wind_row is not None:
-        _, speed, _, _ = _tmy(WIND_DONOR)
-        wind, _ = calibrate(speed, wind_row.base, _wind_transform)
+
+    def derive() -> dict[str, np.ndarray | None]:
+        solar = wind = None
+        if solar_row is not None:
+            shape = solar_shape(float(r["latitude"]), float(r["longitude"]), r["cloud_donor"])
+            solar, _ = calibrate(shape, solar_row.base, _solar_transform)
+        if wind_row is not None:
+            _, speed, _, _ = _tmy(WIND_DONOR)
+            wind, _ = calibrate(speed, wind_row.base, _wind_transform)
+        return {"solar": solar, "wind": wind}
+
+    # derived once per machine: a later process reads them back without importing pvlib or scipy
+    key = {"region": r, "wind_donor": WIND_DONOR,
+           "solar": [solar_row.id, solar_row.base] if solar_row is not None else None,
+           "wind": [wind_row.id, wind_row.base] if wind_row is not None else None}
+    arrays = arraycache.cached_arrays("region-profiles", key, __file__, derive)
+    solar, wind = arrays["solar"], arrays["wind"]
     for p in (solar, wind):
         if p is not None:
             p.setflags(write=False)

@@ -1,14 +1,27 @@
 """Shared fixtures: the data files, a copy of them for corruption tests, and one built briefing."""
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from stargate_report import datafiles
+from stargate_report import arraycache, datafiles
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    """The session's own cache of derived arrays (kernels and child processes inherit it): filled once by
+    the first test that needs a region's profiles, never the user's ~/.cache."""
+    config._array_cache = tempfile.mkdtemp(prefix="stargate-test-cache-")
+    os.environ[arraycache.ENV_VAR] = config._array_cache
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(getattr(config, "_array_cache", ""), ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,0 +1,124 @@
+"""An on-disk cache of derived arrays (the hourly profiles), keyed by a content hash of their inputs.
+
+The hourly solar and wind profiles of a region are derived from pvlib's data and models and from the
+registry's capacity factors; building them needs pvlib and scipy (about 1.3 s of imports) and the
+solar geometry of 8,760 hours (about 0.1 s a region). They change only when one of those inputs does,
+so each is kept as a ``.npz`` file named after a SHA-256 of:
+
+* the caller's key (the region's row, the capacity factors it is calibrated to, ...),
+* the source code of the module that derives it,
+* the versions of stargate-report, numpy, pandas, scipy and pvlib.
+
+Any change to one of these gives a new name, so a stale array is never read; a file that cannot be read
+is derived again. Files are written aside and renamed into place, so runs side by side (a sweep's
+workers) never see half a file.
+
+Where: ``$STARGATE_REPORT_CACHE_DIR`` if set (empty turns the cache off), else
+``$XDG_CACHE_HOME/stargate-report``, else ``~/.cache/stargate-report``. Deleting the folder is always
+safe. A folder that cannot be written only costs the time to derive the arrays again.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ENV_VAR = "STARGATE_REPORT_CACHE_DIR"
+#: the libraries whose versions are part of every key (their models and data shape the arrays)
+KEY_LIBRARIES = ("stargate-report", "numpy", "pandas", "scipy", "pvlib")
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or ``None`` when ``$STARGATE_REPORT_CACHE_DIR`` is set to an empty value."""
+    env = os.environ.get(ENV_VAR)
+    if env is not None:
+        return Path(env).expanduser() if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "stargate-report"
+
+
+@functools.cache
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in KEY_LIBRARIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "-"
+    return out
+
+
+@functools.cache
+def _source_hash(source_file: str) -> str:
+    return hashlib.sha256(Path(source_file).read_bytes()).hexdigest()
+
+
+def cache_key(kind: str, key: dict, source_file: str) -> str:
+    """SHA-256 of ``key`` (JSON), the deriving module's source and the libraries' versions."""
+    doc = {"kind": kind, "key": key, "source": _source_hash(source_file), "versions": _library_versions()}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def cached_arrays(kind: str, key: dict, source_file: str,
+                  derive: Callable[[], dict[str, np.ndarray | None]]) -> dict[str, np.ndarray | None]:
+    """The arrays ``derive()`` returns, read from the cache when the same inputs were derived before.
+
+    Parameters
+    ----------
+    kind : str
+        What the arrays are (part of the file name), e.g. ``"region-profiles"``.
+    key : dict
+        Every input of ``derive`` that is not in ``source_file`` or a library: JSON-serialisable.
+    source_file : str
+        The module that derives the arrays (its source is part of the key).
+    derive : callable
+        Returns ``{name: array or None}``; ``None`` entries are kept as ``None``.
+
+    Returns
+    -------
+    dict
+        ``{name: array or None}``, the same on a hit as ``derive()`` would return (bit for bit).
+    """
+    folder = cache_dir()
+    if folder is None:
+        return derive()
+    path = folder / f"{kind}-{cache_key(kind, key, source_file)[:32]}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = [str(n) for n in npz["__names__"]]
+            return {n: (npz[n] if n in npz.files else None) for n in names}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, unreadable, cut short
+        pass
+    arrays = derive()
+    _write(path, arrays)
+    return arrays
+
+
+def _write(path: Path, arrays: dict[str, np.ndarray | None]) -> None:
+    """Write aside, then rename into place; a folder that cannot be written is left alone."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, __names__=np.array(list(arrays), dtype=str),
+                     **{n: a for n, a in arrays.items() if a is not None})
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -1,0 +1,103 @@
+"""The on-disk cache of derived arrays: a hit equals the derivation, any change of input misses."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from stargate_report import arraycache, profiles
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(arraycache.ENV_VAR, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _deriver(calls: list):
+    def derive():
+        calls.append(1)
+        return {"a": np.arange(5.0), "none": None, "b": np.eye(2)}
+
+    return derive
+
+
+def test_second_call_reads_the_file_and_keeps_none(cache):
+    calls: list = []
+    first = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    second = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    assert len(calls) == 1 and len(list(cache.glob("t-*.npz"))) == 1
+    assert second["none"] is None and list(second) == ["a", "none", "b"]
+    for k in ("a", "b"):
+        np.testing.assert_array_equal(first[k], second[k])
+
+
+def test_a_changed_key_or_source_misses(cache, tmp_path):
+    calls: list = []
+    arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    arraycache.cached_arrays("t", {"x": 2}, __file__, _deriver(calls))
+    other = tmp_path / "other_module.py"
+    other.write_text("# another deriving module\n")
+    arraycache.cached_arrays("t", {"x": 1}, str(other), _deriver(calls))
+    assert len(calls) == 3 and len(list(cache.glob("t-*.npz"))) == 3
+
+
+def test_a_damaged_file_is_derived_again(cache):
+    calls: list = []
+    arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    (path,) = cache.glob("t-*.npz")
+    path.write_bytes(path.read_bytes()[:40])  # cut short, as by a full disk
+    again = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    assert len(calls) == 2
+    np.testing.assert_array_equal(again["a"], np.arange(5.0))
+    with np.load(path) as npz:  # and written anew
+        np.testing.assert_array_equal(npz["a"], np.arange(5.0))
+
+
+def test_empty_setting_turns_the_cache_off(monkeypatch, tmp_path):
+    monkeypatch.setenv(arraycache.ENV_VAR, "")
+    monkeypatch.chdir(tmp_path)
+    calls: list = []
+    for _ in range(2):
+        arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    assert arraycache.cache_dir() is None and len(calls) == 2 and not list(tmp_path.iterdir())
+
+
+def test_a_file_in_the_way_only_costs_time(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(arraycache.ENV_VAR, str(blocker))
+    calls: list = []
+    out = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    np.testing.assert_array_equal(out["a"], np.arange(5.0))
+    assert blocker.read_text() == "not a folder"
+
+
+def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
+    profiles.region_profiles.cache_clear()
+    try:
+        fresh = profiles.region_profiles("de")
+        profiles.region_profiles.cache_clear()
+        cached = profiles.region_profiles("de")
+    finally:
+        profiles.region_profiles.cache_clear()
+    assert list(cache.glob("region-profiles-*.npz"))
+    for tech in ("solar", "wind"):
+        a, b = getattr(fresh, tech), getattr(cached, tech)
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+            assert not b.flags.writeable
+
+
+def test_a_warm_cache_spares_the_pvlib_and_scipy_imports(cache):
+    code = ("import sys\nfrom stargate_report.profiles import region_profiles\nregion_profiles('us-tx')\n"
+            "print(sorted(m for m in ('pvlib', 'scipy.optimize') if m in sys.modules))")
+    env = {**os.environ, arraycache.ENV_VAR: str(cache)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert first.stdout.strip() == "['pvlib', 'scipy.optimize']"
+    assert second.stdout.strip() == "[]"
