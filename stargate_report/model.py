@@ -3,7 +3,7 @@
 ``evaluate`` resolves which assumptions a scenario uses (a :class:`Plan`), draws one
 vectorized Monte Carlo sample of all of them, and pushes the arrays through the pure
 calculation functions once: no Python loop over samples. The same code path serves the
-one-at-a-time sensitivity (rows at low/high) and the global indices (SALib samples).
+one-at-a-time sensitivity (rows at low/high) and the global indices (Saltelli samples).
 """
 from __future__ import annotations
 
