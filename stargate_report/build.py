@@ -20,6 +20,7 @@ import os
 import platform
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -319,8 +320,11 @@ def _background_priority(km) -> None:
 
 
 KERNEL_NICENESS = 10
-#: run by every kernel as it starts: the chapters' imports and the chart renderer's start-up
-WARM_UP = ("import stargate_report.report, stargate_report.charts", "stargate_report.charts.warm_up()")
+#: run by every kernel as it starts: the chapters' imports and the chart renderer's start-up; then the
+#: objects so far (modules, schemas) move to the collector's permanent generation, so the full collection
+#: in each chapter's namespace reset scans only what chapters made (about 70 ms a chapter otherwise)
+WARM_UP = ("import stargate_report.report, stargate_report.charts", "stargate_report.charts.warm_up()",
+           "import gc; gc.freeze()")
 
 
 class KernelPool:
@@ -424,7 +428,8 @@ class KernelPool:
 
         # local IPC sockets, one path per kernel: no TCP ports, and no "unencrypted TCP" warning on stderr;
         # nbclient notices a dead kernel only through the async manager
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.workdir / f".kernel-{slot}"))
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.workdir / f".kernel-{slot}"),
+                                kernel_spec_manager=this_python_kernels())
         self.managers.append(km)
         kc = None
         try:
@@ -489,6 +494,26 @@ class KernelPool:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - a kernel that died is already gone
             pass
+
+
+def this_python_kernels():
+    """A kernel-spec manager whose ``python3`` is always this interpreter's ipykernel.
+
+    The chapters need the Python that has stargate-report installed; a ``python3`` kernelspec installed
+    for another environment (``jupyter kernelspec list``) must not take its place. No kernelspec folder
+    is searched, which also spares importing IPython in the building process (about 0.2 s).
+    """
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+
+    class ThisPythonKernels(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            if kernel_name != "python3":
+                raise NoSuchKernel(kernel_name)
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name="Python 3 (ipykernel)", language="python", name="python3",
+                              metadata={"debugger": False})
+
+    return ThisPythonKernels()
 
 
 class SharedKernels:

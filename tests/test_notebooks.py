@@ -59,3 +59,24 @@ def test_a_kernel_pool_closed_before_any_job_leaves_no_kernel(tmp_path):
     pool.close()  # as when the evaluation fails before the chapters
     assert not any(t.is_alive() for t in pool.threads)
     assert not any(km.has_kernel for km in pool.managers)  # shut down, not left running
+
+
+def test_chapters_run_on_this_python_even_if_another_python3_kernelspec_is_installed(tmp_path, monkeypatch):
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from stargate_report.build import this_python_kernels
+
+    # a "python3" kernelspec of another environment, found first on the Jupyter path
+    spec_dir = tmp_path / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({"argv": ["/opt/other-env/bin/python", "-m", "ipykernel_launcher",
+                                                               "-f", "{connection_file}"],
+                                                      "display_name": "Other", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/opt/other-env/bin/python"  # what Jupyter picks
+    spec = this_python_kernels().get_kernel_spec("python3")
+    assert spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"] and "{connection_file}" in spec.argv
+    with pytest.raises(NoSuchKernel):
+        this_python_kernels().get_kernel_spec("ir")
