@@ -303,8 +303,20 @@ class LocalExecutor:
 
         return self.pool.submit(task)
 
+    def release(self) -> None:
+        """Tell every worker there is no more work (end of input): they shut their kernels down and exit
+        while this process goes on (writing the index); :meth:`shutdown` then waits for them."""
+        with self.lock:
+            procs = list(self.procs)
+        for proc in procs:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self.release()
         for proc in self.procs:
             _close_worker(proc)
 
@@ -320,6 +332,9 @@ class DaskExecutor:
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
+
+    def release(self) -> None:
+        """Nothing to release early: the cluster's workers belong to the cluster."""
 
     def shutdown(self) -> None:
         if self.own:
@@ -354,11 +369,16 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     done_count = [0]
     total = len(sweep.runs)
     outcomes: dict[str, RunOutcome] = {}
+    # the index page's chart renderer starts (about 0.7 s) as soon as a core falls idle for good: when a
+    # local slot finds no run left to take, or at once when the runs go to a cluster
+    renderer = _IndexRenderer(total - ex.workers + 1 if isinstance(ex, LocalExecutor) else 0)
+    finished = False
     try:
         for spec in sweep.runs:
             # local slots keep a warm worker; a remote cluster gets one child process per run
             fn = run_on_worker if isinstance(ex, LocalExecutor) else run_one
             futures[spec.name] = ex.submit(fn, _spec_dict(spec, jobs), str(out), force)
+            futures[spec.name].add_done_callback(renderer.run_done)
         for spec in sweep.runs:
             fut = futures[spec.name]
             try:
@@ -372,16 +392,61 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
             bar = "#" * done_count[0] + "." * (total - done_count[0])
             say(f"[{bar}] {done_count[0]}/{total} {outcome.status:8s} {spec.name} ({outcome.seconds:.1f} s)"
                 + (f": {outcome.message}" if outcome.message else ""))
+        finished = True
     except KeyboardInterrupt:
         _STOPPING.set()
         _terminate_children()
         raise
     finally:
+        if executor is None and not finished:
+            ex.shutdown()
+    try:
+        if executor is None:
+            ex.release()  # the workers shut down while the index is written
+        ordered = [outcomes[s.name] for s in sweep.runs]
+        renderer.wait()
+        write_index(sweep, out, ordered)
+    finally:
         if executor is None:
             ex.shutdown()
-    ordered = [outcomes[s.name] for s in sweep.runs]
-    write_index(sweep, out, ordered)
     return ordered
+
+
+class _IndexRenderer:
+    """Warms the index page's chart renderer in a background thread once ``after`` runs are done."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.done, self.lock, self.thread, self.closed = after, 0, threading.Lock(), None, False
+        if after <= 0:
+            self._start()
+
+    def run_done(self, _future=None) -> None:
+        with self.lock:
+            self.done += 1
+            if self.done >= self.after and self.thread is None and not self.closed:
+                self._start()
+
+    def _start(self) -> None:
+        thread = threading.Thread(target=_warm_index_charts, name="index-renderer", daemon=True)
+        thread.start()
+        self.thread = thread  # only a started thread is ever seen by wait()
+
+    def wait(self) -> None:
+        """Wait for a warm-up under way; none starts after this (the index renders by itself then)."""
+        with self.lock:
+            self.closed = True
+            thread = self.thread
+        if thread is not None:
+            thread.join()
+
+
+def _warm_index_charts() -> None:
+    try:
+        from . import charts
+
+        charts.warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: write_index renders (and reports) for real
+        pass
 
 
 # -- the sweep's index page ------------------------------------------------------------------------
