@@ -431,6 +431,12 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
     (every combination of -1, 0, +1 step on each axis) of every incumbent in one call, halving the steps
     until they reach ``MIN_STEP``. The result is the cheapest feasible mix of its final neighbourhood.
 
+    The search runs for 1 MW of load: dispatch and costs are linear in the capacities, so the mix per
+    MW of load, its CFE share and its cost per MWh do not depend on the load, and the mix for
+    ``load_mw`` is that mix scaled. The result per MW of load is kept in the on-disk cache
+    (:mod:`~stargate_report.arraycache`, keyed by the region's profiles, the targets, the options, the
+    costs and this module's code), so runs that differ only in load (PUE, chips, campus size) share it.
+
     Parameters
     ----------
     region : str
@@ -450,9 +456,42 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
         raise ParameterError("load_mw", load_mw, "a number > 0")
     profiles = region_profiles(region)
     allow_wind = allow_wind and profiles.wind is not None
-    allow_solar = profiles.solar is not None
     costs = costs or SupplyCosts.from_registry()
-    rte = round_trip_efficiency or load_registry().get("battery_round_trip_efficiency").base
+    rte = float(round_trip_efficiency or load_registry().get("battery_round_trip_efficiency").base)
+    unit = _unit_mixes(profiles, targets, allow_wind, allow_battery, costs, rte)
+    out = []
+    load_mwh = load_mw * N_HOURS
+    for k, tgt in enumerate(targets):
+        s, w, b, d = unit["mix"][k]
+        cap = (s * load_mw, w * load_mw, b * load_mw, b * d * load_mw)
+        annual = float(costs.annual_cost_usd(*cap))
+        out.append(Mix(tgt, load_mw, *cap, float(unit["hourly_cfe_share"][k]), float(unit["annual_match_share"][k]),
+                       float(costs.capex_usd(*cap)), annual, annual / load_mwh, bool(unit["feasible"][k])))
+    return out
+
+
+def _unit_mixes(profiles, targets: list[float], allow_wind: bool, allow_battery: bool, costs: SupplyCosts,
+                rte: float) -> dict[str, np.ndarray]:
+    """The least-cost mixes per MW of load, from the on-disk cache or from :func:`_search_unit_mixes`."""
+    import dataclasses
+    import hashlib
+
+    from . import arraycache
+
+    shapes = hashlib.sha256()
+    for p in (profiles.solar, profiles.wind):
+        shapes.update(b"-" if p is None else np.ascontiguousarray(p, dtype=np.float64).tobytes())
+    key = {"profiles": shapes.hexdigest(), "targets": targets, "allow_wind": allow_wind,
+           "allow_battery": allow_battery, "costs": dataclasses.asdict(costs), "round_trip_efficiency": rte}
+    return arraycache.cached_arrays("least-cost-mixes", key, __file__, lambda: _search_unit_mixes(
+        profiles, targets, allow_wind, allow_battery, costs, rte))
+
+
+def _search_unit_mixes(profiles, targets: list[float], allow_wind: bool, allow_battery: bool, costs: SupplyCosts,
+                       rte: float) -> dict[str, np.ndarray]:
+    """The search of :func:`size_mixes` for 1 MW of load: mix (solar, wind, battery MW, battery hours per
+    MW of load), its hourly CFE and annual matching shares, and whether it meets its target."""
+    allow_solar = profiles.solar is not None
     mask = np.array([allow_solar, allow_wind, allow_battery, allow_battery], float)
 
     cands = _candidates_from_grid(allow_wind, allow_battery)
@@ -466,11 +505,11 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
     keep = reach >= min(targets) - 1e-12
     if keep.any():
         cands = cands[keep]
-    seen = _Memo(lambda c: _evaluate(c, load_mw, profiles, rte, costs)[:2])
+    seen = _Memo(lambda c: _evaluate(c, 1.0, profiles, rte, costs)[:2])
 
-    def cost_of(c: np.ndarray) -> np.ndarray:  # annual cost needs no simulation
+    def cost_of(c: np.ndarray) -> np.ndarray:  # annual cost per MW of load needs no simulation
         s, w, b, d = c.T
-        return costs.annual_cost_usd(s * load_mw, w * load_mw, b * load_mw, b * d * load_mw)
+        return costs.annual_cost_usd(s, w, b, b * d)
 
     # the lattice cheapest first, a chunk at a time, until every target has a feasible mix cheaper than
     # anything left: what is left cannot win, so the result is the lattice's least-cost feasible mix
@@ -534,17 +573,13 @@ def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, al
             break
         step = np.maximum(step / 2.0, MIN_STEP)
 
-    out = []
-    load_mwh = load_mw * N_HOURS
-    for tgt, (x, _, x_cost, feas) in zip(targets, best, strict=True):
-        s, w, b, d = x
-        res = simulate(load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
-                       solar_profile=profiles.solar, wind_profile=profiles.wind, round_trip_efficiency=rte)
-        capex = float(costs.capex_usd(s * load_mw, w * load_mw, b * load_mw, b * d * load_mw))
-        out.append(Mix(tgt, load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
-                       float(res.hourly_cfe_share[0]), float(res.annual_match_share[0]), capex, float(x_cost),
-                       float(x_cost) / load_mwh, bool(feas)))
-    return out
+    mixes = np.array([x for x, _, _, _ in best], dtype=float).reshape(len(targets), 4)
+    s, w, b, d = mixes.T
+    res = simulate(1.0, s, w, b, b * d, solar_profile=profiles.solar, wind_profile=profiles.wind,
+                   round_trip_efficiency=rte)
+    return {"mix": mixes, "hourly_cfe_share": np.asarray(res.hourly_cfe_share, float).reshape(-1),
+            "annual_match_share": np.asarray(res.annual_match_share, float).reshape(-1),
+            "feasible": np.array([f for _, _, _, f in best], dtype=bool)}
 
 
 # -- emissions accounting -------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Hourly supply: energy balance, storage bounds, limits, calibration, sizing optimality, bad input."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -146,6 +148,37 @@ def test_sizing_is_no_dearer_than_any_mix_on_the_grid_around_it(sized, tx):
         feasible = res.hourly_cfe_share >= mix.target_cfe - 1e-12
         assert feasible.any()
         assert cost[feasible].min() >= mix.annual_cost_usd * (1 - 1e-9)
+
+
+def test_a_mix_scales_with_the_load_and_its_shares_and_unit_cost_do_not(sized):
+    other = supply.size_mixes("us-tx", LOAD * 3.7, [0.8, 0.95])
+    for a, b in zip(sized, other, strict=True):
+        for f in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "capex_usd", "annual_cost_usd"):
+            assert getattr(b, f) == pytest.approx(3.7 * getattr(a, f), rel=1e-12)
+        for f in ("hourly_cfe_share", "annual_match_share", "cost_usd_per_mwh", "feasible"):
+            assert getattr(b, f) == pytest.approx(getattr(a, f), rel=1e-12)
+    # and the shares are what the dispatch of that mix at that load gives
+    tx = region_profiles("us-tx")
+    m = other[1]
+    sim = supply.simulate(m.load_mw, m.solar_mw, m.wind_mw, m.battery_mw, m.battery_mwh, solar_profile=tx.solar,
+                          wind_profile=tx.wind)
+    assert sim.hourly_cfe_share[0] == pytest.approx(m.hourly_cfe_share, rel=1e-12)
+
+
+def test_sizing_is_read_back_from_the_cache_and_costs_are_part_of_its_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARGATE_REPORT_CACHE_DIR", str(tmp_path))
+    searched = []
+    real = supply._search_unit_mixes
+    monkeypatch.setattr(supply, "_search_unit_mixes", lambda *a: searched.append(1) or real(*a))
+    first = supply.size_mixes("de", 500.0, [0.9])
+    again = supply.size_mixes("de", 800.0, [0.9])  # another load: the same mix per MW of load
+    assert len(searched) == 1 and len(list(tmp_path.glob("least-cost-mixes-*.npz"))) == 1
+    assert again[0].solar_mw == pytest.approx(first[0].solar_mw * 800 / 500, rel=1e-12)
+    dearer = supply.SupplyCosts.from_registry()
+    dearer = dataclasses.replace(dearer, battery_energy_usd_per_kwh=dearer.battery_energy_usd_per_kwh * 2)
+    supply.size_mixes("de", 500.0, [0.9], costs=dearer)
+    supply.size_mixes("de", 500.0, [0.9], allow_battery=False)
+    assert len(searched) == 3  # other costs, other options: searched anew
 
 
 def test_premium_over_annual_matching_is_plausible():
