@@ -104,13 +104,24 @@ class BriefingHTMLExporter(HTMLExporter):
         return [str(bundled("templates"))]
 
 
-def _offline_fetcher(url: str, *args, **kwargs):
-    """WeasyPrint URL fetcher that allows ``data:`` URLs only: the PDF never touches the network."""
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+def offline_fetcher():
+    """A WeasyPrint URL fetcher that allows ``data:`` URLs only: the PDF never touches the network.
 
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"network access refused while rendering the PDF: {url[:80]}")
+    Any other resource (``http:``, ``file:``, ...) is refused; WeasyPrint then leaves it out and goes on.
+    WeasyPrint 68 and later take an instance of its ``URLFetcher`` class (which can limit the protocols);
+    earlier versions took a function, wrapped around ``default_url_fetcher``.
+    """
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):
+        return urls.URLFetcher(allowed_protocols={"data"})
+
+    def fetch(url: str, *args, **kwargs):
+        if url.startswith("data:"):
+            return urls.default_url_fetcher(url, *args, **kwargs)
+        raise ValueError(f"network access refused while rendering the PDF: {url[:80]}")
+
+    return fetch
 
 
 def html_to_pdf(markup: str) -> bytes:
@@ -121,7 +132,7 @@ def html_to_pdf(markup: str) -> bytes:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return weasyprint.HTML(string=markup, url_fetcher=_offline_fetcher).write_pdf()
+    return weasyprint.HTML(string=markup, url_fetcher=offline_fetcher()).write_pdf()
 
 
 class BriefingPDFExporter(BriefingHTMLExporter):
