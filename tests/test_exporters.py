@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import socket
 
 import pytest
@@ -43,3 +44,22 @@ def test_other_urls_are_refused_and_the_pdf_is_still_made(no_network):
     pdf = html_to_pdf('<html><head><link rel="stylesheet" href="https://example.com/a.css"></head><body>'
                       '<p>text</p><img src="http://example.com/a.png"><img src="file:///etc/hostname"></body></html>')
     assert pdf.startswith(b"%PDF") and b" re\nW" not in _content(pdf)  # no image box was clipped and drawn
+
+
+def test_inline_svgs_become_svg_images_with_their_mixed_case_names_back(no_network):
+    from stargate_report.exporters import svgs_as_images
+
+    # as the HTML serialisation writes an SVG chart: mixed-case names in lower case
+    inline = ('<p>before</p><div class="sr-chart"><svg class="marks" width="40" height="20" viewbox="0 0 40 20" '
+              'xmlns="http://www.w3.org/2000/svg" aria-label="A chart"><defs><lineargradient id="g" '
+              'gradientunits="userSpaceOnUse"><stop offset="0" stop-color="#123456"/></lineargradient></defs>'
+              '<rect width="40" height="20" fill="#123456"/></svg></div><p>after</p>')
+    out = svgs_as_images(inline)
+    assert out.startswith("<p>before</p>") and out.endswith("</div><p>after</p>") and "<svg" not in out
+    src = re.search(r'<img class="sr-svg" alt="A chart" src="data:image/svg\+xml;base64,([^"]+)">', out)
+    svg = base64.b64decode(src.group(1)).decode()
+    assert 'viewBox="0 0 40 20"' in svg and "<linearGradient" in svg and "</linearGradient>" in svg
+    assert 'gradientUnits="userSpaceOnUse"' in svg and 'stop-color="#123456"' in svg  # others untouched
+    assert svgs_as_images("<p>no chart</p>") == "<p>no chart</p>"
+    # and WeasyPrint draws it, as vectors
+    assert FILL in _content(html_to_pdf(f"<html><body>{inline}</body></html>"))
