@@ -157,6 +157,8 @@ def svgs_as_images(markup: str) -> str:
     import base64
 
     def as_image(m: re.Match) -> str:
+        if "<svg" in m.group(0)[4:]:
+            return m.group(0)  # an SVG inside an SVG (the charts have none): left inline, as it was
         svg = _SVG_NAME.sub(lambda n: _SVG_CASE[n.group(1)], m.group(0))
         label = re.search(r'aria-label="([^"]*)"', svg[:2000])
         src = base64.b64encode(svg.encode("utf-8")).decode("ascii")

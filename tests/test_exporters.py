@@ -61,5 +61,7 @@ def test_inline_svgs_become_svg_images_with_their_mixed_case_names_back(no_netwo
     assert 'viewBox="0 0 40 20"' in svg and "<linearGradient" in svg and "</linearGradient>" in svg
     assert 'gradientUnits="userSpaceOnUse"' in svg and 'stop-color="#123456"' in svg  # others untouched
     assert svgs_as_images("<p>no chart</p>") == "<p>no chart</p>"
+    nested = '<svg width="9" height="9"><svg width="4" height="4"></svg><rect width="9" height="9"/></svg>'
+    assert svgs_as_images(nested) == nested
     # and WeasyPrint draws it, as vectors
     assert FILL in _content(html_to_pdf(f"<html><body>{inline}</body></html>"))
