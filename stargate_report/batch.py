@@ -44,6 +44,9 @@ RUN_KEYS = ("name", "preset", "params")
 #: ledger quantities the index page compares (median)
 INDEX_METRICS = ("facility_power_mw", "annual_energy_mwh", "capex_usd", "supply_cost_usd_per_mwh",
                  "emissions_tco2e_per_year", "water_m3_per_year")
+#: the index page's bar charts: metric -> plot unit (``formatting.PLOT_UNITS``); axis titles are the
+#: catalogue's ``index.axis.<metric>``
+INDEX_CHARTS = {"capex_usd": "usd_bn", "supply_cost_usd_per_mwh": "usd_per_mwh", "emissions_tco2e_per_year": "mt"}
 
 
 @dataclass
@@ -466,6 +469,7 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
     import pandas as pd
 
     from . import charts, formatting
+    from .i18n import t
 
     lang = sweep.langs.split(",")[0]
     rows, chart_rows = [], []
@@ -491,17 +495,21 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
                        if oc.message else ""))
     svgs = []
     df = pd.DataFrame(chart_rows)
-    for metric in ("capex_usd", "supply_cost_usd_per_mwh", "emissions_tco2e_per_year"):
+    for metric, plot_unit in INDEX_CHARTS.items():
         part = df[df["metric"] == metric] if not df.empty else df
         if part.empty:
             continue
+        part = part.assign(value=part["value"] / formatting.plot_scale(plot_unit))
         chart = alt.Chart(part).mark_bar(color=charts.PALETTE[1]).encode(
-            y=alt.Y("run:N", title=None, sort=list(part["run"])), x=alt.X("value:Q", title=metric)
+            y=alt.Y("run:N", title=None, sort=list(part["run"])),
+            x=alt.X("value:Q", title=t(f"index.axis.{metric}", lang))
         ).properties(width=charts.WIDTH - 160, height=max(60, 22 * len(part)))
         svgs.append(f"<figure>{charts.to_svg(chart, lang)}</figure>")
     css = (datafiles.bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("run", "preset", "parameters", "status", "seconds",
-                                                          *INDEX_METRICS, "briefings"))
+    # the metrics' headers are their labels in the sweep's language; the ledger id stays in the tooltip
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("run", "preset", "parameters", "status", "seconds")) \
+        + "".join(f'<th title="{html.escape(k)}">{html.escape(t(f"label.{k}", lang))}</th>' for k in INDEX_METRICS) \
+        + "<th>briefings</th>"
     page = (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>'
             f"{html.escape(sweep.name)}</title><style>{css}\n.err td {{ color: #a00; }}</style></head>"
             f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">stargate-report sweep</p>'

@@ -4,6 +4,7 @@ These build real briefings (HTML only, few samples), so they are marked slow.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import pytest
 
 from stargate_report import batch, build
 from stargate_report.exceptions import ParameterError, UnknownNameError
+from stargate_report.i18n import t
 
 pytestmark = pytest.mark.slow
 
@@ -76,6 +78,10 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
         assert (root / "out" / "small" / run / "briefing.en.html").is_file()
         assert f'href="{run}/briefing.en.html"' in index
     assert not re.findall(r'(?:src|href)="https?:', index) and "<svg" in index
+    # metrics under their labels (the ledger id in the tooltip); chart axes in a plot unit, with its title
+    assert '<th title="capex_usd">Capital cost</th>' in index
+    for metric in batch.INDEX_CHARTS:
+        assert html.escape(t(f"index.axis.{metric}", "en"), quote=False) in index
     assert batch.summary_table(first).splitlines()[-1].startswith("ok 2, cached 0")
 
 
