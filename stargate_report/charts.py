@@ -25,6 +25,9 @@ def theme() -> dict:
             "padding": 8,
             "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "gridColor": "#e4e4e4",
                      "domainColor": "#555", "tickColor": "#555", "labelLimit": 260},
+            # x labels centred on their ticks: flushing the first and last to the axis ends (Vega-Lite's
+            # default for continuous scales) ran them into their neighbours ("2,82,9")
+            "axisX": {"labelFlush": False},
             "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "labelLimit": 300},
             "title": {"fontSize": 13, "anchor": "start", "fontWeight": "bold"},
             "range": {"category": PALETTE},
