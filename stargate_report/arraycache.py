@@ -11,7 +11,8 @@ so each is kept as a ``.npz`` file named after a SHA-256 of:
 
 Any change to one of these gives a new name, so a stale array is never read; a file that cannot be read
 is derived again. Files are written aside and renamed into place, so runs side by side (a sweep's
-workers) never see half a file.
+workers) never see half a file; while one process derives a file, the others that need it wait for it
+(an advisory lock beside it) instead of deriving it too.
 
 Where: ``$STARGATE_REPORT_CACHE_DIR`` if set (empty turns the cache off), else
 ``$XDG_CACHE_HOME/stargate-report``, else ``~/.cache/stargate-report``. Deleting the folder is always
@@ -19,6 +20,7 @@ safe. A folder that cannot be written only costs the time to derive the arrays a
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -92,15 +94,48 @@ def cached_arrays(kind: str, key: dict, source_file: str,
     if folder is None:
         return derive()
     path = folder / f"{kind}-{cache_key(kind, key, source_file)[:32]}.npz"
+    found = _read(path)
+    if found is not None:
+        return found
+    # one process derives, the others wait for its file (a sweep's workers start on the same inputs)
+    with _exclusive(path.with_suffix(".lock")):
+        found = _read(path)
+        if found is not None:
+            return found
+        arrays = derive()
+        _write(path, arrays)
+    return arrays
+
+
+def _read(path: Path) -> dict[str, np.ndarray | None] | None:
     try:
         with np.load(path, allow_pickle=False) as npz:
             names = [str(n) for n in npz["__names__"]]
             return {n: (npz[n] if n in npz.files else None) for n in names}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # missing, unreadable, cut short
-        pass
-    arrays = derive()
-    _write(path, arrays)
-    return arrays
+        return None
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """An advisory lock on ``lock_path`` (``flock``; the system drops it if its holder dies). Where no
+    lock can be had (no ``fcntl``, a folder that cannot be written), each process derives on its own."""
+    try:
+        import fcntl
+
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a")  # noqa: SIM115 - closed below, after the lock is released
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        except OSError:
+            pass  # a file system without locks: derive without one
+        yield
+    finally:
+        fh.close()  # closing releases the lock
 
 
 def _write(path: Path, arrays: dict[str, np.ndarray | None]) -> None:

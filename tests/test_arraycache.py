@@ -101,3 +101,20 @@ def test_a_warm_cache_spares_the_pvlib_and_scipy_imports(cache):
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert first.stdout.strip() == "['pvlib', 'scipy.optimize']"
     assert second.stdout.strip() == "[]"
+
+
+def test_processes_that_need_the_same_arrays_derive_them_once(cache, tmp_path):
+    log = tmp_path / "derived.log"
+    code = ("import sys, time, numpy as np\nfrom stargate_report import arraycache\n"
+            "def derive():\n"
+            "    with open(sys.argv[1], 'a') as fh: fh.write('derived\\n')\n"
+            "    time.sleep(1.0)\n"
+            "    return {'a': np.arange(3.0)}\n"
+            "out = arraycache.cached_arrays('t', {'x': 1}, arraycache.__file__, derive)\n"
+            "print(out['a'].tolist())")
+    env = {**os.environ, arraycache.ENV_VAR: str(cache)}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(log)], stdout=subprocess.PIPE, text=True, env=env)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0] and outs == ["[0.0, 1.0, 2.0]"] * 2
+    assert log.read_text().splitlines() == ["derived"]  # the second process waited and read the file
