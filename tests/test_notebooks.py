@@ -80,3 +80,20 @@ def test_chapters_run_on_this_python_even_if_another_python3_kernelspec_is_insta
     assert spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"] and "{connection_file}" in spec.argv
     with pytest.raises(NoSuchKernel):
         this_python_kernels().get_kernel_spec("ir")
+
+
+def test_x_axis_labels_are_centred_on_their_ticks():
+    """The first and last labels of a continuous x axis are not flushed to its ends (they ran into their
+    neighbours: '2,82,9' on the tornado)."""
+    import re
+
+    import pandas as pd
+
+    from stargate_report import charts
+
+    df = pd.DataFrame({"label": ["a", "b"], "at_low": [2.97, 3.23], "at_high": [3.96, 2.86], "base": [3.33, 3.33]})
+    svg = charts.to_svg(charts.tornado(df, "E"), "de")
+    start = svg.index('aria-label="X-axis')
+    labels = svg[start:svg.index("role-axis-title", start)]
+    anchors = re.findall(r'text-anchor="(\w+)"', labels)
+    assert len(anchors) >= 5 and set(anchors) == {"middle"}
