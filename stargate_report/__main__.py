@@ -1,5 +1,4 @@
-import sys
+from .cli import console_main
 
-from .cli import main
-
-sys.exit(main())
+if __name__ == "__main__":  # not when imported (a spawned process re-imports its parent's main module)
+    console_main()

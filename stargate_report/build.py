@@ -258,8 +258,12 @@ def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str |
 
 
 def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict,
-                 shared: SharedKernels | None = None) -> None:
-    """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them."""
+                 shared: SharedKernels | None = None) -> KernelPool | None:
+    """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them.
+
+    Returns the run's own pool, still shutting its kernels down (the briefing renders meanwhile): the
+    caller waits for it (:meth:`~KernelPool.join`) before the run's folder moves into place. A failed run waits
+    for its kernels before it raises; kernels ``shared`` across runs stay up."""
     from .model import add_supply_tables, evaluate
 
     jobs = []
@@ -287,9 +291,11 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
         timings["chapters_s"] = time.perf_counter() - t
     finally:
         if shared is None:
-            pool.close()
+            pool.close(wait=False)
         elif pool.broken:
             shared.close()
+    if failures and shared is None:
+        pool.join()
     for (lang, nb, out, _), exc, cell in failures[:1]:
         kept = None
         if out.exists():
@@ -298,6 +304,7 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
             kept = failed / nb.name
             shutil.copyfile(out, kept)
         raise _chapter_error(nb.stem, exc, kept, cell) from None
+    return pool if shared is None else None
 
 
 def _background_priority(km) -> None:
@@ -384,11 +391,12 @@ class KernelPool:
             raise
         return self.failures
 
-    def close(self, kill: bool = False) -> None:
-        """Stop handing out jobs and shut the kernels down (waits for the threads).
+    def close(self, kill: bool = False, wait: bool = True) -> None:
+        """Stop handing out jobs and shut the kernels down.
 
         ``kill`` ends the kernel processes at once, so chapters still running stop now (Ctrl-C)
-        instead of when their cells finish.
+        instead of when their cells finish. ``wait=False`` returns while the kernels shut down (about
+        0.1 s); :meth:`join` waits for them.
         """
         self.stop.set()
         for _ in self.threads:
@@ -401,6 +409,11 @@ class KernelPool:
                         process.kill()
                     except OSError:  # already gone
                         pass
+        if wait:
+            self.join()
+
+    def join(self) -> None:
+        """Wait until every kernel of a closed pool has shut down (its sockets and files removed)."""
         for th in self.threads:
             th.join()
 
@@ -587,6 +600,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     except OSError as exc:
         raise BuildError(f"cannot write under {req.out_dir}: {exc.strerror or exc}; choose another --out") from exc
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
+    closing: KernelPool | None = None  # this run's kernels, shutting down while the briefing renders
     try:
         books = chapters(req.notebooks_dir)
         if reuse:
@@ -596,7 +610,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         else:
             (tmp / "data").mkdir()
             (tmp / "notebooks").mkdir()
-            _execute_all(req, tmp, books, say, timings, kernels)
+            closing = _execute_all(req, tmp, books, say, timings, kernels)
         files: dict[str, Path] = {}
         t = time.perf_counter()
         for lang in req.langs:
@@ -609,6 +623,9 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
                 (tmp / name).write_bytes(payload)
                 files[name] = target / name
         timings["render_s"] = time.perf_counter() - t
+        if closing is not None:  # the kernels' sockets live in the run's folder: gone before it moves
+            closing.join()
+            closing = None
         timings["total_s"] = time.perf_counter() - t0
         manifest = {
             "package": "stargate-report", "version": __version__, "created": dt.datetime.now(dt.timezone.utc)
@@ -629,6 +646,8 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         raise BuildError(f"cannot write the briefing under {req.out_dir}: {exc.strerror or exc}; free some space "
                          f"or choose another --out (the previous briefing, if any, is unchanged)") from exc
     finally:
+        if closing is not None:
+            closing.join()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -26,6 +26,29 @@ def test_console_script_and_module_entry_points():
     assert out.returncode == 0 and "milam-county" in out.stdout
 
 
+def _console(code: str, *argv: str) -> subprocess.CompletedProcess:
+    """Run ``code`` then the console entry point with ``argv``, in a fresh interpreter."""
+    script = f"import sys\n{code}\nsys.argv = ['stargate-report', *{list(argv)!r}]\n" \
+             "from stargate_report.cli import console_main\nconsole_main()\nprint('not reached')\n"
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+
+def test_console_exit_runs_exit_handlers_flushes_output_and_keeps_the_exit_code():
+    # os._exit skips the interpreter's teardown, not the atexit handlers or buffered output
+    out = _console("import atexit\natexit.register(lambda: print('handler ran', flush=True))", "presets")
+    assert out.returncode == 0 and "milam-county" in out.stdout and out.stdout.rstrip().endswith("handler ran")
+    assert "not reached" not in out.stdout
+    out = _console("", "run", "-p", "regon=de")
+    assert out.returncode == 2 and "did you mean 'region'" in out.stderr
+
+
+def test_console_exit_waits_for_a_thread_still_running():
+    code = ("import threading, time\n"
+            "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', flush=True))).start()")
+    out = _console(code, "presets")
+    assert out.returncode == 0 and "thread done" in out.stdout
+
+
 @pytest.mark.parametrize("argv,needle", [
     (["run", "-p", "regon=de"], "did you mean 'region'"),
     (["run", "--preset", "milam"], "unknown preset 'milam'"),
