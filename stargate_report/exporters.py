@@ -104,6 +104,36 @@ class BriefingHTMLExporter(HTMLExporter):
     def _extra_template_basedirs_default(self):
         return [str(bundled("templates"))]
 
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """nbconvert's ``HTMLExporter.from_notebook_node`` without its BeautifulSoup pass.
+
+        That pass parses and re-serialises the whole page (about 0.2 s for a briefing, most of it the
+        charts' SVG, whose mixed-case names it lower-cases) to add ``tabindex`` to input and output
+        areas inside ``.jp-Notebook`` (our template has none) and a placeholder ``alt`` to images
+        without one, which :func:`alt_texts` adds here.
+        """
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        self.register_filter("highlight_code",
+                             self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        markup, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return alt_texts(markup), resources
+
+
+_IMG_NO_ALT = re.compile(r"<img\b(?![^>]*\salt=)", re.I)
+
+
+def alt_texts(markup: str, text: str = "No description has been provided for this image") -> str:
+    """Give every ``<img>`` without an ``alt`` attribute one (nbconvert's text), as nbconvert does."""
+    return _IMG_NO_ALT.sub(f'<img alt="{html.escape(text)}"', markup)
+
 
 def offline_fetcher():
     """A WeasyPrint URL fetcher that allows ``data:`` URLs only: the PDF never touches the network.

@@ -74,3 +74,22 @@ def test_inline_svgs_become_svg_images_with_their_mixed_case_names_back(no_netwo
     assert svgs_as_images(nested) == nested
     # and WeasyPrint draws it, as vectors
     assert FILL in _content(html_to_pdf(f"<html><body>{inline}</body></html>"))
+
+
+def test_briefing_html_keeps_svg_names_and_gives_images_alt_text():
+    import nbformat
+
+    from stargate_report.exporters import BriefingHTMLExporter
+
+    svg = SVG.replace('height="20">', 'height="20" viewBox="0 0 40 20">')
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\n![](data:image/png;base64,iVBORw0KGgo=)"),
+        nbformat.v4.new_code_cell("chart", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": f'<div class="sr-chart">{svg}</div>'})]),
+    ])
+    nb.metadata["stargate"] = {"lang": "en", "title": "T"}
+    markup, _ = BriefingHTMLExporter().from_notebook_node(nb)
+    assert 'viewBox="0 0 40 20"' in markup  # not lower-cased by a re-serialisation
+    images = re.findall(r"<img\b[^>]*>", markup)
+    assert images and all('alt="' in tag for tag in images)
+    assert 'id="Title"' in markup and "<script" not in markup
