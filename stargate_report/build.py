@@ -225,23 +225,79 @@ def merge(executed: list[Path], meta: dict) -> Any:
     return merged
 
 
-def render(nb, formats: tuple[str, ...], timings: dict[str, float] | None = None) -> dict[str, bytes]:
-    """HTML (nbconvert, our template) and PDF (WeasyPrint) of a merged notebook; adds ``html_s`` and
-    ``pdf_s`` to ``timings`` if given."""
-    from .exporters import BriefingHTMLExporter, html_to_pdf
+def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: dict[str, float] | None = None,
+                     say: Callable[[str], None] = lambda msg: None, helpers: int = 0) -> dict[str, dict[str, bytes]]:
+    """HTML (nbconvert, our template) and PDF (WeasyPrint) of each language's merged notebook:
+    ``{lang: {format: bytes}}``; adds ``html_s`` and ``pdf_s`` to ``timings`` if given.
+
+    WeasyPrint lays a PDF out on one core (about 3 s for a briefing). With ``helpers`` > 0 and PDFs in
+    several languages, the PDFs after the first are made in up to ``helpers`` helper processes while
+    this process makes the first: English and German take about one PDF plus a helper's start (about
+    1 s) instead of two PDFs. A helper that cannot start or dies only costs that time: its PDF is then
+    made here. An error in the rendering itself is raised as it would be here.
+    """
+    from .exporters import html_to_pdf
 
     timings = {} if timings is None else timings
-    t = time.perf_counter()
-    markup, _ = BriefingHTMLExporter().from_notebook_node(nb)
-    timings["html_s"] = timings.get("html_s", 0.0) + time.perf_counter() - t
-    out = {}
-    if "html" in formats:
-        out["html"] = markup.encode("utf-8")
-    if "pdf" in formats:
-        t = time.perf_counter()
-        out["pdf"] = html_to_pdf(markup)
-        timings["pdf_s"] = timings.get("pdf_s", 0.0) + time.perf_counter() - t
-    return out
+    langs = list(books)
+    later = langs[1:] if "pdf" in formats and helpers > 0 else []
+    pool = None
+    if later:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawned, not forked: this process holds kernel threads and sockets
+        pool = ProcessPoolExecutor(max_workers=min(helpers, len(later)), mp_context=multiprocessing.get_context("spawn"))
+    try:
+        out: dict[str, dict[str, bytes]] = {}
+        markups: dict[str, str] = {}
+        helped: dict = {}
+        for lang in langs:
+            say(f"[{lang}] rendering {', '.join(formats)}")
+            t = time.perf_counter()
+            markups[lang], _ = _html_exporter().from_notebook_node(books[lang])
+            timings["html_s"] = timings.get("html_s", 0.0) + time.perf_counter() - t
+            out[lang] = {"html": markups[lang].encode("utf-8")} if "html" in formats else {}
+            if lang in later:
+                helped[lang] = _submit(pool, html_to_pdf, markups[lang])
+        if "pdf" in formats:
+            for lang in langs:
+                t = time.perf_counter()
+                pdf = _result(helped.get(lang))
+                out[lang]["pdf"] = pdf if pdf is not None else html_to_pdf(markups[lang])
+                timings["pdf_s"] = timings.get("pdf_s", 0.0) + time.perf_counter() - t
+        return out
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _html_exporter():
+    from .exporters import BriefingHTMLExporter
+
+    return BriefingHTMLExporter()
+
+
+def _submit(pool, fn, *args):
+    """``pool.submit``, or ``None`` when no helper process can be had (the caller does the work)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(fn, *args)
+    except (BrokenProcessPool, OSError, RuntimeError):
+        return None
+
+
+def _result(future):
+    """A helper's result, or ``None`` when there is none (no helper, or it died)."""
+    if future is None:
+        return None
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return None
 
 
 def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str | None:
@@ -613,14 +669,18 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             closing = _execute_all(req, tmp, books, say, timings, kernels)
         files: dict[str, Path] = {}
         t = time.perf_counter()
+        merged = {}
         for lang in req.langs:
-            say(f"[{lang}] rendering {', '.join(req.formats)}")
             meta = {"title": display_title(req.preset, req.scenario.title, lang), "lang": lang, "preset": req.preset,
                     "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
-            merged = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
-            for fmt, payload in render(merged, req.formats, timings).items():
+            merged[lang] = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
+        # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the
+        # others the PDFs of the other languages
+        helpers = (req.jobs or os.cpu_count() or 1) - 1
+        for lang, payloads in render_languages(merged, req.formats, timings, say, helpers).items():
+            for fmt in req.formats:
                 name = f"briefing.{lang}.{fmt}"
-                (tmp / name).write_bytes(payload)
+                (tmp / name).write_bytes(payloads[fmt])
                 files[name] = target / name
         timings["render_s"] = time.perf_counter() - t
         if closing is not None:  # the kernels' sockets live in the run's folder: gone before it moves

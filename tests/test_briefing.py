@@ -25,19 +25,27 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture(scope="module")
 def bilingual(tmp_path_factory):
-    """English and German HTML from one run, started from a relative output folder in another cwd."""
+    """English and German HTML and PDF from one run, started from a relative output folder in another cwd."""
     import os
 
     here = tmp_path_factory.mktemp("cwd")
     before = Path.cwd()
     os.chdir(here)
     try:
-        req = build.make_request(out_dir="out", formats="html", langs="en,de")
+        req = build.make_request(out_dir="out", formats="html,pdf", langs="en,de")
         result = build.run(req, warn=lambda msg: None)
         cwd_after = Path.cwd()
     finally:
         os.chdir(before)
     return here, result, cwd_after
+
+
+def test_both_languages_get_their_pdf(bilingual):
+    from pypdf import PdfReader
+
+    firsts = {lang: PdfReader(str(bilingual[1].folder / f"briefing.{lang}.pdf")).pages[0].extract_text()
+              for lang in ("en", "de")}
+    assert "Generated" in firsts["en"] and "Erstellt" not in firsts["en"] and "Erstellt am" in firsts["de"]
 
 
 def test_a_build_leaves_the_callers_working_directory_alone(bilingual):

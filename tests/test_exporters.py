@@ -93,3 +93,56 @@ def test_briefing_html_keeps_svg_names_and_gives_images_alt_text():
     images = re.findall(r"<img\b[^>]*>", markup)
     assert images and all('alt="' in tag for tag in images)
     assert 'id="Title"' in markup and "<script" not in markup
+
+
+def _tiny_book(text: str):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {text}")])
+    nb.metadata["stargate"] = {"lang": "en", "title": text}
+    return nb
+
+
+def _page_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_later_languages_pdfs_are_made_by_a_helper_process(monkeypatch):
+    from stargate_report import build
+
+    submitted = []
+    real = build._submit
+
+    def spy(pool, fn, *args):
+        future = real(pool, fn, *args)
+        submitted.append(future)
+        return future
+
+    monkeypatch.setattr(build, "_submit", spy)
+    out = build.render_languages({"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}, ("html", "pdf"), helpers=1)
+    assert len(submitted) == 1 and submitted[0] is not None and submitted[0].done()  # only the second language
+    assert submitted[0].result() == out["de"]["pdf"]  # the helper's PDF is the one kept
+    assert "Alpha" in _page_text(out["en"]["pdf"]) and "Beta" in _page_text(out["de"]["pdf"])
+    assert b"Beta" in out["de"]["html"]
+
+
+def test_without_a_helper_every_pdf_is_made_here(monkeypatch):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from stargate_report import build
+
+    def dead(pool, fn, *args):  # the helper died with the PDF
+        future = Future()
+        future.set_exception(BrokenProcessPool("helper died"))
+        return future
+
+    monkeypatch.setattr(build, "_submit", dead)
+    timings: dict = {}
+    out = build.render_languages({"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}, ("pdf",), timings, helpers=1)
+    assert "Beta" in _page_text(out["de"]["pdf"]) and "html" not in out["de"]
+    assert timings["pdf_s"] > 0 and timings["html_s"] > 0
+    serial = build.render_languages({"en": _tiny_book("Alpha")}, ("html", "pdf"), helpers=0)
+    assert "Alpha" in _page_text(serial["en"]["pdf"])
