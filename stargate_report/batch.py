@@ -213,11 +213,12 @@ def _slot_worker() -> subprocess.Popen:
     return proc
 
 
-def run_on_worker(spec: dict, out: str, force: bool) -> dict:
+def run_on_worker(spec: dict, out: str, force: bool, progress: Callable[[str, str], None] | None = None) -> dict:
     """Run one briefing on this slot's worker process, which keeps its kernels warm between runs.
 
     Returns an outcome dict and never raises for a failed run; a worker that dies fails only this run
-    (the slot starts a new worker for its next run)."""
+    (the slot starts a new worker for its next run). ``progress(run, line)`` receives the run's progress
+    lines as the worker sends them (evaluation, each chapter, rendering)."""
     t = time.perf_counter()
     folder = Path(out) / spec["name"]
     if _STOPPING.is_set():
@@ -228,7 +229,12 @@ def run_on_worker(spec: dict, out: str, force: bool) -> dict:
     try:
         proc.stdin.write(json.dumps({**spec, "out": str(out), "force": force}) + "\n")
         proc.stdin.flush()
-        line = proc.stdout.readline()
+        while True:
+            line = proc.stdout.readline()
+            if not line.startswith('{"progress": '):
+                break  # the reply (or nothing: the worker died)
+            if progress is not None:
+                progress(spec["name"], json.loads(line)["progress"])
     except (BrokenPipeError, OSError):
         line = ""
     finally:
@@ -350,11 +356,15 @@ def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
 
 
 def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
-              progress: Callable[[str], None] | None = None, jobs: int | None = None) -> list[RunOutcome]:
+              progress: Callable[[str], None] | None = None, jobs: int | None = None,
+              run_progress: Callable[[str, str | None], None] | None = None) -> list[RunOutcome]:
     """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page.
 
-    ``jobs``: kernels per run (chapters at once); default on this machine ``cores // workers``, on a
-    cluster the worker's own cores.
+    ``progress`` receives a line per finished run (a bar of the runs done, status, time).
+    ``run_progress(run, line)`` receives each running run's progress lines (evaluation, each chapter,
+    rendering) from local workers, and ``(run, None)`` when the run is over, just before its line in
+    ``progress``; runs on a cluster report only their end. ``jobs``: kernels per run (chapters at once);
+    default on this machine ``cores // workers``, on a cluster the worker's own cores.
     """
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
@@ -379,8 +389,10 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     try:
         for spec in sweep.runs:
             # local slots keep a warm worker; a remote cluster gets one child process per run
-            fn = run_on_worker if isinstance(ex, LocalExecutor) else run_one
-            futures[spec.name] = ex.submit(fn, _spec_dict(spec, jobs), str(out), force)
+            if isinstance(ex, LocalExecutor):
+                futures[spec.name] = ex.submit(run_on_worker, _spec_dict(spec, jobs), str(out), force, run_progress)
+            else:
+                futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force)
             futures[spec.name].add_done_callback(renderer.run_done)
         for spec in sweep.runs:
             fut = futures[spec.name]
@@ -392,6 +404,8 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
             with lock:
                 done_count[0] += 1
                 outcomes[spec.name] = outcome
+            if run_progress is not None:
+                run_progress(spec.name, None)
             bar = "#" * done_count[0] + "." * (total - done_count[0])
             say(f"[{bar}] {done_count[0]}/{total} {outcome.status:8s} {spec.name} ({outcome.seconds:.1f} s)"
                 + (f": {outcome.message}" if outcome.message else ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -237,12 +238,80 @@ def cmd_batch(args) -> int:
     executor = batch.DaskExecutor(args.scheduler) if args.scheduler else None
     if args.workers is not None and args.workers < 1:
         raise ParameterError("workers", args.workers, "a whole number >= 1")
-    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
-                               progress=progress, jobs=args.jobs)
+    status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
+    try:
+        outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
+                                   progress=status and status.line, jobs=args.jobs,
+                                   run_progress=status and status.step)
+    finally:
+        if status is not None:
+            status.close()
     print(batch.summary_table(outcomes))
     print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
     return EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
+
+
+class SweepStatus:
+    """A sweep's progress on ``stream``: a line for each finished run (a bar of the runs done), and each
+    running run's current step (evaluation, chapter i of n, rendering).
+
+    On a terminal the steps share one status line at the bottom, rewritten in place
+    (``[##......] 2/8 | texas: [en] running chapter 04_supply (4/8) | germany: evaluating ...``); in a
+    log (not a terminal) each step is a line of its own, prefixed with its run.
+    """
+
+    #: a chapter step in the status line: "[en] running chapter 04_supply (4/8)" -> "[en] 04_supply 4/8"
+    SHORT = re.compile(r"running chapter (\S+) \((\d+/\d+)\)")
+
+    def __init__(self, stream, total: int) -> None:
+        import threading
+
+        self.stream, self.total, self.done = stream, total, 0
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.active: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def _status(self) -> str:
+        import shutil
+
+        bar = "#" * self.done + "." * (self.total - self.done)
+        steps = [run + ": " + self.SHORT.sub(r"\1 \2", step) for run, step in self.active.items()]
+        text = " | ".join([f"[{bar}] {self.done}/{self.total}", *steps])
+        width = shutil.get_terminal_size().columns
+        return text if len(text) < width else text[:max(1, width - 4)] + "..."
+
+    def _emit(self, text: str | None) -> None:
+        """(under the lock) ``text`` as a line of its own, then the status line again on a terminal."""
+        if self.tty:
+            self.stream.write("\r\033[K" + (text + "\n" if text is not None else "") + self._status())
+        elif text is not None:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def line(self, text: str) -> None:
+        """A run is over: its line (written by the batch after :meth:`step` ``(run, None)``)."""
+        with self.lock:
+            self._emit(text)
+
+    def step(self, run: str, text: str | None) -> None:
+        """``run`` is at step ``text``; ``None``: it is over."""
+        with self.lock:
+            if text is None:  # the run's own line follows (:meth:`line`)
+                self.active.pop(run, None)
+                self.done += 1
+                return
+            if self.tty:
+                self.active[run] = text
+                self._emit(None)
+            else:
+                self._emit(f"{run}: {text}")
+
+    def close(self) -> None:
+        """Clear the status line (on a terminal), so what follows starts on a clean line."""
+        with self.lock:
+            if self.tty:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
 
 
 class _Parser(argparse.ArgumentParser):

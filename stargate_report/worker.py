@@ -5,7 +5,8 @@ one run at a time, one JSON object per line::
 
     in:  {"name": ..., "preset": ..., "params": {...}, "langs": "en", "formats": "html", "out": "...",
           "force": false, "jobs": 1}
-    out: {"status": "ok" | "cached" | "rendered" | "failed", "message": "..."}
+    out: {"progress": "[en] running chapter 04_supply (4/8)"}   (any number, as the run goes)
+         {"status": "ok" | "cached" | "rendered" | "failed", "message": "..."}   (the reply, last)
 
 Each run is built exactly as ``stargate-report run`` builds it (its own folder, validated first, written
 aside and renamed into place), but the kernels and the imported libraries stay warm from one run to the
@@ -17,17 +18,20 @@ import json
 import os
 import signal
 import sys
+import threading
 
 from . import build
 from .exceptions import BuildError, StargateReportError
 
 
-def run_spec(spec: dict, kernels: build.SharedKernels) -> dict:
-    """Build one run of a sweep; never raises for a failed run (the reply says why)."""
+def run_spec(spec: dict, kernels: build.SharedKernels, progress=None) -> dict:
+    """Build one run of a sweep; never raises for a failed run (the reply says why). ``progress`` receives
+    the run's progress lines (evaluation, each chapter, rendering)."""
     try:
         req = build.make_request(spec["preset"], None, spec["params"], spec["langs"], spec["formats"], spec["out"],
                                  name=spec["name"], jobs=spec.get("jobs"))
-        result = build.run(req, warn=lambda msg: None, force=bool(spec.get("force")), kernels=kernels)
+        result = build.run(req, progress=progress, warn=lambda msg: None, force=bool(spec.get("force")),
+                           kernels=kernels)
     except BuildError as exc:
         return {"status": "failed", "message": f"stargate-report: build failed: {exc}"}
     except StargateReportError as exc:
@@ -57,11 +61,17 @@ def main() -> int:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     kernels = build.SharedKernels()
+    lock = threading.Lock()  # progress comes from the kernels' threads
+
+    def send(message: dict) -> None:
+        with lock:
+            replies.write(json.dumps(message) + "\n")
+            replies.flush()
+
     try:
         for line in sys.stdin:
             if line.strip():
-                replies.write(json.dumps(run_spec(json.loads(line), kernels)) + "\n")
-                replies.flush()
+                send(run_spec(json.loads(line), kernels, progress=lambda msg: send({"progress": msg})))
     except KeyboardInterrupt:
         return 130
     finally:

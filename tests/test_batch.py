@@ -64,14 +64,57 @@ def swept(tmp_path_factory):
     root = tmp_path_factory.mktemp("batch")
     path = _sweep(root)
     sweep = batch.load_sweep(path, root / "out")
-    first = batch.run_sweep(sweep, root / "out", workers=2)
+    steps: list = []
+    lock = threading.Lock()
+
+    def step(run, text):  # called from the slots' threads
+        with lock:
+            steps.append((run, text))
+
+    first = batch.run_sweep(sweep, root / "out", workers=2, run_progress=step)
     t = time.perf_counter()
     second = batch.run_sweep(sweep, root / "out", workers=2)
-    return root, sweep, first, second, time.perf_counter() - t
+    return root, sweep, first, second, time.perf_counter() - t, steps
+
+
+def test_each_run_reports_its_chapters_as_they_start(swept):
+    steps = swept[-1]
+    for run in ("texas", "germany"):
+        own = [text for name, text in steps if name == run]
+        chapters = [text for text in own if text and "running chapter" in text]
+        assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(build.chapters(), 1)]
+        assert own[0].startswith("evaluating scenario") and own[-2] == "[en] rendering html" and own[-1] is None
+
+
+def test_sweep_status_on_a_terminal_and_in_a_log():
+    import io
+
+    from stargate_report.cli import SweepStatus
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream in (io.StringIO(), Terminal()):
+        status = SweepStatus(stream, 2)
+        status.step("texas", "[en] running chapter 04_supply (4/8)")
+        status.step("germany", "evaluating scenario 'germany' (200 samples)")
+        status.step("texas", None)
+        status.line("[#.] 1/2 ok       texas (3.0 s)")
+        status.close()
+        out = stream.getvalue()
+        if stream.isatty():  # one status line, rewritten in place; finished runs' lines stay above it
+            assert out.startswith("\r\x1b[K[..] 0/2 | texas: [en] 04_supply 4/8")
+            assert "\r\x1b[K[#.] 1/2 ok       texas (3.0 s)\n[#.] 1/2 | germany: evaluating" in out
+            assert out.endswith("\r\x1b[K") and "\n" not in out.split("ok       texas (3.0 s)\n")[1]
+        else:  # a line per step, prefixed with its run
+            assert out.splitlines() == ["texas: [en] running chapter 04_supply (4/8)",
+                                        "germany: evaluating scenario 'germany' (200 samples)",
+                                        "[#.] 1/2 ok       texas (3.0 s)"]
 
 
 def test_sweep_runs_every_scenario_and_writes_an_index(swept):
-    root, sweep, first, _, _ = swept
+    root, sweep, first, *_ = swept
     assert [o.status for o in first] == ["ok", "ok"]
     index = (root / "out" / "small" / "index.html").read_text()
     for run in ("texas", "germany"):
@@ -86,7 +129,7 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
 
 
 def test_unchanged_sweep_is_served_from_the_cache(swept):
-    *_, second, seconds = swept
+    second, seconds = swept[3], swept[4]
     assert [o.status for o in second] == ["cached", "cached"]
     assert seconds < 10  # two child processes that start, hash and stop; no kernel
 
