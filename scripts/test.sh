@@ -19,7 +19,7 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 
-python3 -m ruff check --quiet stargate_report tests bench
+python3 -m ruff check --quiet stargate_report tests bench notebooks
 
 set +e
 python3 -m pytest "$@"
