@@ -83,7 +83,7 @@ def test_a_full_disk(site, monkeypatch):
     def full(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build, "render", full)
+    monkeypatch.setattr(build, "render_languages", full)
     with pytest.raises(BuildError, match="No space left on device.*previous briefing, if any, is unchanged"):
         build.run(_request(books, out), warn=lambda m: None)
     _intact(out, before)
