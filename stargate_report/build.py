@@ -318,8 +318,9 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
     """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them.
 
     Returns the run's own pool, still shutting its kernels down (the briefing renders meanwhile): the
-    caller waits for it (:meth:`~KernelPool.join`) before the run's folder moves into place. A failed run waits
-    for its kernels before it raises; kernels ``shared`` across runs stay up."""
+    caller waits for it (:meth:`~KernelPool.join`) before the run's folder moves into place. A failed run
+    (a chapter, the evaluation, Ctrl-C) waits for its kernels before it raises; kernels ``shared``
+    across runs stay up."""
     from .model import add_supply_tables, evaluate
 
     jobs = []
@@ -333,6 +334,7 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
     # the kernels start and import the chapters' libraries while this process evaluates
     n = min(len(jobs), req.jobs or os.cpu_count() or 1)
     pool = shared.get(n, req.cell_timeout_s) if shared is not None else KernelPool(n, tmp, req.cell_timeout_s)
+    all_ran = False  # only then do the kernels shut down while the caller goes on
     try:
         say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
         t = time.perf_counter()
@@ -345,13 +347,12 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
         t = time.perf_counter()
         failures = pool.run(jobs, say)
         timings["chapters_s"] = time.perf_counter() - t
-    finally:
+        all_ran = not failures
+    finally:  # an error or Ctrl-C waits for the kernels to be gone before it goes on up
         if shared is None:
-            pool.close(wait=False)
+            pool.close(wait=not all_ran)
         elif pool.broken:
             shared.close()
-    if failures and shared is None:
-        pool.join()
     for (lang, nb, out, _), exc, cell in failures[:1]:
         kept = None
         if out.exists():

@@ -97,3 +97,27 @@ def test_x_axis_labels_are_centred_on_their_ticks():
     labels = svg[start:svg.index("role-axis-title", start)]
     anchors = re.findall(r'text-anchor="(\w+)"', labels)
     assert len(anchors) >= 5 and set(anchors) == {"middle"}
+
+
+@pytest.mark.slow
+def test_a_run_whose_evaluation_fails_shuts_its_kernels_down_before_it_raises(tmp_path, monkeypatch):
+    from stargate_report import build, model
+
+    pools = []
+    real = build.KernelPool.__init__
+
+    def spy(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        pools.append(self)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("evaluation failed")
+
+    monkeypatch.setattr(build.KernelPool, "__init__", spy)
+    monkeypatch.setattr(model, "evaluate", broken)
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        build.run(build.make_request(out_dir=tmp_path, formats="html"), warn=lambda msg: None)
+    (pool,) = pools
+    assert not any(t.is_alive() for t in pool.threads)  # waited for, not left shutting down
+    assert not any(km.has_kernel for km in pool.managers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # the run's folder is gone too
