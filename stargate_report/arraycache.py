@@ -12,8 +12,7 @@ so each is kept as a ``.npz`` file named after a SHA-256 of:
 Any change to one of these gives a new name, so a stale array is never read; a file that cannot be read
 is derived again. Files are written aside and renamed into place, so runs side by side (a sweep's
 workers) never see half a file; while one process derives a file, the others that need it wait for it
-(an advisory lock beside it) instead of deriving it too. A caller with other files to derive meanwhile
-can ask to be told instead of waiting (:func:`skip_busy`), and come back for the file later.
+(an advisory lock beside it) instead of deriving it too.
 
 Where: ``$STARGATE_REPORT_CACHE_DIR`` if set (empty turns the cache off), else
 ``$XDG_CACHE_HOME/stargate-report``, else ``~/.cache/stargate-report``. Deleting the folder is always
@@ -22,7 +21,6 @@ safe. A folder that cannot be written only costs the time to derive the arrays a
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import hashlib
 import json
@@ -59,26 +57,6 @@ def _library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[name] = "-"
     return out
-
-
-class Busy(Exception):
-    """Another process is deriving the arrays asked for; raised only inside :func:`skip_busy`, to callers
-    that catch it (it never reaches a user)."""
-
-
-_SKIP_BUSY: contextvars.ContextVar[bool] = contextvars.ContextVar("skip_busy", default=False)
-
-
-@contextlib.contextmanager
-def skip_busy():
-    """Inside this block :func:`cached_arrays` raises :class:`Busy` instead of waiting while another process
-    derives the same file: a caller with several files to derive (the regions of a comparison) takes the
-    ones nobody is deriving first, then waits for the rest, so processes side by side share the work."""
-    token = _SKIP_BUSY.set(True)
-    try:
-        yield
-    finally:
-        _SKIP_BUSY.reset(token)
 
 
 @functools.cache
@@ -152,9 +130,7 @@ def _exclusive(lock_path: Path):
         return
     try:
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (fcntl.LOCK_NB if _SKIP_BUSY.get() else 0))
-        except BlockingIOError:  # held by another process (only asked without waiting)
-            raise Busy(str(lock_path)) from None
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         except OSError:
             pass  # a file system without locks: derive without one
         yield

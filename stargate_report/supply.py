@@ -19,7 +19,6 @@ References
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass, field
 
@@ -644,23 +643,11 @@ def cost_curve(region: str, load_mw: float, allow_wind: bool = True, allow_batte
 def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True, allow_battery: bool = True,
                       regions: list[str] | None = None) -> list[dict]:
     """The least-cost mix for the same load and target in every region (``feasible`` False where the
-    target is out of reach within the searched lattice, e.g. no solar profile and wind not allowed).
-
-    Processes side by side (a sweep's first runs) share the work: each first sizes the regions that no
-    other is deriving at the moment (:func:`~stargate_report.arraycache.skip_busy`), then reads or waits
-    for the others' results.
-    """
-    from . import arraycache
+    target is out of reach within the searched lattice, e.g. no solar profile and wind not allowed)."""
     from .profiles import regions as all_regions
 
-    names = list(regions or all_regions())
-
-    def mix_of(region: str) -> Mix:
-        return size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind, allow_battery=allow_battery)[0]
-
-    mixes: dict[str, Mix] = {}
-    with arraycache.skip_busy():
-        for region in names:
-            with contextlib.suppress(arraycache.Busy):
-                mixes[region] = mix_of(region)
-    return [{"region": region, **(mixes.get(region) or mix_of(region)).to_dict()} for region in names]
+    rows = []
+    for region in regions or list(all_regions()):
+        mix = size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind, allow_battery=allow_battery)[0]
+        rows.append({"region": region, **mix.to_dict()})
+    return rows

@@ -118,38 +118,3 @@ def test_processes_that_need_the_same_arrays_derive_them_once(cache, tmp_path):
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0] and outs == ["[0.0, 1.0, 2.0]"] * 2
     assert log.read_text().splitlines() == ["derived"]  # the second process waited and read the file
-
-
-def test_inside_skip_busy_a_file_being_derived_elsewhere_is_reported_not_waited_for(cache):
-    import fcntl
-
-    calls: list = []
-    key = {"x": "busy"}
-    path = cache / f"t-{arraycache.cache_key('t', key, __file__)[:32]}.lock"
-    path.parent.mkdir(parents=True)
-    with open(path, "a") as other:  # another open file: its flock conflicts like another process's
-        fcntl.flock(other.fileno(), fcntl.LOCK_EX)
-        with arraycache.skip_busy(), pytest.raises(arraycache.Busy):
-            arraycache.cached_arrays("t", key, __file__, _deriver(calls))
-        assert calls == []
-    with arraycache.skip_busy():  # free again: derived as usual
-        assert arraycache.cached_arrays("t", key, __file__, _deriver(calls))["a"].tolist() == [0, 1, 2, 3, 4]
-    assert calls == [1]
-
-
-def test_region_comparison_sizes_the_free_regions_first_and_keeps_the_order(cache, monkeypatch):
-    from stargate_report import supply
-
-    plain = supply.region_comparison(100.0, 0.8, regions=["us-tx", "de", "jp"])
-    asked: list = []
-    real = supply.size_mixes
-
-    def size_mixes(region, *args, **kwargs):  # "de" is being derived by another process at first
-        asked.append(region)
-        if region == "de" and asked.count("de") == 1:
-            raise arraycache.Busy("de")
-        return real(region, *args, **kwargs)
-
-    monkeypatch.setattr(supply, "size_mixes", size_mixes)
-    shared = supply.region_comparison(100.0, 0.8, regions=["us-tx", "de", "jp"])
-    assert asked == ["us-tx", "de", "jp", "de"] and shared == plain
