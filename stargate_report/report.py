@@ -520,7 +520,15 @@ class Chapter:
         return pd.DataFrame(rows)
 
     def parameters_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{t("col.parameter", self.lang): k, t("col.value", self.lang): "none" if v is None else v}
+        """The run's parameters and their values, in the chapter's language: a preset's own title as the
+        briefing shows it (:attr:`title`), and a parameter left unset (``None``: sampled from its range,
+        or the campus sized another way) in words."""
+        def shown(k: str, v):
+            if k == "title":
+                return self.title
+            return t("appendix.parameter_not_set", self.lang) if v is None else v
+
+        return pd.DataFrame([{t("col.parameter", self.lang): k, t("col.value", self.lang): shown(k, v)}
                              for k, v in self.results.scenario.items()]).astype(str)
 
     def sources_frame(self) -> pd.DataFrame:

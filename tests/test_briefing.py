@@ -48,6 +48,16 @@ def test_both_languages_get_their_pdf(bilingual):
     assert "Generated" in firsts["en"] and "Erstellt" not in firsts["en"] and "Erstellt am" in firsts["de"]
 
 
+def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
+    from stargate_report.i18n import catalogue
+
+    markup = (bilingual[1].folder / "briefing.de.html").read_text()
+    table = markup[markup.index(">Parameter dieses Laufs</h"):]  # the heading, not its line in the contents
+    table = table[:table.index("</table>")]
+    assert html.escape(catalogue("de")["preset.milam-county.title"], quote=False) in table
+    assert "nicht gesetzt" in table and ">none<" not in table
+
+
 def test_a_build_leaves_the_callers_working_directory_alone(bilingual):
     here, result, cwd_after = bilingual
     assert cwd_after == here
