@@ -194,8 +194,9 @@ def _wind_transform(speed, v_rated):
 def region_profiles(region: str) -> RegionProfiles:
     """Hourly solar and wind profiles per MW for ``region``.
 
-    Cached in this process and on disk (:mod:`stargate_report.arraycache`): about 0.2 s (plus 1.3 s of
-    pvlib and scipy imports) the first time on a machine, a few milliseconds after that.
+    The profiles of every region are derived together (:func:`_all_profiles`) and kept in this process
+    and on disk (:mod:`stargate_report.arraycache`): about 0.9 s (plus 1.3 s of pvlib and scipy
+    imports) the first time on a machine, a few milliseconds after that.
     """
     regs = regions()
     if region not in regs:
@@ -204,25 +205,43 @@ def region_profiles(region: str) -> RegionProfiles:
     reg = load_registry()
     solar_row = reg.find("solar_capacity_factor", region, fallback=False)
     wind_row = reg.find("wind_capacity_factor", region, fallback=False)
-
-    def derive() -> dict[str, np.ndarray | None]:
-        solar = wind = None
-        if solar_row is not None:
-            shape = solar_shape(float(r["latitude"]), float(r["longitude"]), r["cloud_donor"])
-            solar, _ = calibrate(shape, solar_row.base, _solar_transform)
-        if wind_row is not None:
-            _, speed, _, _ = _tmy(WIND_DONOR)
-            wind, _ = calibrate(speed, wind_row.base, _wind_transform)
-        return {"solar": solar, "wind": wind}
-
-    # derived once per machine: a later process reads them back without importing pvlib or scipy
-    key = {"region": r, "wind_donor": WIND_DONOR,
-           "solar": [solar_row.id, solar_row.base] if solar_row is not None else None,
-           "wind": [wind_row.id, wind_row.base] if wind_row is not None else None}
-    arrays = arraycache.cached_arrays("region-profiles", key, __file__, derive)
-    solar, wind = arrays["solar"], arrays["wind"]
-    for p in (solar, wind):
-        if p is not None:
-            p.setflags(write=False)
+    arrays = _all_profiles()
+    solar, wind = arrays[f"{region}__solar"], arrays[f"{region}__wind"]
     return RegionProfiles(region, solar, wind, solar_row.id if solar_row else None,
                           wind_row.id if wind_row else None, r["cloud_donor"], WIND_DONOR)
+
+
+@functools.cache
+def _all_profiles() -> dict[str, np.ndarray | None]:
+    """``{"<region>__solar" | "<region>__wind": profile or None}`` for every region, derived in one go.
+
+    One derivation for all regions, under one lock of the cache: a briefing compares every region
+    anyway, and processes side by side (a sweep's first runs) then import pvlib and scipy once between
+    them: the others wait for the file instead of each deriving its own region first.
+    """
+    regs = regions()
+    reg = load_registry()
+    rows = {name: (r, reg.find("solar_capacity_factor", name, fallback=False),
+                   reg.find("wind_capacity_factor", name, fallback=False)) for name, r in regs.items()}
+
+    def derive() -> dict[str, np.ndarray | None]:
+        out: dict[str, np.ndarray | None] = {}
+        for name, (r, solar_row, wind_row) in rows.items():
+            out[f"{name}__solar"] = out[f"{name}__wind"] = None
+            if solar_row is not None:
+                shape = solar_shape(float(r["latitude"]), float(r["longitude"]), r["cloud_donor"])
+                out[f"{name}__solar"], _ = calibrate(shape, solar_row.base, _solar_transform)
+            if wind_row is not None:
+                _, speed, _, _ = _tmy(WIND_DONOR)
+                out[f"{name}__wind"], _ = calibrate(speed, wind_row.base, _wind_transform)
+        return out
+
+    # derived once per machine: a later process reads them back without importing pvlib or scipy
+    key = {"wind_donor": WIND_DONOR, "regions": {
+        name: {"region": r, "solar": [s.id, s.base] if s is not None else None,
+               "wind": [w.id, w.base] if w is not None else None} for name, (r, s, w) in rows.items()}}
+    arrays = arraycache.cached_arrays("region-profiles", key, __file__, derive)
+    for a in arrays.values():
+        if a is not None:
+            a.setflags(write=False)
+    return arrays

@@ -76,15 +76,20 @@ def test_a_file_in_the_way_only_costs_time(tmp_path, monkeypatch):
     assert blocker.read_text() == "not a folder"
 
 
-def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
+def _forget_profiles():
     profiles.region_profiles.cache_clear()
+    profiles._all_profiles.cache_clear()
+
+
+def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
+    _forget_profiles()
     try:
         fresh = profiles.region_profiles("de")
-        profiles.region_profiles.cache_clear()
+        _forget_profiles()  # read back from the file
         cached = profiles.region_profiles("de")
     finally:
-        profiles.region_profiles.cache_clear()
-    assert list(cache.glob("region-profiles-*.npz"))
+        _forget_profiles()
+    assert len(list(cache.glob("region-profiles-*.npz"))) == 1  # every region in one file
     for tech in ("solar", "wind"):
         a, b = getattr(fresh, tech), getattr(cached, tech)
         assert (a is None) == (b is None)
