@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .exceptions import UnknownNameError
+from .exceptions import ParameterError, UnknownNameError
 from .model import base_values, compute_results, make_plan
 from .scenario import Scenario
 
@@ -117,7 +117,8 @@ def sobol_indices(y: np.ndarray, k: int, resamples: int = 100, conf_level: float
 
     y = np.asarray(y, dtype=float)
     if y.ndim != 1 or y.size % (k + 2):
-        raise ValueError(f"expected n * (k + 2) = n * {k + 2} outputs, got {y.size}")
+        raise ParameterError("y", f"{y.size} values", f"a flat array of n * (k + 2) = n * {k + 2} outputs "
+                             "(the model at the rows of saltelli_sample)")
     n = y.size // (k + 2)
     y = (y - y.mean()) / (y.std() or 1.0)
     blocks = y.reshape(n, k + 2)

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .exceptions import ParameterError
+
 #: bits per coordinate (scipy's default): points are multiples of 2**-30
 BITS = 30
 
@@ -60,7 +62,7 @@ def direction_integers(d: int) -> np.ndarray:
     """
     poly, vinit = _joe_kuo()
     if not 1 <= d <= len(poly):
-        raise ValueError(f"Sobol' points exist here for 1 to {len(poly)} dimensions, not {d}")
+        raise ParameterError("d", d, f"1 to {len(poly)} dimensions (Joe and Kuo's table)")
     v = [[0] * BITS for _ in range(d)]
     for k in range(BITS):
         v[0][k] = 1 << (BITS - 1 - k)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from stargate_report.exceptions import ParameterError
 from stargate_report.scenario import resolve
 from stargate_report.sensitivity import saltelli_sample, sobol, sobol_indices, tornado
 
@@ -59,7 +60,7 @@ def test_digital_shift_keeps_the_net_and_is_seeded():
 def test_sobol_points_refuse_dimensions_beyond_the_table():
     from stargate_report.sobol_sequence import max_dimensions, points
 
-    with pytest.raises(ValueError, match="dimensions"):
+    with pytest.raises(ParameterError, match="dimensions"):
         points(8, max_dimensions() + 1)
 
 
@@ -94,7 +95,7 @@ def test_indices_equal_salibs_estimators_and_the_ishigami_values():
 def test_indices_of_a_constant_output_are_zero():
     out = sobol_indices(np.ones(5 * 16), 3)
     assert all(np.array_equal(v, np.zeros(3)) for v in out.values())
-    with pytest.raises(ValueError, match="outputs"):
+    with pytest.raises(ParameterError, match="outputs"):
         sobol_indices(np.ones(17), 3)
 
 
