@@ -36,7 +36,7 @@ import numpy as np
 from . import arraycache, datafiles
 from .assumptions import load_registry
 from .constants import HOURS_PER_YEAR
-from .exceptions import UnknownNameError
+from .exceptions import DataError, ParameterError, UnknownNameError
 
 N_HOURS = int(HOURS_PER_YEAR)
 YEAR = 2023  # a non-leap calendar year for the hourly index
@@ -136,8 +136,9 @@ def _clearsky(latitude: float, longitude: float):
     with _quiet():
         times = _times_utc(longitude)
         loc = pvlib.location.Location(latitude, longitude, tz="UTC")
-        cs = loc.get_clearsky(times, model="ineichen")
         sp = loc.get_solarposition(times)
+        # the clear sky from the same solar position (it would compute its own, the same, again)
+        cs = loc.get_clearsky(times, model="ineichen", solar_position=sp)
     return times, cs, sp
 
 
@@ -177,9 +178,22 @@ def calibrate(shape: np.ndarray, target_cf: float, transform) -> tuple[np.ndarra
 
     lo, hi = 1e-6, 1e3
     if gap(lo) * gap(hi) > 0:
-        raise ValueError(f"capacity factor {target_cf} cannot be reached by this profile shape")
+        reach = sorted((gap(lo) + target_cf, gap(hi) + target_cf))
+        raise ParameterError("target_cf", target_cf, f"a mean this profile shape can reach, between "
+                             f"{reach[0]:.3g} and {reach[1]:.3g}")
     x = brentq(gap, lo, hi, xtol=1e-12, rtol=1e-12)
     return transform(shape, x), x
+
+
+def _calibrated(shape: np.ndarray, row, transform, what: str) -> np.ndarray:
+    """:func:`calibrate` to a registry row's capacity factor; one out of reach is a data error naming the
+    row of ``assumptions.csv``."""
+    try:
+        return calibrate(shape, row.base, transform)[0]
+    except ParameterError as exc:
+        raise DataError(datafiles.path("assumptions.csv"), row.id, "base",
+                        f"the {what} cannot have a mean capacity factor of {row.base:g}; {exc.allowed} "
+                        "(check the value and its unit: a fraction, not a percentage)") from None
 
 
 def _solar_transform(shape, alpha):
@@ -230,10 +244,12 @@ def _all_profiles() -> dict[str, np.ndarray | None]:
             out[f"{name}__solar"] = out[f"{name}__wind"] = None
             if solar_row is not None:
                 shape = solar_shape(float(r["latitude"]), float(r["longitude"]), r["cloud_donor"])
-                out[f"{name}__solar"], _ = calibrate(shape, solar_row.base, _solar_transform)
+                out[f"{name}__solar"] = _calibrated(shape, solar_row, _solar_transform,
+                                                    f"solar profile of region '{name}'")
             if wind_row is not None:
                 _, speed, _, _ = _tmy(WIND_DONOR)
-                out[f"{name}__wind"], _ = calibrate(speed, wind_row.base, _wind_transform)
+                out[f"{name}__wind"] = _calibrated(speed, wind_row, _wind_transform,
+                                                   f"wind profile of region '{name}'")
         return out
 
     # derived once per machine: a later process reads them back without importing pvlib or scipy

@@ -243,3 +243,33 @@ def test_tmy2_reader_agrees_with_pvlib():
     np.testing.assert_array_equal(ghi, data["GHI"].to_numpy(float))
     np.testing.assert_allclose(wind * 10.0, data["Wspd"].to_numpy(float))  # pvlib keeps the file's 0.1 m/s
     assert (lat, lon) == pytest.approx((meta["latitude"], meta["longitude"]))
+
+
+def test_a_capacity_factor_out_of_reach_is_refused_naming_what_is_reachable():
+    from stargate_report.exceptions import ParameterError
+    from stargate_report.profiles import _solar_transform, calibrate
+
+    shape = np.linspace(0.0, 1.0, 24)
+    with pytest.raises(ParameterError, match=r"'target_cf': 45.0; allowed: a mean this profile shape can reach, "
+                                             r"between 5e-07 and 0.958"):
+        calibrate(shape, 45.0, _solar_transform)
+
+
+def test_a_registry_capacity_factor_out_of_reach_is_a_data_error_naming_its_row(monkeypatch):
+    import dataclasses
+
+    from stargate_report import assumptions, profiles
+    from stargate_report.exceptions import DataError
+
+    reg = assumptions.load_registry()
+    row = reg.find("solar_capacity_factor", "de", fallback=False)
+    rows = dict(reg.rows) | {row.id: dataclasses.replace(row, base=24.0)}  # a percentage typed for a fraction
+    monkeypatch.setattr(profiles, "load_registry", lambda: assumptions.Registry(rows))
+    monkeypatch.setenv("STARGATE_REPORT_CACHE_DIR", "")  # derive, do not read a cached file
+    profiles._all_profiles.cache_clear()
+    try:
+        with pytest.raises(DataError, match=rf"assumptions.csv: record {row.id}, field 'base': the solar profile "
+                                            r"of region 'de' cannot have a mean capacity factor of 24"):
+            profiles._all_profiles()
+    finally:
+        profiles._all_profiles.cache_clear()
