@@ -389,6 +389,10 @@ KERNEL_NICENESS = 10
 #: in each chapter's namespace reset scans only what chapters made (about 70 ms a chapter otherwise)
 WARM_UP = ("import stargate_report.report, stargate_report.charts", "stargate_report.charts.warm_up()",
            "import gc; gc.freeze()")
+#: the kernels' command-line options: the warm-up, and no input history (IPython's history thread writes
+#: every cell to an SQLite file in the user's profile: CPU and disk taken from the chapters, a file that
+#: kernels side by side contend for, and nothing a briefing reads back)
+KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={line}" for line in WARM_UP] + ["--HistoryManager.enabled=False"]
 
 
 class KernelPool:
@@ -505,8 +509,7 @@ class KernelPool:
         try:
             # the kernel warms up by itself (IPython's exec_lines): this thread stays idle meanwhile, so
             # it takes nothing from the evaluation running in this process
-            run_sync(km.start_kernel)(cwd=str(self.workdir),
-                                      extra_arguments=[f"--IPKernelApp.exec_lines={line}" for line in WARM_UP])
+            run_sync(km.start_kernel)(cwd=str(self.workdir), extra_arguments=KERNEL_ARGUMENTS)
             _background_priority(km)
         except BaseException as exc:  # noqa: BLE001 - reported as the first chapter's failure if no kernel starts
             self.start_errors.append(exc)

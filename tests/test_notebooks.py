@@ -121,3 +121,26 @@ def test_a_run_whose_evaluation_fails_shuts_its_kernels_down_before_it_raises(tm
     assert not any(t.is_alive() for t in pool.threads)  # waited for, not left shutting down
     assert not any(km.has_kernel for km in pool.managers)
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # the run's folder is gone too
+
+
+def test_pool_kernels_keep_no_input_history(tmp_path, monkeypatch):
+    """Chapters' cells are not written to IPython's history database (a file in the user's profile that
+    kernels side by side would contend for); the kernel is otherwise the usual IPython kernel."""
+    import nbformat
+
+    from stargate_report.build import KernelPool
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "hm = get_ipython().history_manager\n"
+        "open('probe.txt', 'w').write(str(hm.enabled))")])
+    src = tmp_path / "probe.ipynb"
+    nbformat.write(nb, src)
+    (tmp_path / "out").mkdir()
+    pool = KernelPool(1, tmp_path, 60)
+    try:
+        assert pool.run([("en", src, tmp_path / "out" / "probe.ipynb", {})], lambda msg: None) == []
+    finally:
+        pool.close()
+    assert (tmp_path / "out" / "probe.txt").read_text() == "False"
+    assert not list((tmp_path / "ipython").rglob("history.sqlite"))
