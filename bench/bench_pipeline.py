@@ -75,6 +75,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sr-bench-"))
     cores = os.cpu_count() or 1
     os.environ["STARGATE_REPORT_CACHE_DIR"] = str(work / "array-cache")  # empty: a first run on this machine
+    # a fresh IPython profile for every kernel measured: the plain route's papermill kernels write each cell
+    # to its history database, which grows with every run on a machine (95 MB here after a few days) and
+    # slows them; ours keep no history. Both start from the same empty profile.
+    os.environ["IPYTHONDIR"] = str(work / "ipython")
     try:
         floor = timed([sys.executable, "-c", "import stargate_report, pandas, altair"])
         cold = timed([sys.executable, "-m", "stargate_report", "run", "--out", str(work / "out"), "--quiet",
