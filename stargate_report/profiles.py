@@ -209,7 +209,7 @@ def region_profiles(region: str) -> RegionProfiles:
     """Hourly solar and wind profiles per MW for ``region``.
 
     The profiles of every region are derived together (:func:`_all_profiles`) and kept in this process
-    and on disk (:mod:`stargate_report.arraycache`): about 0.9 s (plus 1.3 s of pvlib and scipy
+    and on disk (:mod:`stargate_report.arraycache`): about 0.45 s (plus 0.8 s of pvlib and scipy
     imports) the first time on a machine, a few milliseconds after that.
     """
     regs = regions()
