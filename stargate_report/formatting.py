@@ -81,6 +81,14 @@ def number(x: float, lang: str = "en", decimals: int | None = None) -> str:
     return format_decimal(round(x, d), format=fmt, locale=LOCALES[lang])
 
 
+def exact(x: float, lang: str = "en", grouped: bool = True) -> str:
+    """A number as given (not rounded), in the language's format: ``0.9`` -> ``0,9`` in German.
+
+    ``grouped=False`` leaves out the thousands separators (an identifier such as a random seed)."""
+    check_lang(lang)
+    return format_decimal(x, format=("#,##0" if grouped else "0") + ".###############", locale=LOCALES[lang])
+
+
 def _scale(unit: str, ref: float, lang: str) -> tuple[float, str]:
     for threshold, div, en, de in SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)]):
         if abs(ref) >= threshold:

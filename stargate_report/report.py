@@ -18,7 +18,7 @@ import pandas as pd
 from . import charts, formatting, model
 from .i18n import t
 from .ledger import Results
-from .scenario import DEFAULT_PRESET, resolve
+from .scenario import DEFAULT_PRESET, Scenario, resolve
 from .sources import load_sources
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
@@ -521,12 +521,21 @@ class Chapter:
 
     def parameters_frame(self) -> pd.DataFrame:
         """The run's parameters and their values, in the chapter's language: a preset's own title as the
-        briefing shows it (:attr:`title`), and a parameter left unset (``None``: sampled from its range,
-        or the campus sized another way) in words."""
+        briefing shows it (:attr:`title`), a parameter left unset (``None``: sampled from its range, or
+        the campus sized another way) and a yes/no in words, numbers as given in the language's format
+        (a random seed without thousands separators)."""
         def shown(k: str, v):
             if k == "title":
                 return self.title
-            return t("appendix.parameter_not_set", self.lang) if v is None else v
+            if v is None:
+                return t("appendix.parameter_not_set", self.lang)
+            if isinstance(v, bool):
+                return t("appendix.yes" if v else "appendix.no", self.lang)
+            if isinstance(v, (int, float)):
+                field = Scenario.model_fields.get(k)
+                unit = (field.json_schema_extra or {}).get("unit", "-") if field is not None else "-"
+                return formatting.exact(v, self.lang, grouped=unit != "-")
+            return v
 
         return pd.DataFrame([{t("col.parameter", self.lang): k, t("col.value", self.lang): shown(k, v)}
                              for k, v in self.results.scenario.items()]).astype(str)

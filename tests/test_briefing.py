@@ -56,6 +56,9 @@ def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
     table = table[:table.index("</table>")]
     assert html.escape(catalogue("de")["preset.milam-county.title"], quote=False) in table
     assert "nicht gesetzt" in table and ">none<" not in table
+    # numbers as given in German format, yes/no in words, the seed without thousands separators
+    assert ">0,9<" in table and ">nein<" in table and ">ja<" in table and ">20260109<" in table
+    assert not re.search(r">(True|False|0\.9|20\.260\.109)<", table)
 
 
 def test_a_build_leaves_the_callers_working_directory_alone(bilingual):

@@ -23,3 +23,11 @@ def test_with_range(p50, p10, p90, unit, en, de):
 def test_unknown_language_lists_supported():
     with pytest.raises(UnknownNameError, match="known: de, en"):
         f.value(1, "MW", "fr")
+
+
+@pytest.mark.parametrize("x, grouped, en, de", [
+    (0.9, True, "0.9", "0,9"), (1.15, True, "1.15", "1,15"), (5000, True, "5,000", "5.000"),
+    (20260109, False, "20260109", "20260109"), (0.1 + 0.2, True, "0.3", "0,3"),
+    (1e12, True, "1,000,000,000,000", "1.000.000.000.000")])
+def test_exact_shows_a_number_as_given_in_the_languages_format(x, grouped, en, de):
+    assert f.exact(x, "en", grouped) == en and f.exact(x, "de", grouped) == de
