@@ -14,7 +14,8 @@ Every run is validated before anything runs (an error names the scenario and the
 executed outside this process, so a run that fails or whose worker dies marks that run failed and the
 others go on. The executor is pluggable: a local pool of worker slots (default; each slot keeps a worker
 process, :mod:`stargate_report.worker`, with warm kernels across its runs) or a dask.distributed cluster
-(``--scheduler tcp://host:port``; each run in its own ``python -m stargate_report run`` process).
+(``--scheduler tcp://host:port``; each run in a worker process of its own, whose progress comes back as
+events of the cluster).
 """
 from __future__ import annotations
 
@@ -33,8 +34,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from . import build, datafiles
 from .exceptions import ParameterError, StargateReportError, UnknownNameError
@@ -149,47 +148,38 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
 
 
 # -- executors -------------------------------------------------------------------------------------
-def _manifest_state(folder: Path) -> tuple[str, bool] | None:
+def run_one(spec: dict, out: str, force: bool, topic: str | None = None) -> dict:
+    """Run one briefing in a worker process of its own (:mod:`stargate_report.worker`, one run, then it
+    exits): what a dask.distributed worker runs for each run of a sweep. Returns an outcome dict and never
+    raises for a failed run, so one failure cannot stop a sweep.
+
+    ``topic``: the run's progress lines (evaluation, each chapter, rendering) are sent to the client as
+    events of this topic (``{"run": name, "line": ...}``, see :meth:`DaskExecutor.follow`), when this runs
+    on a dask.distributed worker."""
+    t = time.perf_counter()
+    publish = _event_publisher(topic, spec["name"]) if topic else None
+    proc = _start_worker()
     try:
-        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return m.get("created", ""), bool(m.get("reused_execution"))
-    except (OSError, ValueError):
+        line = _exchange(proc, spec, out, force, publish, close=True)
+        proc.wait()
+    finally:
+        _CHILDREN.discard(proc)
+    return _outcome(spec, out, proc, line, time.perf_counter() - t)
+
+
+def _event_publisher(topic: str, run: str) -> Callable[[str, str], None] | None:
+    """Send progress lines as events of ``topic`` from the dask worker this task runs on (none elsewhere)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not in a dask task
         return None
 
+    def publish(_run: str, line: str) -> None:
+        worker.log_event(topic, {"run": run, "line": line})
 
-def run_one(spec: dict, out: str, force: bool) -> dict:
-    """Run one briefing in a child process (``python -m stargate_report run``); returns an outcome dict
-    and never raises for a failed run, so one failure cannot stop a sweep."""
-    t = time.perf_counter()
-    folder = Path(out) / spec["name"]
-    before = _manifest_state(folder)
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
-        yaml.safe_dump(spec["params"], fh)
-        params_file = fh.name
-    cmd = [sys.executable, "-m", "stargate_report", "run", "--preset", spec["preset"], "--params", params_file,
-           "--out", str(out), "--name", spec["name"], "--lang", spec["langs"], "--format", spec["formats"], "--quiet"]
-    if force:
-        cmd.append("--force")
-    if spec.get("jobs"):
-        cmd += ["--jobs", str(spec["jobs"])]
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _CHILDREN.add(proc)
-        try:
-            _, stderr = proc.communicate()
-        finally:
-            _CHILDREN.discard(proc)
-    finally:
-        os.unlink(params_file)
-    seconds = time.perf_counter() - t
-    if proc.returncode == 0:
-        after = _manifest_state(folder)
-        status = "cached" if after == before and before is not None else ("rendered" if after and after[1] else "ok")
-        return {"name": spec["name"], "status": status, "seconds": seconds, "folder": str(folder), "message": ""}
-    lines = [ln for ln in stderr.splitlines() if ln.startswith("stargate-report:")]
-    msg = lines[-1] if lines else (f"worker died (signal {-proc.returncode})" if proc.returncode < 0
-                                   else f"exit code {proc.returncode}")
-    return {"name": spec["name"], "status": "failed", "seconds": seconds, "folder": str(folder), "message": msg}
+    return publish
 
 
 _CHILDREN: set = set()
@@ -199,18 +189,63 @@ _SLOT = threading.local()  # each local slot (a thread of the executor) keeps it
 _STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
+def _start_worker() -> subprocess.Popen:
+    """A new worker process; its standard error (and its kernels') goes to a temporary file, read back if
+    the worker dies."""
+    log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+    proc = subprocess.Popen([sys.executable, "-m", "stargate_report.worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
+    proc.log = log  # type: ignore[attr-defined]
+    _CHILDREN.add(proc)
+    return proc
+
+
 def _slot_worker() -> subprocess.Popen:
-    """This slot's worker process (:mod:`stargate_report.worker`), started on first use or after a death."""
+    """This slot's worker process, started on first use or after a death."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
-        # its standard error (and its kernels') goes to a temporary file: read back if the worker dies
-        log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-        proc = subprocess.Popen([sys.executable, "-m", "stargate_report.worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
-        proc.log = log  # type: ignore[attr-defined]
-        _SLOT.proc = proc
-        _CHILDREN.add(proc)
+        proc = _SLOT.proc = _start_worker()
     return proc
+
+
+def _exchange(proc: subprocess.Popen, spec: dict, out: str, force: bool,
+              progress: Callable[[str, str], None] | None, close: bool = False) -> str:
+    """Send one run to a worker and pass its progress lines on; returns its reply line, or ``""`` if the
+    worker died. ``close``: end the worker's input after the run (it exits once the run is over)."""
+    RUNNING[proc.pid] = spec["name"]
+    try:
+        proc.stdin.write(json.dumps({**spec, "out": str(out), "force": force}) + "\n")
+        proc.stdin.flush()
+        if close:
+            proc.stdin.close()
+        while True:
+            line = proc.stdout.readline()
+            if not line.startswith('{"progress": '):
+                return line  # the reply (or nothing: the worker died)
+            if progress is not None:
+                progress(spec["name"], json.loads(line)["progress"])
+    except (BrokenPipeError, OSError):
+        return ""
+    finally:
+        RUNNING.pop(proc.pid, None)
+
+
+def _outcome(spec: dict, out: str, proc: subprocess.Popen, line: str, seconds: float) -> dict:
+    """The outcome dict of a run from its worker's reply line (``""``: the worker died)."""
+    folder = str(Path(out) / spec["name"])
+    if not line:
+        code = proc.wait()
+        _CHILDREN.discard(proc)
+        msg = f"worker died (signal {-code})" if code < 0 else f"worker exited with code {code}"
+        last = _last_line(proc.log)
+        if last:
+            msg += f"; its last words: {last}"
+        return {"name": spec["name"], "status": "failed", "seconds": seconds, "folder": folder, "message": msg}
+    if proc.stdin.closed:
+        proc.log.close()
+    reply = json.loads(line)
+    return {"name": spec["name"], "status": reply["status"], "seconds": seconds, "folder": folder,
+            "message": reply["message"]}
 
 
 def run_on_worker(spec: dict, out: str, force: bool, progress: Callable[[str, str], None] | None = None) -> dict:
@@ -220,37 +255,12 @@ def run_on_worker(spec: dict, out: str, force: bool, progress: Callable[[str, st
     (the slot starts a new worker for its next run). ``progress(run, line)`` receives the run's progress
     lines as the worker sends them (evaluation, each chapter, rendering)."""
     t = time.perf_counter()
-    folder = Path(out) / spec["name"]
     if _STOPPING.is_set():
-        return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(folder),
+        return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(Path(out) / spec["name"]),
                 "message": "interrupted before it started"}
     proc = _slot_worker()
-    RUNNING[proc.pid] = spec["name"]
-    try:
-        proc.stdin.write(json.dumps({**spec, "out": str(out), "force": force}) + "\n")
-        proc.stdin.flush()
-        while True:
-            line = proc.stdout.readline()
-            if not line.startswith('{"progress": '):
-                break  # the reply (or nothing: the worker died)
-            if progress is not None:
-                progress(spec["name"], json.loads(line)["progress"])
-    except (BrokenPipeError, OSError):
-        line = ""
-    finally:
-        RUNNING.pop(proc.pid, None)
-    seconds = time.perf_counter() - t
-    if not line:  # the worker died
-        code = proc.wait()
-        _CHILDREN.discard(proc)
-        msg = f"worker died (signal {-code})" if code < 0 else f"worker exited with code {code}"
-        last = _last_line(proc.log)
-        if last:
-            msg += f"; its last words: {last}"
-        return {"name": spec["name"], "status": "failed", "seconds": seconds, "folder": str(folder), "message": msg}
-    reply = json.loads(line)
-    return {"name": spec["name"], "status": reply["status"], "seconds": seconds, "folder": str(folder),
-            "message": reply["message"]}
+    line = _exchange(proc, spec, out, force, progress)
+    return _outcome(spec, out, proc, line, time.perf_counter() - t)
 
 
 def _last_line(log) -> str:
@@ -342,6 +352,23 @@ class DaskExecutor:
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)
 
+    def follow(self, callback: Callable[[str, str], None]) -> str:
+        """Receive the runs' progress lines: a new event topic whose events (sent by :func:`run_one` on the
+        cluster's workers) call ``callback(run, line)`` here. Returns the topic, for :meth:`unfollow`."""
+        import uuid
+
+        topic = f"stargate-report-progress-{uuid.uuid4().hex}"
+
+        def handler(event) -> None:
+            _, msg = event  # (timestamp, message)
+            callback(msg["run"], msg["line"])
+
+        self.client.subscribe_topic(topic, handler)
+        return topic
+
+    def unfollow(self, topic: str) -> None:
+        self.client.unsubscribe_topic(topic)
+
     def release(self) -> None:
         """Nothing to release early: the cluster's workers belong to the cluster."""
 
@@ -362,9 +389,9 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
 
     ``progress`` receives a line per finished run (a bar of the runs done, status, time).
     ``run_progress(run, line)`` receives each running run's progress lines (evaluation, each chapter,
-    rendering) from local workers, and ``(run, None)`` when the run is over, just before its line in
-    ``progress``; runs on a cluster report only their end. ``jobs``: kernels per run (chapters at once);
-    default on this machine ``cores // workers``, on a cluster the worker's own cores.
+    rendering), from local workers or (as events) from a dask cluster's, and ``(run, None)`` when the run
+    is over, just before its line in ``progress``. ``jobs``: kernels per run (chapters at once); default
+    on this machine ``cores // workers``, on a cluster the worker's own cores.
     """
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
@@ -386,13 +413,22 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     # local slot finds no run left to take, or at once when the runs go to a cluster
     renderer = _IndexRenderer(total - ex.workers + 1 if isinstance(ex, LocalExecutor) else 0)
     finished = False
+    over: set[str] = set()  # runs whose end was reported: a progress event arriving later is dropped
+    topic = None
+    if run_progress is not None and hasattr(ex, "follow"):
+        def remote_progress(run: str, line: str) -> None:
+            with lock:
+                if run not in over:
+                    run_progress(run, line)
+
+        topic = ex.follow(remote_progress)
     try:
         for spec in sweep.runs:
-            # local slots keep a warm worker; a remote cluster gets one child process per run
+            # local slots keep a warm worker; a remote cluster gets one worker process per run
             if isinstance(ex, LocalExecutor):
                 futures[spec.name] = ex.submit(run_on_worker, _spec_dict(spec, jobs), str(out), force, run_progress)
             else:
-                futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force)
+                futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force, topic)
             futures[spec.name].add_done_callback(renderer.run_done)
         for spec in sweep.runs:
             fut = futures[spec.name]
@@ -404,6 +440,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
             with lock:
                 done_count[0] += 1
                 outcomes[spec.name] = outcome
+                over.add(spec.name)
             if run_progress is not None:
                 run_progress(spec.name, None)
             bar = "#" * done_count[0] + "." * (total - done_count[0])
@@ -415,6 +452,8 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
         _terminate_children()
         raise
     finally:
+        if topic is not None:
+            ex.unfollow(topic)
         if executor is None and not finished:
             ex.shutdown()
     try:

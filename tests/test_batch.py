@@ -197,11 +197,44 @@ def test_dask_local_cluster_runs_a_sweep(tmp_path):
     path = _sweep(tmp_path, SMALL.replace("name: small", "name: dask").replace(
         "  - {name: germany, params: {region: de}}\n", ""))
     sweep = batch.load_sweep(path, tmp_path / "out")
+    steps = []
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        outcomes = batch.run_sweep(sweep, tmp_path / "out", executor=batch.DaskExecutor(client))
+        outcomes = batch.run_sweep(sweep, tmp_path / "out", executor=batch.DaskExecutor(client), jobs=1,
+                                   run_progress=lambda run, line: steps.append((run, line)))
     assert [o.status for o in outcomes] == ["ok"]
     assert (tmp_path / "out" / "dask" / "texas" / "briefing.en.html").is_file()
+    # the run's steps came back from the cluster's worker as events, in order, then its end
+    assert {run for run, _ in steps} == {"texas"}
+    own = [line for _, line in steps]
+    chapters = [line for line in own if line and "running chapter" in line]
+    assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(build.chapters(), 1)]
+    assert own[0].startswith("evaluating scenario") and own[-2] == "[en] rendering html" and own[-1] is None
+
+
+def test_a_run_on_a_cluster_whose_worker_dies_fails_with_why(tmp_path):
+    """What a dask worker runs (:func:`batch.run_one`, outside a dask task here): a worker process of its
+    own; killed, the run fails and says so, and no process or half-written briefing is left."""
+    spec = {"name": "texas", "preset": "milam-county", "params": {"samples": 200}, "langs": "en",
+            "formats": "html", "jobs": 1}
+    killed = []
+
+    def assassin():
+        deadline = time.time() + 60
+        while time.time() < deadline and not killed:
+            for pid in list(batch.RUNNING):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=assassin)
+    thread.start()
+    outcome = batch.run_one(spec, str(tmp_path / "out"), False)
+    thread.join()
+    assert killed and outcome["status"] == "failed" and "worker died (signal 9)" in outcome["message"]
+    assert not batch.RUNNING and not batch._CHILDREN
+    assert not (tmp_path / "out" / "texas").exists()
+    assert batch.run_one(spec, str(tmp_path / "out"), False)["status"] == "ok"  # and a new one works
 
 
 def test_the_cache_reruns_exactly_what_changed(tmp_path):
