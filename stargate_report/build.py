@@ -226,7 +226,8 @@ def merge(executed: list[Path], meta: dict) -> Any:
 
 
 def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: dict[str, float] | None = None,
-                     say: Callable[[str], None] = lambda msg: None, helpers: int = 0) -> dict[str, dict[str, bytes]]:
+                     say: Callable[[str], None] = lambda msg: None, helpers: int = 0,
+                     shared: SharedKernels | None = None) -> dict[str, dict[str, bytes]]:
     """HTML (nbconvert, our template) and PDF (WeasyPrint) of each language's merged notebook:
     ``{lang: {format: bytes}}``; adds ``html_s`` and ``pdf_s`` to ``timings`` if given.
 
@@ -234,20 +235,18 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
     several languages, the PDFs after the first are made in up to ``helpers`` helper processes while
     this process makes the first: English and German take about one PDF plus a helper's start (about
     1 s) instead of two PDFs. A helper that cannot start or dies only costs that time: its PDF is then
-    made here. An error in the rendering itself is raised as it would be here.
+    made here. An error in the rendering itself is raised as it would be here. ``shared`` (a batch
+    worker's) keeps the helpers warm from one run to the next instead of starting them for each run.
     """
     from .exporters import html_to_pdf
 
     timings = {} if timings is None else timings
     langs = list(books)
     later = langs[1:] if "pdf" in formats and helpers > 0 else []
-    pool = None
+    pool = own = None
     if later:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawned, not forked: this process holds kernel threads and sockets
-        pool = ProcessPoolExecutor(max_workers=min(helpers, len(later)), mp_context=multiprocessing.get_context("spawn"))
+        n = min(helpers, len(later))
+        pool = shared.helpers(n) if shared is not None else (own := _helper_pool(n))
     try:
         out: dict[str, dict[str, bytes]] = {}
         markups: dict[str, str] = {}
@@ -268,8 +267,16 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
                 timings["pdf_s"] = timings.get("pdf_s", 0.0) + time.perf_counter() - t
         return out
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if own is not None:
+            own.shutdown(wait=True, cancel_futures=True)
+
+
+def _helper_pool(n: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawned, not forked: this process holds kernel threads and sockets
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _html_exporter():
@@ -599,6 +606,20 @@ class SharedKernels:
     def __init__(self) -> None:
         self.pool: KernelPool | None = None
         self.folder: Path | None = None
+        self.render_pool, self.render_n = None, 0  # the PDF helper processes (render_languages), kept
+
+    def helpers(self, n: int):
+        """``n`` PDF helper processes (:func:`render_languages`), started on first use and kept; a pool of
+        another size, or one whose process died, is replaced."""
+        pool = self.render_pool
+        # a helper that died breaks its pool for good (concurrent.futures marks it, privately, as _broken)
+        if pool is not None and (self.render_n != n or getattr(pool, "_broken", False)):
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = None
+        if pool is None:
+            pool, self.render_n = _helper_pool(n), n
+            self.render_pool = pool
+        return pool
 
     def get(self, n: int, cell_timeout_s: int) -> KernelPool:
         pool = self.pool
@@ -610,6 +631,9 @@ class SharedKernels:
         return self.pool
 
     def close(self) -> None:
+        if self.render_pool is not None:
+            self.render_pool.shutdown(wait=True, cancel_futures=True)
+            self.render_pool = None
         if self.pool is not None:
             self.pool.close()
             self.pool = None
@@ -681,7 +705,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the
         # others the PDFs of the other languages
         helpers = (req.jobs or os.cpu_count() or 1) - 1
-        for lang, payloads in render_languages(merged, req.formats, timings, say, helpers).items():
+        for lang, payloads in render_languages(merged, req.formats, timings, say, helpers, kernels).items():
             for fmt in req.formats:
                 name = f"briefing.{lang}.{fmt}"
                 (tmp / name).write_bytes(payloads[fmt])

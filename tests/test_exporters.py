@@ -146,3 +146,29 @@ def test_without_a_helper_every_pdf_is_made_here(monkeypatch):
     assert timings["pdf_s"] > 0 and timings["html_s"] > 0
     serial = build.render_languages({"en": _tiny_book("Alpha")}, ("html", "pdf"), helpers=0)
     assert "Alpha" in _page_text(serial["en"]["pdf"])
+
+
+def test_a_batch_workers_pdf_helpers_stay_warm_across_runs_and_a_dead_one_is_replaced():
+    import os
+    import signal
+
+    from stargate_report import build
+
+    shared = build.SharedKernels()  # what a batch worker keeps across its runs
+    books = {"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}
+    try:
+        build.render_languages(books, ("pdf",), helpers=1, shared=shared)
+        pool = shared.render_pool
+        pids = set(pool._processes)
+        second = build.render_languages(books, ("pdf",), helpers=1, shared=shared)
+        assert shared.render_pool is pool and set(pool._processes) == pids  # the same helper, not a new one
+        assert "Beta" in _page_text(second["de"]["pdf"])
+        for pid in pids:  # the helper dies between runs
+            os.kill(pid, signal.SIGKILL)
+        pool._executor_manager_thread.join(timeout=30)  # it notices (the pool is broken for good)
+        third = build.render_languages(books, ("pdf",), helpers=1, shared=shared)
+        assert "Beta" in _page_text(third["de"]["pdf"])
+        assert shared.render_pool is not pool and not set(shared.render_pool._processes) & pids  # replaced
+    finally:
+        shared.close()
+    assert shared.render_pool is None
