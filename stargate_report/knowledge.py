@@ -29,7 +29,7 @@ FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "hea
 ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
 SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
                  "sources")
-SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact")
+SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact", "location_de")
 CLAIM_REQUIRED = ("id", "quote_de", "claim_en", "verdict", "evidence_en", "evidence_de", "sources")
 CLAIM_OPTIONAL = ("facts",)
 
@@ -94,9 +94,14 @@ class Site:
     builder: str | None = None
     operator: str | None = None
     capacity_fact: str | None = None
+    location_de: str | None = None  # the location in German where it differs ("bei Narvik, Norwegen")
 
     def power(self, lang: str = "en") -> str:
         return self.power_de if lang == "de" else self.power_en
+
+    def place(self, lang: str = "en") -> str:
+        """The location in ``lang``: the German one where the record has it, else ``location``."""
+        return self.location_de if lang == "de" and self.location_de else self.location
 
 
 @dataclass(frozen=True)
@@ -215,7 +220,8 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
             announced=_date(path, rid, "announced", rec["announced"]),
             sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"),
             region=rec.get("region"), builder=rec.get("builder"), operator=rec.get("operator"),
-            capacity_fact=rec.get("capacity_fact"))
+            capacity_fact=rec.get("capacity_fact"),
+            location_de=str(rec["location_de"]) if rec.get("location_de") is not None else None)
 
     facts = {}
     for i, rec in enumerate(sec["facts"], start=1):
@@ -352,7 +358,7 @@ def site_record(site_id: str, lang: str = "en") -> dict[str, Any]:
     def name(eid):
         return kb.entities[eid].name if eid else None
 
-    return {"id": s.id, "name": s.name, "location": s.location, "country": s.country, "region": s.region,
+    return {"id": s.id, "name": s.name, "location": s.place(lang), "country": s.country, "region": s.region,
             "status": s.status, "announced": s.announced.isoformat(),
             "developer": [name(e) for e in s.developer], "builder": name(s.builder), "operator": name(s.operator),
             "power_supply": s.power(lang), "planned_capacity_mw": cap.value if cap else None,

@@ -226,7 +226,7 @@ class Chapter:
         rows = []
         for s in sorted(kb.sites.values(), key=lambda s: s.announced):
             cap = kb.facts[s.capacity_fact] if s.capacity_fact else None
-            rows.append({t("col.site", self.lang): f"{s.name} ({s.location})",
+            rows.append({t("col.site", self.lang): f"{s.name} ({s.place(self.lang)})",
                          t("col.partner", self.lang): ", ".join(kb.entities[e].name for e in s.developer),
                          t("col.capacity", self.lang): formatting.value(cap.value, cap.unit, self.lang) if cap
                          else t("deal.not_published", self.lang),

@@ -26,6 +26,12 @@ def test_milam_site_record_names_sb_energy_as_builder_and_operator():
     assert rec["power_supply"] == "New solar generation and battery storage"
 
 
+def test_a_site_is_placed_in_the_records_language():
+    assert kb.site_record("stargate-norway")["location"] == "Kvandal near Narvik, Norway"
+    assert kb.site_record("stargate-norway", "de")["location"] == "Kvandal bei Narvik, Norwegen"
+    assert kb.site_record("milam-county", "de")["location"] == "Milam County, Texas"  # the same in both
+
+
 def test_every_record_has_existing_sources():
     sources = load_sources()
     k = kb.load_knowledge()
