@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import charts, formatting, model
-from .i18n import t
+from .i18n import formula, t
 from .ledger import Results
 from .scenario import DEFAULT_PRESET, Scenario, resolve
 from .sources import load_sources
@@ -516,7 +516,8 @@ class Chapter:
         rows = []
         for qid, q in self.results.quantities.items():
             rows.append({t("col.quantity", self.lang): qid, t("col.value", self.lang): self.num(qid),
-                         t("col.formula", self.lang): q.formula, t("col.inputs", self.lang): ", ".join(q.inputs)})
+                         t("col.formula", self.lang): formula(q.formula, self.lang),
+                         t("col.inputs", self.lang): ", ".join(q.inputs)})
         return pd.DataFrame(rows)
 
     def parameters_frame(self) -> pd.DataFrame:

@@ -69,6 +69,13 @@ def test_the_sites_table_places_the_sites_in_the_briefings_language(bilingual):
     assert "Stargate Norway (Kvandal near Narvik, Norway)" in en
 
 
+def test_the_german_appendix_derives_in_german(bilingual):
+    de = (bilingual[1].folder / "briefing.de.html").read_text()
+    table = de[de.index(">Wie jede Zahl hergeleitet wurde</h"):]
+    table = table[:table.index("</table>")]
+    assert "pro MW Last (kostengünstigste Auslegung)" in table and "per MW of load" not in table
+
+
 def test_a_build_leaves_the_callers_working_directory_alone(bilingual):
     here, result, cwd_after = bilingual
     assert cwd_after == here

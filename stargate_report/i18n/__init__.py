@@ -36,3 +36,22 @@ def t(key: str, lang: str = "en") -> str:
 def missing_keys(lang: str) -> list[str]:
     """Keys of the English catalogue that ``lang`` lacks (tests keep this empty)."""
     return sorted(set(catalogue("en")) - set(catalogue(lang)))
+
+
+@functools.cache
+def formulas(lang: str) -> dict[str, str]:
+    """The ledger's formulas in ``lang``: ``{English formula: its wording in lang}`` (``formulas.<lang>.yaml``;
+    none for English, whose wording is the ledger's own)."""
+    check_lang(lang)
+    p = Path(str(resources.files("stargate_report.i18n") / f"formulas.{lang}.yaml"))
+    if not p.is_file():
+        return {}
+    data = read_yaml(p)
+    if not isinstance(data, dict):
+        raise DataError(p, "-", "-", "expected a mapping of English formula: its translation")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def formula(text: str, lang: str = "en") -> str:
+    """A ledger formula in ``lang``; the English text where there is no translation."""
+    return formulas(lang).get(text, text)
