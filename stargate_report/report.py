@@ -366,8 +366,7 @@ class Chapter:
                          "P50": formatting.value(quant.p50, quant.unit, self.lang),
                          "P90": formatting.value(quant.p90, quant.unit, self.lang),
                          t("col.width", self.lang): formatting.value(width, "fraction", self.lang),
-                         t("col.status", self.lang): t(f"status.{quant.status}", self.lang)
-                         if f"status.{quant.status}" in _keys(self.lang) else quant.status})
+                         t("col.status", self.lang): self.status(quant.status)})
         return pd.DataFrame(rows)
 
     def _label_of_role(self, role: str) -> str:
@@ -508,9 +507,14 @@ class Chapter:
             rows.append({t("col.id", self.lang): iid,
                          t("col.value", self.lang): formatting.value(i.value, i.unit, self.lang),
                          t("col.range", self.lang): formatting.with_range(i.value, i.low, i.high, i.unit, self.lang),
-                         t("col.status", self.lang): i.status,
+                         t("col.status", self.lang): self.status(i.status),
                          t("col.sources", self.lang): "; ".join(i.sources)})
         return pd.DataFrame(rows)
+
+    def status(self, status: str) -> str:
+        """A status of an assumption, fact or quantity in the chapter's language (as recorded if the
+        catalogue has no word for it)."""
+        return t(f"status.{status}", self.lang) if f"status.{status}" in _keys(self.lang) else status
 
     def derivations_frame(self) -> pd.DataFrame:
         rows = []

@@ -69,11 +69,15 @@ def test_the_sites_table_places_the_sites_in_the_briefings_language(bilingual):
     assert "Stargate Norway (Kvandal near Narvik, Norway)" in en
 
 
-def test_the_german_appendix_derives_in_german(bilingual):
+def test_the_german_appendix_derives_and_rates_in_german(bilingual):
     de = (bilingual[1].folder / "briefing.de.html").read_text()
     table = de[de.index(">Wie jede Zahl hergeleitet wurde</h"):]
     table = table[:table.index("</table>")]
     assert "pro MW Last (kostengünstigste Auslegung)" in table and "per MW of load" not in table
+    assumptions = de[de.index(">Verwendete Annahmen</h"):]
+    assumptions = assumptions[:assumptions.index("</table>")]
+    assert ">bestätigt (Sekundärquelle)<" in assumptions and ">unsicher<" in assumptions and ">Parameter<" in assumptions
+    assert not re.search(r">(confirmed|uncertain|derived|parameter)", assumptions)
 
 
 def test_a_build_leaves_the_callers_working_directory_alone(bilingual):
