@@ -561,12 +561,14 @@ class Chapter:
         return t(f"sizing.{sizing}", self.lang).replace("{capacity}", self.num(role, show_range=False))
 
     def accelerator_name(self) -> str:
+        """The accelerator's name in the chapter's language (``name_de`` of ``accelerators.csv`` in German)."""
         import csv
 
         from .datafiles import path
 
+        column = "name_de" if self.lang == "de" else "name"
         with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:
-            names = {r["id"]: r["name"] for r in csv.DictReader(fh)}
+            names = {r["id"]: r.get(column) or r["name"] for r in csv.DictReader(fh)}
         return names[self.results.scenario["accelerator"]]
 
 

@@ -61,12 +61,13 @@ def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
     assert not re.search(r">(True|False|0\.9|20\.260\.109)<", table)
 
 
-def test_the_sites_table_places_the_sites_in_the_briefings_language(bilingual):
+def test_sites_and_chips_are_named_in_the_briefings_language(bilingual):
     de = (bilingual[1].folder / "briefing.de.html").read_text()
     en = (bilingual[1].folder / "briefing.en.html").read_text()
     assert "Stargate Norway (Kvandal bei Narvik, Norwegen)" in de and "near Narvik" not in de
     assert "Stargate UAE (Abu Dhabi, Vereinigte Arabische Emirate)" in de
     assert "Stargate Norway (Kvandal near Narvik, Norway)" in en
+    assert "NVIDIA GB200 NVL72 (pro Blackwell-GPU)" in de and "(per Blackwell GPU)" in en
 
 
 def test_the_german_appendix_derives_and_rates_in_german(bilingual):
