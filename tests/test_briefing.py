@@ -48,6 +48,15 @@ def test_both_languages_get_their_pdf(bilingual):
     assert "Generated" in firsts["en"] and "Erstellt" not in firsts["en"] and "Erstellt am" in firsts["de"]
 
 
+def test_the_table_of_contents_fits_on_the_title_page(bilingual):
+    from pypdf import PdfReader
+
+    for lang in ("en", "de"):
+        pages = PdfReader(str(bilingual[1].folder / f"briefing.{lang}.pdf")).pages
+        assert "....." in pages[0].extract_text()  # the contents, with leaders to page numbers
+        assert "....." not in pages[1].extract_text()  # none spilled onto page 2: the first chapter starts there
+
+
 def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
     from stargate_report.i18n import catalogue
 
