@@ -12,11 +12,11 @@ from stargate_report.formatting import LOCALES
 from stargate_report.i18n import missing_keys
 
 
-@pytest.mark.parametrize("lang", sorted(LOCALES))
-def test_catalogue_keys_are_unique(lang):
+@pytest.mark.parametrize("name", [f"{lang}.yaml" for lang in sorted(LOCALES)] + ["formulas.de.yaml"])
+def test_catalogue_keys_are_unique(name):
     from stargate_report.datafiles import data_dir
 
-    path = data_dir().parent / "i18n" / f"{lang}.yaml"
+    path = data_dir().parent / "i18n" / name
     root = yaml.compose(path.read_text(encoding="utf-8"))
     counts = Counter(key.value for key, _ in root.value)
     assert [k for k, n in counts.items() if n > 1] == []
