@@ -123,3 +123,44 @@ def test_processes_that_need_the_same_arrays_derive_them_once(cache, tmp_path):
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0] and outs == ["[0.0, 1.0, 2.0]"] * 2
     assert log.read_text().splitlines() == ["derived"]  # the second process waited and read the file
+
+
+def test_inside_skip_busy_an_entry_another_process_derives_raises_busy(cache):
+    import fcntl
+
+    path = cache / f"t-{arraycache.cache_key('t', {'x': 2}, __file__)[:32]}.lock"
+    cache.mkdir(parents=True)
+    calls: list = []
+    with open(path, "a") as holder:  # another process deriving: it holds the lock
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        with arraycache.skip_busy(), pytest.raises(arraycache.Busy):
+            arraycache.cached_arrays("t", {"x": 2}, __file__, _deriver(calls))
+        assert calls == []  # it neither derived nor waited
+    out = arraycache.cached_arrays("t", {"x": 2}, __file__, _deriver(calls))  # free again: derived here
+    assert calls == [1] and out["a"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+
+
+def test_the_region_comparison_takes_the_busy_regions_last(monkeypatch):
+    from stargate_report import supply
+
+    calls, busy = [], {"de"}
+
+    class Mix:
+        def __init__(self, region):
+            self.region = region
+
+        def to_dict(self):
+            return {"mix_of": self.region}
+
+    def size_mixes(region, load_mw, targets, **kw):
+        calls.append(region)
+        if region in busy and arraycache._SKIP_BUSY.get():
+            busy.discard(region)  # another worker searches it now; done by the time we come back
+            raise arraycache.Busy(region)
+        return [Mix(region)]
+
+    monkeypatch.setattr(supply, "size_mixes", size_mixes)
+    rows = supply.region_comparison(100.0, 0.9, regions=["us-tx", "de", "no"])
+    assert calls == ["us-tx", "de", "no", "de"]  # the busy region again at the end, waiting this time
+    assert [r["region"] for r in rows] == ["us-tx", "de", "no"]  # rows in the regions' order
+    assert [r["mix_of"] for r in rows] == ["us-tx", "de", "no"]
