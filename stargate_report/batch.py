@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import build, datafiles
+from . import build, datafiles, forkserver
 from .exceptions import ParameterError, StargateReportError, UnknownNameError
 
 SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
@@ -189,22 +189,43 @@ _SLOT = threading.local()  # each local slot (a thread of the executor) keeps it
 _STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
-def _start_worker() -> subprocess.Popen:
+def _start_worker(servers: forkserver.Servers | None = None) -> subprocess.Popen | forkserver.ForkedProcess:
     """A new worker process; its standard error (and its kernels') goes to a temporary file, read back if
-    the worker dies."""
+    the worker dies. With a sweep's fork ``servers`` the worker is forked from the worker server and
+    its kernels from the kernel server (their libraries already imported); without them, or if a server
+    fails, it is started as a new interpreter."""
     log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-    proc = subprocess.Popen([sys.executable, "-m", "stargate_report.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
-    proc.log = log  # type: ignore[attr-defined]
+    argv = [sys.executable, "-m", "stargate_report.worker"]
+    env = dict(os.environ)
+    proc = None
+    if servers is not None:
+        kernels = servers.path("kernel")
+        if kernels:
+            env[build.KERNEL_SERVER_ENV] = kernels
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        proc = forkserver.start(servers.path("worker"), argv, (in_r, out_w, log.fileno()), env=env)
+        os.close(in_r)
+        os.close(out_w)
+        if proc is None:
+            os.close(in_w)
+            os.close(out_r)
+        else:
+            proc.stdin = open(in_w, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - closed with the worker
+            proc.stdout = open(out_r, encoding="utf-8")  # noqa: SIM115
+    if proc is None:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+                                bufsize=1, env=env)
+    proc.log = log  # type: ignore[union-attr]
     _CHILDREN.add(proc)
     return proc
 
 
-def _slot_worker() -> subprocess.Popen:
+def _slot_worker() -> subprocess.Popen | forkserver.ForkedProcess:
     """This slot's worker process, started on first use or after a death."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
-        proc = _SLOT.proc = _start_worker()
+        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None))
     return proc
 
 
@@ -259,6 +280,9 @@ def run_on_worker(spec: dict, out: str, force: bool, progress: Callable[[str, st
         return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(Path(out) / spec["name"]),
                 "message": "interrupted before it started"}
     proc = _slot_worker()
+    if _STOPPING.is_set():  # Ctrl-C while the worker started: it gets no run (it is closed with the pool)
+        return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(Path(out) / spec["name"]),
+                "message": "interrupted before it started"}
     line = _exchange(proc, spec, out, force, progress)
     return _outcome(spec, out, proc, line, time.perf_counter() - t)
 
@@ -303,14 +327,18 @@ class LocalExecutor:
     """A pool of worker slots on this machine; each slot keeps one worker process (and its kernels) for
     the runs it is given (:func:`run_on_worker`)."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, servers: forkserver.Servers | None = None, fork: bool = True) -> None:
         self.workers = max(1, workers)
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list = []
         self.lock = threading.Lock()
+        # the workers and their kernels are forked from servers that import the libraries once for all
+        # (the caller may have started them earlier, to import while it validated the sweep)
+        self.servers = servers if servers is not None or not fork else forkserver.Servers()
 
     def submit(self, fn, *args) -> Future:
         def task():
+            _SLOT.servers = self.servers
             try:
                 return fn(*args)
             finally:
@@ -332,12 +360,16 @@ class LocalExecutor:
                 proc.stdin.close()
             except OSError:
                 pass
+        if self.servers is not None:
+            self.servers.release()
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.release()
         for proc in self.procs:
             _close_worker(proc)
+        if self.servers is not None:
+            self.servers.close()
 
 
 class DaskExecutor:
@@ -384,21 +416,23 @@ def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
 
 def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
               progress: Callable[[str], None] | None = None, jobs: int | None = None,
-              run_progress: Callable[[str, str | None], None] | None = None) -> list[RunOutcome]:
+              run_progress: Callable[[str, str | None], None] | None = None,
+              servers: forkserver.Servers | None = None) -> list[RunOutcome]:
     """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page.
 
     ``progress`` receives a line per finished run (a bar of the runs done, status, time).
     ``run_progress(run, line)`` receives each running run's progress lines (evaluation, each chapter,
     rendering), from local workers or (as events) from a dask cluster's, and ``(run, None)`` when the run
     is over, just before its line in ``progress``. ``jobs``: kernels per run (chapters at once); default
-    on this machine ``cores // workers``, on a cluster the worker's own cores.
+    on this machine ``cores // workers``, on a cluster the worker's own cores. ``servers``: fork servers
+    already started for the local workers (:mod:`stargate_report.forkserver`); they are closed at the end.
     """
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
     say = progress or (lambda msg: None)
     out = Path(out_dir) / sweep.name
     out.mkdir(parents=True, exist_ok=True)
-    ex = executor or LocalExecutor(workers)
+    ex = executor or LocalExecutor(workers, servers)
     # local runs share this machine's cores: each gets its share of kernels instead of all of them
     # (two runs of two kernels each on two cores would only fight over them); remote workers use their own
     _STOPPING.clear()

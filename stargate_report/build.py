@@ -391,6 +391,9 @@ def _background_priority(km) -> None:
 
 
 KERNEL_NICENESS = 10
+#: set in a sweep's workers: the Unix socket of the fork server their kernels come from
+#: (:mod:`stargate_report.forkserver`)
+KERNEL_SERVER_ENV = "STARGATE_REPORT_KERNEL_SERVER"
 #: run by every kernel as it starts: the chapters' imports and the chart renderer's start-up; then the
 #: objects so far (modules, schemas) move to the collector's permanent generation, so the full collection
 #: in each chapter's namespace reset scans only what chapters made (about 70 ms a chapter otherwise)
@@ -511,6 +514,11 @@ class KernelPool:
         # nbclient notices a dead kernel only through the async manager
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.workdir / f".kernel-{slot}"),
                                 kernel_spec_manager=this_python_kernels())
+        server = os.environ.get(KERNEL_SERVER_ENV)
+        if server:  # a sweep's worker: the kernel is forked with its libraries already imported
+            from .forkserver import kernel_provisioner
+
+            km.provisioner = kernel_provisioner(km, server)
         self.managers.append(km)
         kc = None
         try:

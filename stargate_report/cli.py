@@ -232,20 +232,25 @@ def cmd_supply(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from . import batch
+    from . import batch, forkserver
 
-    sweep = batch.load_sweep(args.sweep, args.out)  # validates every run before anything runs
-    executor = batch.DaskExecutor(args.scheduler) if args.scheduler else None
     if args.workers is not None and args.workers < 1:
         raise ParameterError("workers", args.workers, "a whole number >= 1")
-    status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
+    # local workers come from fork servers: they import their libraries while the sweep is validated
+    servers = None if args.scheduler else forkserver.Servers()
+    status = None
     try:
+        sweep = batch.load_sweep(args.sweep, args.out)  # validates every run before anything runs
+        executor = batch.DaskExecutor(args.scheduler) if args.scheduler else None
+        status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
         outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
                                    progress=status and status.line, jobs=args.jobs,
-                                   run_progress=status and status.step)
+                                   run_progress=status and status.step, servers=servers)
     finally:
         if status is not None:
             status.close()
+        if servers is not None:
+            servers.close()  # (run_sweep has closed them already, unless the sweep was rejected)
     print(batch.summary_table(outcomes))
     print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
     return EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL

@@ -134,6 +134,22 @@ def test_unchanged_sweep_is_served_from_the_cache(swept):
     assert seconds < 10  # two child processes that start, hash and stop; no kernel
 
 
+def _left_in(folder, wait_s: float = 10.0) -> list[int]:
+    """Processes still working in ``folder`` (kernels run in their run's folder) after up to ``wait_s``."""
+    deadline = time.time() + wait_s
+    while True:
+        left = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if os.readlink(f"/proc/{pid}/cwd").startswith(str(folder)):
+                    left.append(int(pid))
+            except OSError:
+                pass
+        if not left or time.time() > deadline:
+            return left
+        time.sleep(0.1)
+
+
 def test_a_worker_that_dies_fails_only_its_run(tmp_path):
     path = _sweep(tmp_path, SMALL.replace("name: small", "name: killed"))
     sweep = batch.load_sweep(path, tmp_path / "out")
@@ -158,6 +174,7 @@ def test_a_worker_that_dies_fails_only_its_run(tmp_path):
     assert status["texas"].status == "ok"
     assert status["germany"].status == "failed" and "worker died (signal 9)" in status["germany"].message
     assert not (tmp_path / "out" / "killed" / "germany").exists()  # no half-written briefing in place
+    assert _left_in(tmp_path) == []  # its kernels ended with it
     index = (tmp_path / "out" / "killed" / "index.html").read_text()
     assert "failed" in index
 
@@ -188,6 +205,7 @@ def test_one_slot_keeps_its_worker_and_replaces_a_dead_one(tmp_path):
     assert seen["texas"] == seen["germany"]  # the same worker process built both (kernels kept warm)
     assert seen["spain"] != seen["germany"]  # a new worker after the death
     assert not batch.RUNNING and not batch._CHILDREN  # every worker closed at the end
+    assert _left_in(tmp_path) == []  # no kernel left, of the dead worker either
     assert (tmp_path / "out" / "serial" / "spain" / "briefing.en.html").is_file()
 
 
@@ -272,7 +290,7 @@ def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
     time.sleep(0.5)
     assert not list(out.glob("stopped/.*"))  # no temporary folder, no half-written briefing
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert str(path) not in ps and "stargate_report.worker" not in ps
+    assert str(path) not in ps and "stargate_report.worker" not in ps and "stargate_report.forkserver" not in ps
 
 
 def test_a_worker_that_crashes_says_why(tmp_path):

@@ -1,0 +1,140 @@
+"""Fork servers: a sweep's workers and kernels start with their libraries imported, report how they end,
+and without a server everything starts the usual way."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from stargate_report import batch, build, forkserver
+
+pytestmark = pytest.mark.slow
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+
+def _mapped(pid: int, name: str) -> bool:
+    with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as fh:
+        return name in fh.read()
+
+
+@pytest.fixture
+def servers():
+    s = forkserver.Servers()
+    yield s
+    s.close()
+
+
+def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(servers):
+    plain = batch._start_worker()  # a new interpreter: WeasyPrint's Pango is loaded only at the first PDF
+    forked = batch._start_worker(servers)
+    try:
+        assert isinstance(plain, subprocess.Popen) and isinstance(forked, forkserver.ForkedProcess)
+        assert _parent(forked.pid) == servers.procs[0].pid  # a child of the worker server
+        time.sleep(0.3)
+        assert _mapped(forked.pid, "libpango") and not _mapped(plain.pid, "libpango")
+        assert forked.poll() is None
+    finally:
+        for proc in (plain, forked):
+            proc.stdin.close()  # end of input: the worker exits
+            assert proc.wait(timeout=30) == 0
+            batch._CHILDREN.discard(proc)
+            proc.log.close()
+    killed = batch._start_worker(servers)
+    os.kill(killed.pid, signal.SIGKILL)
+    assert killed.wait(timeout=30) == -signal.SIGKILL  # as Popen reports a signal
+    batch._CHILDREN.discard(killed)
+    killed.log.close()
+
+
+def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("out = ''", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import os, sys\nopen(out, 'w').write(f\"{os.getppid()} {os.getpid()} "
+                                  "{'stargate_report.charts' in sys.modules}\")")])
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, str(path))
+    monkeypatch.setenv(build.KERNEL_SERVER_ENV, servers.path("kernel"))
+    pool = build.KernelPool(1, tmp_path, 60)
+    try:
+        (tmp_path / "run").mkdir()
+        failures = pool.run([("en", path, tmp_path / "run" / "probe.ipynb", {"out": str(tmp_path / "pids")})],
+                            lambda msg: None)
+        assert failures == []
+    finally:
+        pool.close()
+    parent, pid, warm = (tmp_path / "pids").read_text().split()
+    assert int(parent) == servers.procs[1].pid and warm == "True"  # forked, its libraries already there
+    deadline = time.time() + 10
+    while time.time() < deadline and os.path.exists(f"/proc/{pid}"):
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}")  # shut down with the pool, and reaped by its server
+
+
+def test_a_forked_kernel_ends_with_the_worker_that_asked_for_it(servers, tmp_path):
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # stands in for a worker
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        kernel = forkserver.start(servers.path("kernel"), ["ipykernel_launcher", "-f", str(tmp_path / "k.json")],
+                                  (devnull, devnull, devnull), watch=worker.pid)
+    finally:
+        os.close(devnull)
+    assert kernel is not None and _parent(kernel.pid) == servers.procs[1].pid
+    time.sleep(1.0)
+    assert kernel.poll() is None  # running while its worker lives
+    worker.kill()
+    worker.wait()
+    assert kernel.wait(timeout=20) == 1  # ended with it (a killed worker leaves no kernel behind)
+
+
+def test_without_a_server_processes_start_the_usual_way(tmp_path):
+    assert forkserver.start(None, ["x"], (0, 1, 2)) is None
+    assert forkserver.start(str(tmp_path / "nobody.sock"), ["x"], (0, 1, 2)) is None
+    broken = forkserver.Servers()
+    for proc in broken.procs:  # servers that died: a worker is started as a new interpreter
+        proc.kill()
+        proc.wait()
+    try:
+        worker = batch._start_worker(broken)
+        assert isinstance(worker, subprocess.Popen)
+        worker.stdin.close()
+        assert worker.wait(timeout=30) == 0
+        batch._CHILDREN.discard(worker)
+        worker.log.close()
+    finally:
+        broken.close()
+
+
+def test_servers_end_after_their_children_and_leave_nothing(servers):
+    worker = batch._start_worker(servers)
+    servers.release()  # no more requests; the running worker goes on
+    time.sleep(0.3)
+    assert all(p.poll() is None for p in servers.procs[:1])  # the worker server waits to report its child
+    worker.stdin.close()
+    assert worker.wait(timeout=30) == 0  # reported by the server before it ended
+    batch._CHILDREN.discard(worker)
+    worker.log.close()
+    servers.close()
+    assert all(p.poll() is not None for p in servers.procs)
+    assert not os.path.exists(servers.folder)
+
+
+def test_a_rejected_sweep_leaves_no_server_behind(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nscenarios:\n  - {name: a, params: {pue: 0.5}}\n")
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "stargate_report", "batch", str(bad), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "pue" in proc.stderr
+    assert time.perf_counter() - t < 10  # the servers are ended, not waited for
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "stargate_report.forkserver" not in ps
+    assert not (tmp_path / "out").exists()
