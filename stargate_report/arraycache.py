@@ -2,7 +2,7 @@
 
 The hourly solar and wind profiles of the regions are derived from pvlib's data and models and from
 the registry's capacity factors; building them needs pvlib and scipy (about 0.8 s of imports) and the
-solar geometry of 8,760 hours (about 0.07 s a region; all regions are derived together). They change
+solar geometry of 8,760 hours (about 0.07 s a region, each region a file of its own). They change
 only when one of those inputs does, so each result is kept as a ``.npz`` file named after a SHA-256 of:
 
 * the caller's key (the region's row, the capacity factors it is calibrated to, ...),
@@ -69,6 +69,12 @@ def cache_key(kind: str, key: dict, source_file: str) -> str:
     """SHA-256 of ``key`` (JSON), the deriving module's source and the libraries' versions."""
     doc = {"kind": kind, "key": key, "source": _source_hash(source_file), "versions": _library_versions()}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def is_cached(kind: str, key: dict, source_file: str) -> bool:
+    """Whether :func:`cached_arrays` with these arguments would read a file (no derivation needed)."""
+    folder = cache_dir()
+    return folder is not None and (folder / f"{kind}-{cache_key(kind, key, source_file)[:32]}.npz").is_file()
 
 
 def cached_arrays(kind: str, key: dict, source_file: str,

@@ -1,9 +1,9 @@
 """Warm process starts for a sweep: fork servers that import a role's libraries once for all its processes.
 
 A sweep on N local workers starts N worker processes and N kernels. Each would otherwise import the
-same libraries by itself: about 1.2 CPU-s for a worker (nbconvert, WeasyPrint, pvlib, the notebook
-stack) and 0.9 CPU-s for a kernel (ipykernel, pandas, Altair). On a machine whose cores the workers
-already fill, every duplicated second is time the sweep waits.
+same libraries by itself: about 1.2 CPU-s for a worker (nbconvert, WeasyPrint, the notebook stack) and
+0.9 CPU-s for a kernel (ipykernel, pandas, Altair). On a machine whose cores the workers already fill,
+every duplicated second is time the sweep waits.
 
 So the batch runner starts one server per role (``python -m stargate_report.forkserver ROLE SOCKET``,
 roles in :data:`ROLES`) as the sweep begins. A server imports the role's libraries (single-threaded, no
@@ -16,12 +16,13 @@ already imported and shared copy-on-write with the server:
   the warm-up lines), in a session of its own as jupyter_client's launcher would start it.
 
 A request sends the child's standard streams as file descriptors (``SCM_RIGHTS``) with a JSON line
-(``argv``, ``env``, ``cwd``); the server answers ``{"pid": ...}`` at once and ``{"exit": code}`` when the
+(``argv``, ``env``, ``cwd``, and for a kernel ``watch``: the pid of its worker, with which it ends);
+the server answers ``{"pid": ...}`` at once and ``{"exit": code}`` when the
 child ends (``code`` as :attr:`subprocess.Popen.returncode`: negative for a signal). The client side is
 :func:`start`, which returns a :class:`ForkedProcess` (what the callers use of ``Popen``), or ``None``
 when there is no server or it cannot fork (the caller then starts the process the usual way). A server
-ends when its standard input closes (the batch runner closes it at the end, or died); its children
-live on to finish their work.
+takes no more requests once its standard input closes (the batch runner closes it at the end, or
+died) and ends when its last child has.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from pathlib import Path
 #: what each role's server imports before it forks anything
 ROLES = {
     "worker": ("stargate_report.worker", "stargate_report.build", "stargate_report.model",
-               "stargate_report.report", "stargate_report.exporters", "pvlib", "nbformat", "nbclient",
+               "stargate_report.report", "stargate_report.exporters", "nbformat", "nbclient",
                "jupyter_client.manager", "papermill.iorw", "papermill.parameterize", "weasyprint"),
     "kernel": ("ipykernel.kernelapp", "stargate_report.report", "stargate_report.charts"),
 }
@@ -58,6 +59,8 @@ def serve(role: str, path: str) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the runner; it closes our input
     for name in ROLES[role]:
         importlib.import_module(name)
+    if role == "worker":
+        _profile_libraries()
     gc.freeze()  # what was imported stays in shared pages: no collection in a child touches it
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -84,6 +87,22 @@ def serve(role: str, path: str) -> int:
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
+
+
+def _profile_libraries() -> None:
+    """pvlib and scipy too, when some region's profiles are still to be derived (the first sweep on a
+    machine: each worker would import them); later sweeps read the profiles from disk and need neither."""
+    import importlib
+
+    from . import profiles
+
+    try:
+        missing = profiles.uncached_regions()
+    except Exception:  # noqa: BLE001 - a broken data file is reported by the runs themselves
+        return
+    if missing:
+        for name in ("pvlib", "scipy.optimize"):
+            importlib.import_module(name)
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
