@@ -443,9 +443,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     done_count = [0]
     total = len(sweep.runs)
     outcomes: dict[str, RunOutcome] = {}
-    # the index page's chart renderer starts (about 0.7 s) as soon as a core falls idle for good: when a
-    # local slot finds no run left to take, or at once when the runs go to a cluster
-    renderer = _IndexRenderer(total - ex.workers + 1 if isinstance(ex, LocalExecutor) else 0)
+    renderer = _IndexRenderer()
     finished = False
     over: set[str] = set()  # runs whose end was reported: a progress event arriving later is dropped
     topic = None
@@ -463,7 +461,6 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
                 futures[spec.name] = ex.submit(run_on_worker, _spec_dict(spec, jobs), str(out), force, run_progress)
             else:
                 futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force, topic)
-            futures[spec.name].add_done_callback(renderer.run_done)
         for spec in sweep.runs:
             fut = futures[spec.name]
             try:
@@ -503,34 +500,23 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
 
 
 class _IndexRenderer:
-    """Warms the index page's chart renderer in a background thread once ``after`` runs are done."""
+    """Warms the index page's chart renderer (Altair's imports and vl-convert's JavaScript engine, about
+    0.9 CPU-s) in a background thread at the lowest CPU priority, from the start of the sweep: it takes
+    only time the runs leave idle, and the index is written at once when the last run ends."""
 
-    def __init__(self, after: int) -> None:
-        self.after, self.done, self.lock, self.thread, self.closed = after, 0, threading.Lock(), None, False
-        if after <= 0:
-            self._start()
-
-    def run_done(self, _future=None) -> None:
-        with self.lock:
-            self.done += 1
-            if self.done >= self.after and self.thread is None and not self.closed:
-                self._start()
-
-    def _start(self) -> None:
-        thread = threading.Thread(target=_warm_index_charts, name="index-renderer", daemon=True)
-        thread.start()
-        self.thread = thread  # only a started thread is ever seen by wait()
+    def __init__(self) -> None:
+        self.thread = threading.Thread(target=_warm_index_charts, name="index-renderer", daemon=True)
+        self.thread.start()
 
     def wait(self) -> None:
-        """Wait for a warm-up under way; none starts after this (the index renders by itself then)."""
-        with self.lock:
-            self.closed = True
-            thread = self.thread
-        if thread is not None:
-            thread.join()
+        self.thread.join()
 
 
 def _warm_index_charts() -> None:
+    try:  # this thread only (Linux: a thread is a task of its own); the renderer's threads inherit it
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
     try:
         from . import charts
 

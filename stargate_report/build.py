@@ -533,6 +533,12 @@ class KernelPool:
             return
         self.launched.release()
         try:
+            # connect while the kernel warms up (the client waits for its first reply, about 0.2 s, which the
+            # first chapter would otherwise wait for); a kernel that died meanwhile is reported by that chapter
+            try:
+                kc = self._connect(km)
+            except Exception:  # noqa: BLE001 - tried again, and reported, by the first job
+                kc = None
             while True:
                 job = self.pending.get()
                 if job is None or self.stop.is_set():  # closed (a run may have failed, or Ctrl-C)
@@ -552,11 +558,8 @@ class KernelPool:
                 reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
                     f"get_ipython().reset(new_session=False)\nimport os\nos.chdir({str(out.parent)!r})")])
                 try:
-                    if kc is None:  # the first job: connect once the kernel has warmed up
-                        kc = km.client()
-                        kc.start_channels()
-                        run_sync(kc.wait_for_ready)(timeout=60)
-                        kc.allow_stdin = False
+                    if kc is None:
+                        kc = self._connect(km)
                     nb = parameterize_notebook(load_notebook_node(str(nb_path)), params, kernel_name="python3",
                                                language="python")
                     self._cells(reset, km, kc)
@@ -571,6 +574,21 @@ class KernelPool:
                 self._done()
         finally:
             self._shutdown(km, kc)
+
+    @staticmethod
+    def _connect(km):
+        """A client of the kernel, once the kernel answers (after its warm-up)."""
+        from jupyter_core.utils import run_sync
+
+        kc = km.client()
+        kc.start_channels()
+        try:
+            run_sync(kc.wait_for_ready)(timeout=60)
+        except BaseException:
+            kc.stop_channels()
+            raise
+        kc.allow_stdin = False
+        return kc
 
     @staticmethod
     def _shutdown(km, kc) -> None:

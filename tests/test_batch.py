@@ -301,22 +301,14 @@ def test_a_worker_that_crashes_says_why(tmp_path):
     assert not batch._CHILDREN
 
 
-def test_the_index_renderer_warms_up_once_a_slot_is_idle_for_good(monkeypatch):
-    started = []
-    monkeypatch.setattr(batch, "_warm_index_charts", lambda: started.append(threading.current_thread().name))
-    r = batch._IndexRenderer(after=7)  # 8 runs on 2 slots: after the 7th, one slot has nothing left to take
-    for _ in range(6):
-        r.run_done()
-    assert r.thread is None
-    r.run_done()
-    r.wait()
-    assert started == ["index-renderer"]
-    r.run_done()  # the 8th
-    assert started == ["index-renderer"]  # once only
+def test_the_index_renderer_warms_up_at_once_at_the_lowest_priority(monkeypatch):
+    from stargate_report import charts
 
-    late = batch._IndexRenderer(after=2)
-    late.wait()  # the index is being written: no warm-up starts beside it any more
-    late.run_done()
-    late.run_done()
-    assert late.thread is None
-    assert batch._IndexRenderer(after=0).thread is not None  # a cluster: the main process is idle at once
+    seen = []
+    monkeypatch.setattr(charts, "warm_up", lambda: seen.append(
+        (threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    renderer = batch._IndexRenderer()
+    renderer.wait()
+    assert seen == [("index-renderer", 19)]  # only time the runs leave idle
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # this thread keeps its own
