@@ -128,10 +128,17 @@ def _send(conn: socket.socket, message: dict) -> None:
 
 def _fork_child(role: str, conn: socket.socket, inherited: tuple) -> int | None:
     """Read one request from ``conn`` and fork its child; returns the child's pid (``None``: refused)."""
+    fds: list[int] = []
     try:
+        conn.settimeout(10)  # a client that connects and sends nothing must not stop the server
         data, fds, _, _ = socket.recv_fds(conn, _MAX_MESSAGE, 3)
+        while chunk := conn.recv(_MAX_MESSAGE):  # the rest of the request, up to the client's end of writing
+            data += chunk
+        conn.settimeout(None)
         request = json.loads(data)
     except (OSError, ValueError) as exc:
+        for fd in fds:
+            os.close(fd)
         _send(conn, {"error": f"bad request: {exc}"})
         conn.close()
         return None
@@ -162,8 +169,8 @@ def _fork_child(role: str, conn: socket.socket, inherited: tuple) -> int | None:
 
 def _child(role: str, request: dict, fds: list[int], inherited: tuple) -> int:
     """Become the requested process: its streams, signals, folder and environment, then its program."""
-    signal.set_wakeup_fd(-1)
-    for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+    signal.set_wakeup_fd(-1)  # the signals as a new interpreter has them (SIGPIPE stays ignored)
+    for signum in (signal.SIGCHLD, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for sock in inherited:
@@ -323,7 +330,10 @@ def start(path: str | None, argv: list[str], fds: tuple[int, int, int], env: dic
         conn.connect(path)
         request = {"argv": list(argv), "env": dict(os.environ if env is None else env), "cwd": cwd or os.getcwd(),
                    "watch": watch}
-        socket.send_fds(conn, [json.dumps(request).encode()], list(fds))
+        payload = json.dumps(request).encode()
+        sent = socket.send_fds(conn, [payload], list(fds))  # the descriptors travel with the first bytes
+        conn.sendall(payload[sent:])
+        conn.shutdown(socket.SHUT_WR)  # the end of the request; the answers come back on the same socket
         line = b""
         while not line.endswith(b"\n"):
             chunk = conn.recv(4096)

@@ -26,6 +26,13 @@ def _mapped(pid: int, name: str) -> bool:
         return name in fh.read()
 
 
+def _ignored(pid: int) -> set[int]:
+    """The signals process ``pid`` ignores."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        mask = int(next(ln for ln in fh if ln.startswith("SigIgn:")).split()[1], 16)
+    return {n for n in range(1, 65) if mask & (1 << (n - 1))}
+
+
 @pytest.fixture
 def servers():
     s = forkserver.Servers()
@@ -42,6 +49,7 @@ def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(server
         time.sleep(0.3)
         assert _mapped(forked.pid, "libpango") and not _mapped(plain.pid, "libpango")
         assert forked.poll() is None
+        assert _ignored(forked.pid) == _ignored(plain.pid)  # signals as a new interpreter has them (SIGPIPE)
     finally:
         for proc in (plain, forked):
             proc.stdin.close()  # end of input: the worker exits
@@ -93,6 +101,20 @@ def test_a_forked_kernel_ends_with_the_worker_that_asked_for_it(servers, tmp_pat
     worker.kill()
     worker.wait()
     assert kernel.wait(timeout=20) == 1  # ended with it (a killed worker leaves no kernel behind)
+
+
+def test_a_large_request_reaches_the_server_whole(servers):
+    env = {**os.environ, "BIG": "x" * 300_000}  # more than one read of the socket
+    stdin_r, stdin_w = os.pipe()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        worker = forkserver.start(servers.path("worker"), ["worker"], (stdin_r, devnull, devnull), env=env)
+    finally:
+        os.close(stdin_r)
+        os.close(devnull)
+    os.close(stdin_w)  # no runs: the worker ends
+    assert worker is not None  # a request cut short would not parse, and the server would refuse it
+    assert worker.wait(timeout=30) == 0
 
 
 def test_without_a_server_processes_start_the_usual_way(tmp_path):
