@@ -381,8 +381,15 @@ def kernel_provisioner(km, path: str):
     return ForkedKernelProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
+#: where fork servers are used: Linux (fork, Unix sockets with descriptor passing, pidfd). Elsewhere
+#: (macOS, where forking after its system libraries are loaded is unsafe; Windows, which cannot fork)
+#: every process starts as a new interpreter.
+AVAILABLE = sys.platform.startswith("linux")
+
+
 class Servers:
-    """The fork servers of one sweep (one per role), started at once; :meth:`close` ends them."""
+    """The fork servers of one sweep (one per role), started at once; :meth:`close` ends them. Where
+    fork servers are not :data:`AVAILABLE` there are none, and :meth:`path` is always ``None``."""
 
     def __init__(self, roles: tuple[str, ...] = ("worker", "kernel")) -> None:
         import tempfile
@@ -391,7 +398,7 @@ class Servers:
         self.paths: dict[str, str] = {}
         self.procs: list[subprocess.Popen] = []
         self.used = False  # nothing was asked of the servers (a sweep rejected before it ran): just end them
-        for role in roles:
+        for role in roles if AVAILABLE else ():
             path = os.path.join(self.folder, f"{role}.sock")
             proc = subprocess.Popen([sys.executable, "-m", "stargate_report.forkserver", role, path],
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,7 +13,7 @@ import pytest
 
 from stargate_report import batch, build, forkserver
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not forkserver.AVAILABLE, reason="fork servers are for Linux")]
 
 
 def _parent(pid: int) -> int:
@@ -115,6 +115,16 @@ def test_a_large_request_reaches_the_server_whole(servers):
     os.close(stdin_w)  # no runs: the worker ends
     assert worker is not None  # a request cut short would not parse, and the server would refuse it
     assert worker.wait(timeout=30) == 0
+
+
+def test_where_fork_servers_are_not_available_there_are_none(monkeypatch):
+    monkeypatch.setattr(forkserver, "AVAILABLE", False)
+    servers = forkserver.Servers()
+    try:
+        assert servers.procs == [] and servers.path("worker") is None and servers.path("kernel") is None
+    finally:
+        servers.close()
+    assert not os.path.exists(servers.folder)
 
 
 def test_without_a_server_processes_start_the_usual_way(tmp_path):
