@@ -189,11 +189,12 @@ _SLOT = threading.local()  # each local slot (a thread of the executor) keeps it
 _STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
-def _start_worker(servers: forkserver.Servers | None = None) -> subprocess.Popen | forkserver.ForkedProcess:
+def _start_worker(servers: forkserver.Servers | None = None,
+                  pdf: bool = True) -> subprocess.Popen | forkserver.ForkedProcess:
     """A new worker process; its standard error (and its kernels') goes to a temporary file, read back if
     the worker dies. With a sweep's fork ``servers`` the worker is forked from the worker server and
-    its kernels from the kernel server (their libraries already imported); without them, or if a server
-    fails, it is started as a new interpreter."""
+    its kernels from the kernel server (their libraries already imported; WeasyPrint when the runs make
+    ``pdf``); without them, or if a server fails, it is started as a new interpreter."""
     log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
     argv = [sys.executable, "-m", "stargate_report.worker"]
     env = dict(os.environ)
@@ -204,7 +205,8 @@ def _start_worker(servers: forkserver.Servers | None = None) -> subprocess.Popen
             env[build.KERNEL_SERVER_ENV] = kernels
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
-        proc = forkserver.start(servers.path("worker"), argv, (in_r, out_w, log.fileno()), env=env)
+        proc = forkserver.start(servers.path("worker"), argv, (in_r, out_w, log.fileno()), env=env,
+                                imports=("weasyprint",) if pdf else ())
         os.close(in_r)
         os.close(out_w)
         if proc is None:
@@ -221,11 +223,11 @@ def _start_worker(servers: forkserver.Servers | None = None) -> subprocess.Popen
     return proc
 
 
-def _slot_worker() -> subprocess.Popen | forkserver.ForkedProcess:
-    """This slot's worker process, started on first use or after a death."""
+def _slot_worker(pdf: bool = True) -> subprocess.Popen | forkserver.ForkedProcess:
+    """This slot's worker process, started on first use or after a death (for runs that make a ``pdf``)."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
-        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None))
+        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None), pdf)
     return proc
 
 
@@ -279,7 +281,7 @@ def run_on_worker(spec: dict, out: str, force: bool, progress: Callable[[str, st
     if _STOPPING.is_set():
         return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(Path(out) / spec["name"]),
                 "message": "interrupted before it started"}
-    proc = _slot_worker()
+    proc = _slot_worker("pdf" in str(spec.get("formats", "")).split(","))
     if _STOPPING.is_set():  # Ctrl-C while the worker started: it gets no run (it is closed with the pool)
         return {"name": spec["name"], "status": "failed", "seconds": 0.0, "folder": str(Path(out) / spec["name"]),
                 "message": "interrupted before it started"}

@@ -41,9 +41,11 @@ from pathlib import Path
 ROLES = {
     "worker": ("stargate_report.worker", "stargate_report.build", "stargate_report.model",
                "stargate_report.report", "stargate_report.exporters", "nbformat", "nbclient",
-               "jupyter_client.manager", "papermill.iorw", "papermill.parameterize", "weasyprint"),
+               "jupyter_client.manager", "papermill.iorw", "papermill.parameterize"),
     "kernel": ("ipykernel.kernelapp", "stargate_report.report", "stargate_report.charts"),
 }
+#: imported for a request that asks for them (``imports``), once: WeasyPrint only for sweeps with PDFs
+ON_REQUEST = ("weasyprint",)
 _MAX_MESSAGE = 1 << 20  # a request: argv, environment and folder as one JSON line
 
 
@@ -128,6 +130,8 @@ def _send(conn: socket.socket, message: dict) -> None:
 
 def _fork_child(role: str, conn: socket.socket, inherited: tuple) -> int | None:
     """Read one request from ``conn`` and fork its child; returns the child's pid (``None``: refused)."""
+    import importlib
+
     fds: list[int] = []
     try:
         conn.settimeout(10)  # a client that connects and sends nothing must not stop the server
@@ -142,6 +146,12 @@ def _fork_child(role: str, conn: socket.socket, inherited: tuple) -> int | None:
         _send(conn, {"error": f"bad request: {exc}"})
         conn.close()
         return None
+    for name in request.get("imports") or ():
+        if name in ON_REQUEST:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the child imports it itself, and reports what fails
+                pass
     if len(fds) != 3 or threading.active_count() != 1:  # a fork is only safe from a single thread
         for fd in fds:
             os.close(fd)
@@ -317,11 +327,13 @@ def _alive(pid: int) -> bool:
 
 
 def start(path: str | None, argv: list[str], fds: tuple[int, int, int], env: dict | None = None,
-          cwd: str | None = None, watch: int | None = None, timeout_s: float = 60.0) -> ForkedProcess | None:
+          cwd: str | None = None, watch: int | None = None, imports: tuple[str, ...] = (),
+          timeout_s: float = 60.0) -> ForkedProcess | None:
     """Ask the server at ``path`` for a child with standard streams ``fds`` (stdin, stdout, stderr):
     a :class:`ForkedProcess`, or ``None`` if there is no server or it refuses (the caller then starts
     the process itself). Waits for the server's imports if it is still importing. ``watch``: a kernel
-    ends when the process with this pid ends (its worker)."""
+    ends when the process with this pid ends (its worker). ``imports``: libraries of :data:`ON_REQUEST`
+    the child will need, imported by the server first (and kept for later children)."""
     if not path:
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -329,7 +341,7 @@ def start(path: str | None, argv: list[str], fds: tuple[int, int, int], env: dic
         conn.settimeout(timeout_s)
         conn.connect(path)
         request = {"argv": list(argv), "env": dict(os.environ if env is None else env), "cwd": cwd or os.getcwd(),
-                   "watch": watch}
+                   "watch": watch, "imports": list(imports)}
         payload = json.dumps(request).encode()
         sent = socket.send_fds(conn, [payload], list(fds))  # the descriptors travel with the first bytes
         conn.sendall(payload[sent:])

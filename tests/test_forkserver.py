@@ -63,6 +63,21 @@ def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(server
     killed.log.close()
 
 
+def test_weasyprint_is_imported_for_the_first_worker_that_makes_pdfs(servers):
+    html_only = batch._start_worker(servers, pdf=False)
+    with_pdf = batch._start_worker(servers, pdf=True)
+    try:
+        time.sleep(0.3)
+        assert not _mapped(html_only.pid, "libpango")  # an HTML sweep's workers start without it
+        assert _mapped(with_pdf.pid, "libpango")
+    finally:
+        for proc in (html_only, with_pdf):
+            proc.stdin.close()
+            assert proc.wait(timeout=30) == 0
+            batch._CHILDREN.discard(proc)
+            proc.log.close()
+
+
 def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("out = ''", metadata={"tags": ["parameters"]}),
