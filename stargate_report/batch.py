@@ -329,14 +329,14 @@ class LocalExecutor:
     """A pool of worker slots on this machine; each slot keeps one worker process (and its kernels) for
     the runs it is given (:func:`run_on_worker`)."""
 
-    def __init__(self, workers: int, servers: forkserver.Servers | None = None, fork: bool = True) -> None:
+    def __init__(self, workers: int, servers: forkserver.Servers | None = None) -> None:
         self.workers = max(1, workers)
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
         self.procs: list = []
         self.lock = threading.Lock()
         # the workers and their kernels are forked from servers that import the libraries once for all
         # (the caller may have started them earlier, to import while it validated the sweep)
-        self.servers = servers if servers is not None or not fork else forkserver.Servers()
+        self.servers = servers if servers is not None else forkserver.Servers()
 
     def submit(self, fn, *args) -> Future:
         def task():

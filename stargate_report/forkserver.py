@@ -406,7 +406,7 @@ class Servers:
     def __init__(self, roles: tuple[str, ...] = ("worker", "kernel")) -> None:
         import tempfile
 
-        self.folder = tempfile.mkdtemp(prefix="sr-fork-")
+        self.folder = tempfile.mkdtemp(prefix="sr-fork-")  # only this user may reach the sockets in it (0700)
         self.paths: dict[str, str] = {}
         self.procs: list[subprocess.Popen] = []
         self.used = False  # nothing was asked of the servers (a sweep rejected before it ran): just end them
@@ -421,8 +421,9 @@ class Servers:
         """The socket of the role's server (``None``: there is none, start processes the usual way)."""
         self.used = True
         path = self.paths.get(role)
-        # the socket appears within milliseconds of the server's start; until then connect() would fail
-        for _ in range(100):
+        # the socket appears within milliseconds of the server's start (seconds on a machine under load);
+        # until then connect() would fail
+        for _ in range(500):
             if path is None or os.path.exists(path):
                 return path
             if any(p.poll() is not None for p in self.procs):

@@ -132,6 +132,17 @@ def test_a_large_request_reaches_the_server_whole(servers):
     assert worker.wait(timeout=30) == 0
 
 
+def test_a_child_whose_server_died_is_still_seen_to_end(servers):
+    worker = batch._start_worker(servers, pdf=False)
+    servers.procs[0].kill()  # the worker server dies: the exit code would have come from it
+    servers.procs[0].wait()
+    assert worker.poll() is None  # the worker lives on
+    worker.stdin.close()
+    assert worker.wait(timeout=30) == 1  # its end is seen; its code went with the server: "failed"
+    batch._CHILDREN.discard(worker)
+    worker.log.close()
+
+
 def test_where_fork_servers_are_not_available_there_are_none(monkeypatch):
     monkeypatch.setattr(forkserver, "AVAILABLE", False)
     servers = forkserver.Servers()
