@@ -21,7 +21,6 @@ safe. A folder that cannot be written only costs the time to derive the arrays a
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import hashlib
 import json
@@ -105,7 +104,7 @@ def cached_arrays(kind: str, key: dict, source_file: str,
     if found is not None:
         return found
     # one process derives, the others wait for its file (a sweep's workers start on the same inputs)
-    with _exclusive(path.with_suffix(".lock"), wait=not _SKIP_BUSY.get()):
+    with _exclusive(path.with_suffix(".lock")):
         found = _read(path)
         if found is not None:
             return found
@@ -123,31 +122,10 @@ def _read(path: Path) -> dict[str, np.ndarray | None] | None:
         return None
 
 
-class Busy(Exception):
-    """Another process is deriving these arrays right now (raised only inside :func:`skip_busy`)."""
-
-
-_SKIP_BUSY: contextvars.ContextVar[bool] = contextvars.ContextVar("skip_busy", default=False)
-
-
 @contextlib.contextmanager
-def skip_busy():
-    """Inside this block, :func:`cached_arrays` raises :class:`Busy` instead of waiting when another
-    process derives the same arrays. A caller with several independent entries to fill (the region
-    comparison) takes the others first and comes back for the busy ones, so processes that need the
-    same entries at once (a sweep's workers) share the work instead of queueing for it."""
-    token = _SKIP_BUSY.set(True)
-    try:
-        yield
-    finally:
-        _SKIP_BUSY.reset(token)
-
-
-@contextlib.contextmanager
-def _exclusive(lock_path: Path, wait: bool = True):
+def _exclusive(lock_path: Path):
     """An advisory lock on ``lock_path`` (``flock``; the system drops it if its holder dies). Where no
-    lock can be had (no ``fcntl``, a folder that cannot be written), each process derives on its own.
-    ``wait`` False raises :class:`Busy` when another process holds the lock."""
+    lock can be had (no ``fcntl``, a folder that cannot be written), each process derives on its own."""
     try:
         import fcntl
 
@@ -158,9 +136,7 @@ def _exclusive(lock_path: Path, wait: bool = True):
         return
     try:
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Busy(str(lock_path)) from None
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         except OSError:
             pass  # a file system without locks: derive without one
         yield

@@ -644,22 +644,10 @@ def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True
                       regions: list[str] | None = None) -> list[dict]:
     """The least-cost mix for the same load and target in every region (``feasible`` False where the
     target is out of reach within the searched lattice, e.g. no solar profile and wind not allowed)."""
-    from . import arraycache
     from .profiles import regions as all_regions
 
-    regions = list(regions or all_regions())
-    mixes = {}
-    # regions whose mixes another process is searching right now (a sweep's workers all compare the
-    # same regions) are taken last: by then they are in the cache, and the processes split the search
-    with arraycache.skip_busy():
-        for region in regions:
-            try:
-                mixes[region] = size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind,
-                                           allow_battery=allow_battery)[0]
-            except arraycache.Busy:
-                pass
-    for region in regions:
-        if region not in mixes:
-            mixes[region] = size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind,
-                                       allow_battery=allow_battery)[0]
-    return [{"region": region, **mixes[region].to_dict()} for region in regions]
+    rows = []
+    for region in regions or list(all_regions()):
+        mix = size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind, allow_battery=allow_battery)[0]
+        rows.append({"region": region, **mix.to_dict()})
+    return rows
