@@ -2,7 +2,7 @@
 
 The hourly solar and wind profiles of the regions are derived from pvlib's data and models and from
 the registry's capacity factors; building them needs pvlib and scipy (about 0.8 s of imports) and the
-solar geometry of 8,760 hours (about 0.07 s a region, each region a file of its own). They change
+solar geometry of 8,760 hours (about 0.07 s a region; all regions are derived together). They change
 only when one of those inputs does, so each result is kept as a ``.npz`` file named after a SHA-256 of:
 
 * the caller's key (the region's row, the capacity factors it is calibrated to, ...),

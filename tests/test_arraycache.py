@@ -78,7 +78,7 @@ def test_a_file_in_the_way_only_costs_time(tmp_path, monkeypatch):
 
 def _forget_profiles():
     profiles.region_profiles.cache_clear()
-    profiles._region_arrays.cache_clear()
+    profiles._all_profiles.cache_clear()
 
 
 def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
@@ -89,7 +89,7 @@ def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
         cached = profiles.region_profiles("de")
     finally:
         _forget_profiles()
-    assert len(list(cache.glob("region-profiles-*.npz"))) == 1  # only the region asked for
+    assert len(list(cache.glob("region-profiles-*.npz"))) == 1  # every region in one file
     for tech in ("solar", "wind"):
         a, b = getattr(fresh, tech), getattr(cached, tech)
         assert (a is None) == (b is None)

@@ -266,10 +266,10 @@ def test_a_registry_capacity_factor_out_of_reach_is_a_data_error_naming_its_row(
     rows = dict(reg.rows) | {row.id: dataclasses.replace(row, base=24.0)}  # a percentage typed for a fraction
     monkeypatch.setattr(profiles, "load_registry", lambda: assumptions.Registry(rows))
     monkeypatch.setenv("STARGATE_REPORT_CACHE_DIR", "")  # derive, do not read a cached file
-    profiles._region_arrays.cache_clear()
+    profiles._all_profiles.cache_clear()
     try:
         with pytest.raises(DataError, match=rf"assumptions.csv: record {row.id}, field 'base': the solar profile "
                                             r"of region 'de' cannot have a mean capacity factor of 24"):
-            profiles._region_arrays("de")
+            profiles._all_profiles()
     finally:
-        profiles._region_arrays.cache_clear()
+        profiles._all_profiles.cache_clear()
