@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -236,6 +237,7 @@ def _exchange(proc: subprocess.Popen, spec: dict, out: str, force: bool,
     """Send one run to a worker and pass its progress lines on; returns its reply line, or ``""`` if the
     worker died. ``close``: end the worker's input after the run (it exits once the run is over)."""
     RUNNING[proc.pid] = spec["name"]
+    progress = _guarded(progress)
     try:
         proc.stdin.write(json.dumps({**spec, "out": str(out), "force": force}) + "\n")
         proc.stdin.flush()
@@ -247,10 +249,30 @@ def _exchange(proc: subprocess.Popen, spec: dict, out: str, force: bool,
                 return line  # the reply (or nothing: the worker died)
             if progress is not None:
                 progress(spec["name"], json.loads(line)["progress"])
-    except (BrokenPipeError, OSError):
+    except (BrokenPipeError, OSError):  # the worker's pipes: it died
         return ""
     finally:
         RUNNING.pop(proc.pid, None)
+
+
+def _guarded(callback: Callable | None) -> Callable | None:
+    """``callback`` (a progress callback), made harmless: the first time it raises (a closed terminal or
+    pipe: ``stargate-report batch ... 2>&1 | head``) it is dropped with a warning, and the runs go on
+    without it. A failing progress line must not look like a dead worker or stop the sweep."""
+    if callback is None:
+        return None
+    failed: list[BaseException] = []
+
+    def call(*args) -> None:
+        if failed:
+            return
+        try:
+            callback(*args)
+        except Exception as exc:  # noqa: BLE001 - whatever the callback raises, the runs are not at fault
+            failed.append(exc)
+            warnings.warn(f"progress lines are no longer shown: {exc!r}", RuntimeWarning, stacklevel=2)
+
+    return call
 
 
 def _outcome(spec: dict, out: str, proc: subprocess.Popen, line: str, seconds: float) -> dict:
@@ -431,7 +453,8 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     """
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
-    say = progress or (lambda msg: None)
+    say = _guarded(progress) or (lambda msg: None)
+    run_progress = _guarded(run_progress)
     out = Path(out_dir) / sweep.name
     out.mkdir(parents=True, exist_ok=True)
     ex = executor or LocalExecutor(workers, servers)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -251,9 +252,13 @@ def cmd_batch(args) -> int:
             status.close()
         if servers is not None:
             servers.close()  # (run_sweep has closed them already, unless the sweep was rejected)
-    print(batch.summary_table(outcomes))
-    print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
-    return EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
+    code = EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
+    try:
+        print(batch.summary_table(outcomes))
+        print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
+    except BrokenPipeError:  # output piped into `head`: the exit code still says how the runs went
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
 
 
 class SweepStatus:
@@ -285,13 +290,23 @@ class SweepStatus:
         width = shutil.get_terminal_size().columns
         return text if len(text) < width else text[:max(1, width - 4)] + "..."
 
+    def _write(self, text: str) -> None:
+        """(under the lock) ``text`` on the stream; once the stream is gone (a closed terminal, or a pipe
+        into ``head`` that has closed) nothing more is written, and the sweep goes on without its status."""
+        if self.stream is None or not text:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
+
     def _emit(self, text: str | None) -> None:
         """(under the lock) ``text`` as a line of its own, then the status line again on a terminal."""
         if self.tty:
-            self.stream.write("\r\033[K" + (text + "\n" if text is not None else "") + self._status())
+            self._write("\r\033[K" + (text + "\n" if text is not None else "") + self._status())
         elif text is not None:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+            self._write(text + "\n")
 
     def line(self, text: str) -> None:
         """A run is over: its line (written by the batch after :meth:`step` ``(run, None)``)."""
@@ -315,8 +330,7 @@ class SweepStatus:
         """Clear the status line (on a terminal), so what follows starts on a clean line."""
         with self.lock:
             if self.tty:
-                self.stream.write("\r\033[K")
-                self.stream.flush()
+                self._write("\r\033[K")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -473,8 +487,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("stargate-report: interrupted; nothing was replaced", file=sys.stderr)
         return EXIT_INTERRUPT
     except BrokenPipeError:  # output piped into `head` and the like
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
@@ -496,7 +508,6 @@ def quick_exit(code: int) -> None:
     thread is still alive the exit is the normal one (it waits for that thread).
     """
     import atexit
-    import os
     import threading
 
     if threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs"):

@@ -113,6 +113,47 @@ def test_sweep_status_on_a_terminal_and_in_a_log():
                                         "[#.] 1/2 ok       texas (3.0 s)"]
 
 
+def test_sweep_status_on_a_closed_stream_stays_quiet():
+    import io
+
+    from stargate_report.cli import SweepStatus
+
+    class Closed(io.StringIO):  # a pipe whose reader has gone (`| head`)
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    status = SweepStatus(Closed(), 2)
+    status.step("texas", "evaluating scenario 'texas' (200 samples)")  # no exception, and none later
+    status.step("texas", None)
+    status.line("[#.] 1/2 ok       texas (3.0 s)")
+    status.close()
+    assert status.stream is None and status.done == 1
+
+
+def test_a_sweep_piped_into_head_finishes_its_runs(tmp_path):
+    """`stargate-report batch sweep.yaml 2>&1 | head -1`: once the reader has gone, progress lines fail
+    to write. That used to look like a dead worker, whose end the slot then waited for forever."""
+    import subprocess
+    import sys
+
+    path = _sweep(tmp_path, SMALL.replace("name: small", "name: piped"))
+    proc = subprocess.Popen([sys.executable, "-m", "stargate_report", "batch", str(path), "--out",
+                             str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=tmp_path)
+    first = proc.stdout.readline()  # then the reader goes, like `head -1`
+    proc.stdout.close()
+    try:
+        code = proc.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the sweep hung after its output pipe closed")
+    assert first and code == 0
+    for run in ("texas", "germany"):
+        assert (tmp_path / "out" / "piped" / run / "briefing.en.html").is_file()
+    assert (tmp_path / "out" / "piped" / "index.html").is_file()
+    assert _left_in(tmp_path) == []
+
+
 def test_sweep_runs_every_scenario_and_writes_an_index(swept):
     root, sweep, first, *_ = swept
     assert [o.status for o in first] == ["ok", "ok"]
