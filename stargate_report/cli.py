@@ -233,14 +233,17 @@ def cmd_supply(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from . import batch, forkserver
+    from . import forkserver
 
     if args.workers is not None and args.workers < 1:
         raise ParameterError("workers", args.workers, "a whole number >= 1")
-    # local workers come from fork servers: they import their libraries while the sweep is validated
+    # local workers come from fork servers: they import their libraries while this process imports the
+    # batch runner (about 0.15 s, so the servers start first) and validates the sweep
     servers = None if args.scheduler else forkserver.Servers()
     status = None
     try:
+        from . import batch
+
         sweep = batch.load_sweep(args.sweep, args.out)  # validates every run before anything runs
         executor = batch.DaskExecutor(args.scheduler) if args.scheduler else None
         status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))

@@ -39,9 +39,10 @@ from pathlib import Path
 
 #: what each role's server imports before it forks anything
 ROLES = {
-    "worker": ("stargate_report.worker", "stargate_report.build", "stargate_report.model",
-               "stargate_report.report", "stargate_report.exporters", "nbformat", "nbclient",
-               "jupyter_client.manager", "papermill.iorw", "papermill.parameterize"),
+    # (not stargate_report.report: Altair and the chapters' helpers are the kernels' business)
+    "worker": ("stargate_report.worker", "stargate_report.build", "stargate_report.model", "pandas",
+               "stargate_report.exporters", "nbformat", "nbclient", "jupyter_client.manager",
+               "papermill.iorw", "papermill.parameterize"),
     "kernel": ("ipykernel.kernelapp", "stargate_report.report", "stargate_report.charts"),
 }
 #: imported for a request that asks for them (``imports``), once: WeasyPrint only for sweeps with PDFs

@@ -78,6 +78,23 @@ def test_weasyprint_is_imported_for_the_first_worker_that_makes_pdfs(servers):
             proc.log.close()
 
 
+def test_the_worker_server_imports_what_a_run_uses_and_no_more(tmp_path):
+    """Each library the worker server imports costs every sweep's start (it is imported before the first
+    worker forks); a run that imports it anyway is what makes that worth it. Altair belongs to the kernels."""
+    code = ("import sys\nfrom stargate_report import build, worker  # a forked worker runs worker.main\n"
+            "req = build.make_request('milam-county', None, {'samples': 200}, 'en', 'html', sys.argv[1], "
+            "name='probe', jobs=1)\n"
+            "assert build.run(req, warn=lambda msg: None).status == 'ok'\n"
+            "print(' '.join(m for m in sys.argv[2:] if m not in sys.modules))\n"
+            "print('altair' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out"), *forkserver.ROLES["worker"]],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    unused, altair = out.stdout.splitlines()[-2:]
+    assert unused == ""  # every preloaded module is one a run imports
+    assert altair == "False" and "altair" not in forkserver.ROLES["worker"]
+
+
 def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_path, monkeypatch):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("out = ''", metadata={"tags": ["parameters"]}),
