@@ -259,6 +259,9 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
             out[lang] = {"html": markups[lang].encode("utf-8")} if "html" in formats else {}
             if lang in later:
                 helped[lang] = _submit(pool, html_to_pdf, markups[lang])
+                if helped[lang] is None and shared is not None:  # its kept helpers died since: new ones
+                    pool = shared.helpers(n, fresh=True)
+                    helped[lang] = _submit(pool, html_to_pdf, markups[lang])
         if "pdf" in formats:
             for lang in langs:
                 t = time.perf_counter()
@@ -634,12 +637,12 @@ class SharedKernels:
         self.folder: Path | None = None
         self.render_pool, self.render_n = None, 0  # the PDF helper processes (render_languages), kept
 
-    def helpers(self, n: int):
+    def helpers(self, n: int, fresh: bool = False):
         """``n`` PDF helper processes (:func:`render_languages`), started on first use and kept; a pool of
-        another size, or one whose process died, is replaced."""
+        another size is replaced, and so is the pool when ``fresh`` (its submit failed: a helper that
+        died breaks its pool for good)."""
         pool = self.render_pool
-        # a helper that died breaks its pool for good (concurrent.futures marks it, privately, as _broken)
-        if pool is not None and (self.render_n != n or getattr(pool, "_broken", False)):
+        if pool is not None and (self.render_n != n or fresh):
             pool.shutdown(wait=True, cancel_futures=True)
             pool = None
         if pool is None:
