@@ -134,7 +134,7 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
 
     runs: list[RunSpec] = []
     seen: set[str] = set()
-    out = Path(out_dir) / name
+    out = build.output_folder(Path(out_dir) / name)  # (the runs' requests would name it only as theirs)
     for label, preset, params in specs:
         slug = build.run_slug(label)
         if slug in seen:
@@ -455,8 +455,8 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
     say = _guarded(progress) or (lambda msg: None)
     run_progress = _guarded(run_progress)
-    out = Path(out_dir) / sweep.name
-    out.mkdir(parents=True, exist_ok=True)
+    out = build.output_folder(Path(out_dir) / sweep.name)
+    build.make_output_folder(out)
     ex = executor or LocalExecutor(workers, servers)
     # local runs share this machine's cores: each gets its share of kernels instead of all of them
     # (two runs of two kernels each on two cores would only fight over them); remote workers use their own

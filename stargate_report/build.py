@@ -149,8 +149,39 @@ def make_request(preset: str | None = None, params_file: str | None = None, over
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
     return RunRequest(scenario=scenario, preset=preset, params=layers,
                       langs=parse_list("lang", langs, tuple(LOCALES)),
-                      formats=parse_list("format", formats, FORMATS), out_dir=Path(out_dir),
+                      formats=parse_list("format", formats, FORMATS), out_dir=output_folder(out_dir),
                       cell_timeout_s=cell_timeout_s, name=name, max_source_age_days=max_source_age_days, jobs=jobs)
+
+
+#: what an output folder must be (the ``out`` parameter's rule, in its errors)
+OUTPUT_FOLDER_RULE = "a folder that exists or can be created, and can be written"
+
+
+def output_folder(out_dir: str | Path) -> Path:
+    """``out_dir`` checked as an output folder, without creating anything: the deepest part of it that
+    exists must be a folder this user can write to (a missing folder is created when the run starts).
+    Raises :class:`ParameterError` (``out``) otherwise, naming the part that is in the way."""
+    path = Path(out_dir)
+    if not str(out_dir).strip():
+        raise ParameterError("out", out_dir, OUTPUT_FOLDER_RULE)
+    probe = path.absolute()
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ParameterError("out", str(out_dir), OUTPUT_FOLDER_RULE, f"{probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ParameterError("out", str(out_dir), OUTPUT_FOLDER_RULE, f"{probe} cannot be written by this user")
+    return path
+
+
+def make_output_folder(out_dir: Path) -> None:
+    """Create ``out_dir`` (and its parents); an error names the ``out`` parameter (exit 2 on the command
+    line), since a folder that cannot be made is the user's input, not a failed build."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError("out", str(out_dir), OUTPUT_FOLDER_RULE,
+                             f"cannot create {out_dir}: {exc.strerror or exc}") from exc
 
 
 def chapters(folder: Path | None = None) -> list[Path]:
@@ -691,10 +722,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         warn(stale_line)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    try:
-        req.out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BuildError(f"cannot create the output folder {req.out_dir}: {exc.strerror or exc}") from exc
+    make_output_folder(req.out_dir)
     target = _safe_target(req.out_dir, req.slug)
     keys = cache_keys(req)
     previous = None if force else _cached(target)

@@ -133,3 +133,37 @@ def test_zero_target_builds_nothing_and_divides_by_nothing():
     res = evaluate(scenario.resolve(overrides={"target_cfe": 0.0}), samples=50, supply=True)
     assert res["supply_capex_usd"].p50 == 0
     assert np.all(np.isfinite(res["investment_share_of_supply_capex"].samples))
+
+
+def test_an_output_folder_that_cannot_be_one_is_refused_up_front(tmp_path, no_kernels, capsys, monkeypatch):
+    from stargate_report import batch
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("name: s\nformats: html\nscenarios:\n  - {name: texas}\n")
+    for argv in (["run", "--out", str(a_file)], ["run", "--out", str(a_file / "sub")],
+                 ["batch", str(sweep), "--out", str(a_file)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "'out'" in err and str(a_file) in err and "is a file, not a folder" in err
+    assert a_file.read_text() == "mine"
+    with pytest.raises(ParameterError, match="'out'.*can be written"):
+        batch.load_sweep(sweep, a_file)
+    # a folder this user cannot write to (as root every folder can be written: simulated)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(build.os, "access", lambda path, mode: str(path) != str(locked))
+    with pytest.raises(ParameterError, match="cannot be written by this user"):
+        build.make_request(out_dir=locked / "output")
+    assert not (locked / "output").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_names_the_option(tmp_path, no_kernels, capsys, monkeypatch):
+    def refuse(self, *a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(build.Path, "mkdir", refuse)  # (checks pass, creating fails: a read-only mount)
+    assert main(["run", "--out", str(tmp_path / "new"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "'out'" in err and "cannot create" in err and "Permission denied" in err
