@@ -378,9 +378,13 @@ def kernel_provisioner(km, path: str):
         async def launch_kernel(self, cmd: list[str], **kwargs):
             proc = None
             if list(cmd[1:3]) == ["-m", "ipykernel_launcher"]:
+                # the kernel has a parent, as jupyter_client's launcher tells it (JPY_PARENT_PID): else it
+                # prints "To connect another client to this kernel ..." on standard output, as `ipython
+                # kernel` does. An option, since the server read the variable's default when it imported it
+                argv = ["ipykernel_launcher", *cmd[3:], f"--IPKernelApp.parent_handle={os.getpid()}"]
                 devnull = os.open(os.devnull, os.O_RDONLY)
                 try:  # the kernel writes where this process writes, as a launched one would
-                    proc = start(path, ["ipykernel_launcher", *cmd[3:]], (devnull, 1, 2), env=kwargs.get("env"),
+                    proc = start(path, argv, (devnull, 1, 2), env=kwargs.get("env"),
                                  cwd=str(kwargs.get("cwd") or os.getcwd()), watch=os.getpid())
                 finally:
                     os.close(devnull)

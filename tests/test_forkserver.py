@@ -95,7 +95,7 @@ def test_the_worker_server_imports_what_a_run_uses_and_no_more(tmp_path):
     assert altair == "False" and "altair" not in forkserver.ROLES["worker"]
 
 
-def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_path, monkeypatch):
+def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_path, monkeypatch, capfd):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("out = ''", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("import os, sys\nopen(out, 'w').write(f\"{os.getppid()} {os.getpid()} "
@@ -117,6 +117,9 @@ def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_
     while time.time() < deadline and os.path.exists(f"/proc/{pid}"):
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{pid}")  # shut down with the pool, and reaped by its server
+    # it knew it had a parent (JPY_PARENT_PID), as a launched kernel does: no `ipython kernel` banner
+    # ("To connect another client to this kernel ...") on the standard output it shares with its worker
+    assert "To connect another client" not in capfd.readouterr().out
 
 
 def test_a_forked_kernel_ends_with_the_worker_that_asked_for_it(servers, tmp_path):
