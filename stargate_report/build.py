@@ -455,6 +455,8 @@ class KernelPool:
         import queue
 
         self.n, self.workdir, self.timeout = max(1, n), Path(workdir), cell_timeout_s
+        self.sockets = _socket_folder()  # removed when the last kernel is gone
+        self._left, self._left_lock = self.n, threading.Lock()
         self.pending: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.idle = threading.Condition()
@@ -538,6 +540,17 @@ class KernelPool:
         client.execute()
 
     def _worker(self, slot: int) -> None:
+        try:
+            self._serve(slot)
+        finally:
+            with self._left_lock:
+                self._left -= 1
+                last = self._left == 0
+            if last:
+                shutil.rmtree(self.sockets, ignore_errors=True)
+
+    def _serve(self, slot: int) -> None:
+        """One kernel's thread: start the kernel, then run jobs on it until the pool closes."""
         import nbformat
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
@@ -546,7 +559,7 @@ class KernelPool:
 
         # local IPC sockets, one path per kernel: no TCP ports, and no "unencrypted TCP" warning on stderr;
         # nbclient notices a dead kernel only through the async manager
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.workdir / f".kernel-{slot}"),
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.sockets / f"k{slot}"),
                                 kernel_spec_manager=this_python_kernels())
         server = os.environ.get(KERNEL_SERVER_ENV)
         if server:  # a sweep's worker: the kernel is forked with its libraries already imported
@@ -634,6 +647,21 @@ class KernelPool:
             run_sync(km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 - a kernel that died is already gone
             pass
+
+
+#: the longest path a Unix socket may have (``sun_path``: 108 bytes with its terminating zero, on Linux)
+_SOCKET_PATH_MAX = 107
+
+
+def _socket_folder() -> Path:
+    """A new private folder for a pool's kernel sockets, with a short path: a Unix socket's path has at
+    most 107 bytes, and a run's own folder (deep in a home directory, say) is often longer. The system's
+    temporary folder, or ``/tmp`` where that is itself long (macOS gives each user one under
+    ``/var/folders/...``)."""
+    base = tempfile.gettempdir()
+    if len(base) > _SOCKET_PATH_MAX - 40 and os.path.isdir("/tmp"):
+        base = "/tmp"
+    return Path(tempfile.mkdtemp(prefix="sr-kernels-", dir=base))
 
 
 def this_python_kernels():

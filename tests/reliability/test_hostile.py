@@ -1,4 +1,5 @@
-"""Hostile strings in a scenario title: escaped in the HTML (checked in Chromium's DOM), text in the PDF."""
+"""Hostile strings in a scenario title: escaped in the HTML (checked in Chromium's DOM), text in the PDF;
+built into an output folder whose path is longer than a Unix socket's may be, with spaces and accents."""
 from __future__ import annotations
 
 import re
@@ -18,13 +19,17 @@ HOSTILE = ('<script>document.title="pwned"</script><img src=x onerror="document.
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    out = tmp_path_factory.mktemp("hostile")
+    # deep in a home directory, say: longer than a Unix socket's path may be (107 bytes), so the kernels'
+    # sockets cannot live in the run's folder
+    out = tmp_path_factory.mktemp("hostile") / ("Projekte ünd Berichte " + "x" * 40) / ("briefings " + "y" * 40)
+    assert len(str(out).encode()) > 107
     req = build.make_request(out_dir=out, overrides={"title": HOSTILE, "samples": 200}, name="../../etc")
     return build.run(req, warn=lambda m: None)
 
 
 def test_the_run_folder_stays_inside_the_output_folder(hostile):
-    assert hostile.folder.name == "etc" and hostile.folder.parent.name.startswith("hostile")
+    assert hostile.folder.name == "etc" and hostile.folder.parent.name.startswith("briefings ")
+    assert hostile.folder.parent.parent.parent.name.startswith("hostile")
 
 
 def test_the_html_escapes_everything(hostile):
