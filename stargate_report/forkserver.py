@@ -26,6 +26,7 @@ died) and ends when its last child has.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -425,6 +426,9 @@ class Servers:
     def path(self, role: str) -> str | None:
         """The socket of the role's server (``None``: there is none, start processes the usual way)."""
         self.used = True
+        return self._socket(role)
+
+    def _socket(self, role: str) -> str | None:
         path = self.paths.get(role)
         # the socket appears within milliseconds of the server's start (seconds on a machine under load);
         # until then connect() would fail
@@ -435,6 +439,25 @@ class Servers:
                 return None
             time.sleep(0.01)
         return None
+
+    @contextlib.contextmanager
+    def kernels(self):
+        """Inside this block, kernels that :class:`~stargate_report.build.KernelPool` starts in this process
+        are forked from the kernel server (when there is one). Asking nothing of it here keeps it unused:
+        :meth:`close` then ends it at once (a run served from the cache does not wait for its imports)."""
+        from .build import KERNEL_SERVER_ENV
+
+        path = self._socket("kernel")  # (up within milliseconds of the server's start: no wait, as a rule)
+        before = os.environ.get(KERNEL_SERVER_ENV)
+        if path:
+            os.environ[KERNEL_SERVER_ENV] = path
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(KERNEL_SERVER_ENV, None)
+            else:
+                os.environ[KERNEL_SERVER_ENV] = before
 
     def release(self) -> None:
         """No more requests: the servers end (their children go on)."""

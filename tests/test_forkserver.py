@@ -228,3 +228,37 @@ def test_the_worker_server_imports_pvlib_only_while_profiles_are_to_be_derived(t
     n, imported = first.stdout.split()
     assert int(n) > 0 and imported == "True"  # a first sweep on this machine: every worker needs them
     assert later.stdout.split() == ["0", "False"]  # the profiles are on disk: no pvlib, no scipy
+
+
+def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_command(tmp_path, monkeypatch):
+    from stargate_report.cli import main
+
+    forked: list = []
+    real_start = forkserver.start
+
+    def recording_start(path, argv, *args, **kwargs):
+        proc = real_start(path, argv, *args, **kwargs)
+        forked.append((argv[0], proc))
+        return proc
+
+    monkeypatch.setattr(forkserver, "start", recording_start)
+    assert main(["run", "--format", "html", "--out", str(tmp_path), "--quiet", "--jobs", "2",
+                 "-p", "samples=200"]) == 0
+    assert len(list(tmp_path.glob("*/briefing.en.html"))) == 1
+    assert [name for name, _ in forked] == ["ipykernel_launcher"] * 2  # both kernels came from the server
+    assert all(isinstance(proc, forkserver.ForkedProcess) for _, proc in forked)
+    assert build.KERNEL_SERVER_ENV not in os.environ  # only while the run asked for kernels
+    forked.clear()
+    assert main(["run", "--format", "html", "--out", str(tmp_path), "--quiet", "--jobs", "2",
+                 "-p", "samples=200"]) == 0  # unchanged: served from the cache, no kernel asked for
+    assert forked == []
+
+
+def test_a_kernel_server_asked_nothing_is_ended_at_once():
+    servers = forkserver.Servers(roles=("kernel",))
+    with servers.kernels():
+        assert os.environ[build.KERNEL_SERVER_ENV] == servers.paths["kernel"]
+    assert build.KERNEL_SERVER_ENV not in os.environ
+    servers.close()  # it never forked: not waited for (it would finish its imports first)
+    assert servers.procs[0].returncode == -signal.SIGKILL
+    assert not os.path.exists(servers.folder)
