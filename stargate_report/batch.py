@@ -23,6 +23,7 @@ import html
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -190,15 +191,19 @@ _SLOT = threading.local()  # each local slot (a thread of the executor) keeps it
 _STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
-def _start_worker(servers: forkserver.Servers | None = None,
-                  pdf: bool = True) -> subprocess.Popen | forkserver.ForkedProcess:
+def _start_worker(servers: forkserver.Servers | None = None, pdf: bool = True,
+                  tmp: str | None = None) -> subprocess.Popen | forkserver.ForkedProcess:
     """A new worker process; its standard error (and its kernels') goes to a temporary file, read back if
     the worker dies. With a sweep's fork ``servers`` the worker is forked from the worker server and
     its kernels from the kernel server (their libraries already imported; WeasyPrint when the runs make
-    ``pdf``); without them, or if a server fails, it is started as a new interpreter."""
+    ``pdf``); without them, or if a server fails, it is started as a new interpreter. ``tmp``: the
+    worker's (and its kernels') temporary folder, ``TMPDIR``, which the sweep removes at its end: what
+    a killed worker leaves there (kernel sockets, connection files) goes with it."""
     log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
     argv = [sys.executable, "-m", "stargate_report.worker"]
     env = dict(os.environ)
+    if tmp:
+        env["TMPDIR"] = tmp
     proc = None
     if servers is not None:
         kernels = servers.path("kernel")
@@ -228,7 +233,7 @@ def _slot_worker(pdf: bool = True) -> subprocess.Popen | forkserver.ForkedProces
     """This slot's worker process, started on first use or after a death (for runs that make a ``pdf``)."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
-        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None), pdf)
+        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None), pdf, getattr(_SLOT, "tmp", None))
     return proc
 
 
@@ -359,10 +364,11 @@ class LocalExecutor:
         # the workers and their kernels are forked from servers that import the libraries once for all
         # (the caller may have started them earlier, to import while it validated the sweep)
         self.servers = servers if servers is not None else forkserver.Servers()
+        self.tmp = tempfile.mkdtemp(prefix="stargate-sweep-")  # the workers' TMPDIR, removed at the end
 
     def submit(self, fn, *args) -> Future:
         def task():
-            _SLOT.servers = self.servers
+            _SLOT.servers, _SLOT.tmp = self.servers, self.tmp
             try:
                 return fn(*args)
             finally:
@@ -394,6 +400,7 @@ class LocalExecutor:
             _close_worker(proc)
         if self.servers is not None:
             self.servers.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class DaskExecutor:

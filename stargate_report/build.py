@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -455,7 +456,10 @@ class KernelPool:
         import queue
 
         self.n, self.workdir, self.timeout = max(1, n), Path(workdir), cell_timeout_s
-        self.sockets = _socket_folder()  # removed when the last kernel is gone
+        self.sockets = _socket_folder()
+        # removed when the last kernel is gone, or at the latest as this process exits (a run returns while
+        # its kernels shut down, and the command's exit may come first)
+        self._remove_sockets = weakref.finalize(self, shutil.rmtree, str(self.sockets), True)
         self._left, self._left_lock = self.n, threading.Lock()
         self.pending: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -547,7 +551,7 @@ class KernelPool:
                 self._left -= 1
                 last = self._left == 0
             if last:
-                shutil.rmtree(self.sockets, ignore_errors=True)
+                self._remove_sockets()
 
     def _serve(self, slot: int) -> None:
         """One kernel's thread: start the kernel, then run jobs on it until the pool closes."""

@@ -195,6 +195,9 @@ def _child(role: str, request: dict, fds: list[int], inherited: tuple) -> int:
         os.close(fd)
     os.environ.clear()
     os.environ.update(request["env"])
+    import tempfile
+
+    tempfile.tempdir = None  # the requester's TMPDIR, not the one the server may have looked up
     os.chdir(request["cwd"])
     sys.argv = list(request["argv"])
     if role == "worker":

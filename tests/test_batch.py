@@ -175,6 +175,14 @@ def test_unchanged_sweep_is_served_from_the_cache(swept):
     assert seconds < 10  # two child processes that start, hash and stop; no kernel
 
 
+def _temporary_folders() -> set[str]:
+    """The sweeps' and kernel pools' folders in the system's temporary folder."""
+    import tempfile
+
+    prefixes = ("stargate-sweep-", "stargate-kernels-", "sr-kernels-", "sr-fork-")
+    return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith(prefixes)}
+
+
 def _left_in(folder, wait_s: float = 10.0) -> list[int]:
     """Processes still working in ``folder`` (kernels run in their run's folder) after up to ``wait_s``."""
     deadline = time.time() + wait_s
@@ -239,8 +247,10 @@ def test_one_slot_keeps_its_worker_and_replaces_a_dead_one(tmp_path):
 
     thread = threading.Thread(target=watch)
     thread.start()
+    before = _temporary_folders()
     outcomes = batch.run_sweep(sweep, tmp_path / "out", workers=1)
     thread.join()
+    assert _temporary_folders() == before  # what the killed worker had in its TMPDIR went with the sweep
     status = {o.name: o.status for o in outcomes}
     assert status == {"texas": "ok", "germany": "failed", "spain": "ok"}
     assert seen["texas"] == seen["germany"]  # the same worker process built both (kernels kept warm)

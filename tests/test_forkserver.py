@@ -242,8 +242,15 @@ def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_com
         return proc
 
     monkeypatch.setattr(forkserver, "start", recording_start)
+    import tempfile
+
+    def ours() -> set[str]:  # the kernels' socket folders, the fork server's
+        return {n for n in os.listdir(tempfile.gettempdir()) if n.startswith(("sr-kernels-", "sr-fork-"))}
+
+    before = ours()
     assert main(["run", "--format", "html", "--out", str(tmp_path), "--quiet", "--jobs", "2",
                  "-p", "samples=200"]) == 0
+    assert ours() == before  # removed, though the run returns while its kernels shut down
     assert len(list(tmp_path.glob("*/briefing.en.html"))) == 1
     assert [name for name, _ in forked] == ["ipykernel_launcher"] * 2  # both kernels came from the server
     assert all(isinstance(proc, forkserver.ForkedProcess) for _, proc in forked)
