@@ -54,7 +54,26 @@ def _intact(out, before):
     assert not [p for p in out.iterdir() if ".tmp-" in p.name]
 
 
-def test_a_kernel_that_dies(site):
+@pytest.fixture(params=["launched", "forked"])
+def kernels(request):
+    """Kernels launched as new interpreters (the Python API), or forked from a kernel server (what
+    `stargate-report run` and a sweep's workers use, on Linux)."""
+    from stargate_report import forkserver
+
+    if request.param == "launched":
+        yield request.param
+        return
+    if not forkserver.AVAILABLE:
+        pytest.skip("fork servers are for Linux")
+    servers = forkserver.Servers(roles=("kernel",))
+    try:
+        with servers.kernels():
+            yield request.param
+    finally:
+        servers.close()
+
+
+def test_a_kernel_that_dies(site, kernels):
     books, out, before = site
     (books / "02_fault.ipynb").write_text(json.dumps(_chapter("import os\nos._exit(3)")))
     with pytest.raises(ChapterError) as err:
@@ -65,7 +84,7 @@ def test_a_kernel_that_dies(site):
     assert (out / "run.failed" / "en" / "02_fault.ipynb").is_file()
 
 
-def test_a_cell_that_hangs_is_stopped_by_the_timeout(site):
+def test_a_cell_that_hangs_is_stopped_by_the_timeout(site, kernels):
     books, out, before = site
     (books / "02_fault.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(600)")))
     t = time.perf_counter()
