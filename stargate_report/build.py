@@ -463,6 +463,8 @@ class KernelPool:
         self._left, self._left_lock = self.n, threading.Lock()
         self.pending: queue.Queue = queue.Queue()
         self.stop = threading.Event()
+        self.killed = threading.Event()  # closed with kill (Ctrl-C): the run is abandoned, write nothing
+        self.kill_deadline = 0.0  # until when a killed pool's threads are waited for
         self.idle = threading.Condition()
         self.remaining = 0
         self.failures: list = []
@@ -506,13 +508,16 @@ class KernelPool:
         """Stop handing out jobs and shut the kernels down.
 
         ``kill`` ends the kernel processes at once, so chapters still running stop now (Ctrl-C)
-        instead of when their cells finish. ``wait=False`` returns while the kernels shut down (about
-        0.1 s); :meth:`join` waits for them.
+        instead of when their cells finish; their threads write nothing more, and are waited for only
+        briefly (nbclient may wait seconds for output from a kernel that is gone: its IOPub timeout).
+        ``wait=False`` returns while the kernels shut down (about 0.1 s); :meth:`join` waits for them.
         """
         self.stop.set()
         for _ in self.threads:
             self.pending.put(None)
-        if kill:
+        if kill and not self.killed.is_set():
+            self.killed.set()
+            self.kill_deadline = time.monotonic() + 1.0
             for km in self.managers:
                 process = getattr(getattr(km, "provisioner", None), "process", None)
                 if process is not None:
@@ -521,12 +526,14 @@ class KernelPool:
                     except OSError:  # already gone
                         pass
         if wait:
-            self.join()
+            self.join(max(0.0, self.kill_deadline - time.monotonic()) if self.killed.is_set() else None)
 
-    def join(self) -> None:
-        """Wait until every kernel of a closed pool has shut down (its sockets and files removed)."""
+    def join(self, timeout_s: float | None = None) -> None:
+        """Wait until every kernel of a closed pool has shut down (its sockets and files removed), or for
+        at most ``timeout_s`` seconds in all."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         for th in self.threads:
-            th.join()
+            th.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _done(self) -> None:
         with self.idle:
@@ -615,9 +622,10 @@ class KernelPool:
                                                language="python")
                     self._cells(reset, km, kc)
                     self._cells(nb, km, kc, on_start)
-                    nbformat.write(nb, str(out))
+                    if not self.killed.is_set():
+                        nbformat.write(nb, str(out))
                 except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name and cell
-                    if nb is not None:
+                    if nb is not None and not self.killed.is_set():
                         nbformat.write(nb, str(out))
                     self.failures.append((job, exc, current["cell"]))
                     self._done()

@@ -140,3 +140,30 @@ def test_symlinks_are_not_followed_out_of_the_output_folder(tmp_path):
     with pytest.raises(BuildError, match="symbolic link"):
         build.run(build.make_request(out_dir=out, formats="html", name="run"), warn=lambda m: None)
     assert (elsewhere / "keep.txt").read_text() == "precious" and (out / "run").is_symlink()
+
+
+def test_a_killed_pool_writes_nothing_more(tmp_path):
+    """Ctrl-C kills the kernels; a chapter's thread that sees its kernel die afterwards (nbclient may wait
+    seconds for its output first) must not write its notebook into the run that is being cleaned up."""
+    import threading
+
+    import nbformat
+
+    marker = tmp_path / "started"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"import time\nopen({str(marker)!r}, 'w').close()\ntime.sleep(60)")])
+    path = tmp_path / "sleepy.ipynb"
+    nbformat.write(nb, str(path))
+    out = tmp_path / "run" / "sleepy.ipynb"
+    out.parent.mkdir()
+    pool = build.KernelPool(1, tmp_path, 120)
+    runner = threading.Thread(target=pool.run, args=([("en", path, out, {})], lambda msg: None), daemon=True)
+    runner.start()
+    deadline = time.time() + 60
+    while time.time() < deadline and not marker.exists():
+        time.sleep(0.1)
+    assert marker.exists()
+    pool.close(kill=True)  # waits for the threads at most briefly
+    pool.join()  # (here: until the thread has seen its kernel die and ended)
+    assert not out.exists()
+    assert not pool.sockets.exists()  # removed with the last kernel's thread
