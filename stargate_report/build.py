@@ -452,11 +452,12 @@ class KernelPool:
     the pool is ``broken`` (its kernel may be dead or in a bad state) and should be closed.
     """
 
-    def __init__(self, n: int, workdir: Path, cell_timeout_s: int):
+    def __init__(self, n: int, workdir: Path | None, cell_timeout_s: int):
         import queue
 
-        self.n, self.workdir, self.timeout = max(1, n), Path(workdir), cell_timeout_s
         self.sockets = _socket_folder()
+        # the kernels' working folder until a chapter changes it (None: the pool's own socket folder)
+        self.n, self.workdir, self.timeout = max(1, n), Path(workdir or self.sockets), cell_timeout_s
         # removed when the last kernel is gone, or at the latest as this process exits (a run returns while
         # its kernels shut down, and the command's exit may come first)
         self._remove_sockets = weakref.finalize(self, shutil.rmtree, str(self.sockets), True)
@@ -700,12 +701,12 @@ class SharedKernels:
     """One :class:`KernelPool` kept across the runs of a batch worker, replaced when it breaks.
 
     Runs that need kernels ask :meth:`get`; a pool of another size or cell timeout, or one that broke
-    in an earlier run, is closed and a new one made. Its sockets live in a private temporary folder.
+    in an earlier run, is closed and a new one made. Its kernels work in the pool's own temporary folder
+    (where their sockets are) until a chapter moves them into its run.
     """
 
     def __init__(self) -> None:
         self.pool: KernelPool | None = None
-        self.folder: Path | None = None
         self.render_pool, self.render_n = None, 0  # the PDF helper processes (render_languages), kept
 
     def helpers(self, n: int, fresh: bool = False):
@@ -726,8 +727,7 @@ class SharedKernels:
         if pool is not None and (pool.broken or pool.n != n or pool.timeout != cell_timeout_s):
             self.close()
         if self.pool is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="stargate-kernels-"))
-            self.pool = KernelPool(n, self.folder, cell_timeout_s)
+            self.pool = KernelPool(n, None, cell_timeout_s)
         return self.pool
 
     def close(self) -> None:
@@ -737,9 +737,6 @@ class SharedKernels:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
 
 
 def run(req: RunRequest, progress: Callable[[str], None] | None = None,
