@@ -403,14 +403,52 @@ class LocalExecutor:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+#: what ``--scheduler`` accepts (dask.distributed's network transports; a bare ``host:port`` means tcp)
+SCHEDULER_RULE = "a dask scheduler address, tcp://host:port (or tls://, ws://, wss://; port 1-65535)"
+#: how long to try to reach a scheduler before giving up (dask's own default is 30 s)
+SCHEDULER_TIMEOUT_S = 10
+
+
+def scheduler_address(value) -> str:
+    """``value`` as a scheduler address dask can connect to, or a :class:`ParameterError` naming ``scheduler``.
+
+    dask itself would fail later, with a traceback (``ValueError: missing port number``) or after trying
+    to connect to a port that cannot exist."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        scheme, location = parse_address(text)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        raise ParameterError("scheduler", value, SCHEDULER_RULE) from None
+    if scheme not in ("tcp", "tls", "ws", "wss") or not host or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ParameterError("scheduler", value, SCHEDULER_RULE)
+    return text if "://" in text else f"tcp://{text}"
+
+
 class DaskExecutor:
-    """Sends runs to a dask.distributed cluster (scheduler address, or an existing ``Client``)."""
+    """Sends runs to a dask.distributed cluster (scheduler address, or an existing ``Client``).
+
+    An address that is not one, or where no scheduler answers within :data:`SCHEDULER_TIMEOUT_S`, is a
+    :class:`ParameterError` naming ``scheduler`` (before any run is sent)."""
 
     def __init__(self, scheduler) -> None:
         from dask.distributed import Client
 
-        self.client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="10s")
         self.own = not isinstance(scheduler, Client)
+        if not self.own:
+            self.client = scheduler
+            return
+        address = scheduler_address(scheduler)
+        try:
+            self.client = Client(address, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        except (OSError, TimeoutError):  # distributed reports a refused or silent address as OSError
+            raise ParameterError(
+                "scheduler", scheduler, "the address of a running dask scheduler",
+                f"none answered within {SCHEDULER_TIMEOUT_S} s: check host and port, "
+                "start one with `dask scheduler`, or leave out --scheduler to run on this machine's cores",
+            ) from None
 
     def submit(self, fn, *args):
         return self.client.submit(fn, *args, pure=False)

@@ -8,6 +8,8 @@ import html
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -49,6 +51,40 @@ def _sweep(tmp_path, text=SMALL, name="sweep.yaml"):
 def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, text, error, needle):
     with pytest.raises(error, match=re.escape(needle)):
         batch.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["foo", "tcp://", "tcp://localhost:99999", "localhost:0", "inproc://x",
+                                     "http://localhost:8786", "", "   "])
+def test_a_scheduler_address_that_is_not_one_is_named(tmp_path, address):
+    """dask failed on these with a traceback (``ValueError: missing port number``, ``not enough values to
+    unpack``), or tried for 10 s to reach a port that cannot exist."""
+    t = time.perf_counter()
+    with pytest.raises(ParameterError, match=r"invalid value for 'scheduler'.*tcp://host:port"):
+        batch.DaskExecutor(address)
+    assert time.perf_counter() - t < 2
+
+
+def test_a_scheduler_address_where_none_answers_is_named(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port on this machine that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(batch, "SCHEDULER_TIMEOUT_S", 1)
+    with pytest.raises(ParameterError, match=rf"'scheduler': '127.0.0.1:{port}'.*none answered within 1 s"):
+        batch.DaskExecutor(f"127.0.0.1:{port}")
+    assert batch.scheduler_address(f"127.0.0.1:{port}") == f"tcp://127.0.0.1:{port}"
+    assert batch.scheduler_address("tls://[::1]:8786") == "tls://[::1]:8786"
+
+
+def test_a_bad_scheduler_on_the_command_line_exits_2_before_anything_runs(tmp_path):
+    path = _sweep(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "stargate_report", "batch", str(path), "--out", str(tmp_path / "out"),
+                           "--scheduler", "tcp://localhost"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"stargate-report: error: invalid value for 'scheduler': 'tcp://localhost'; allowed: {batch.SCHEDULER_RULE}"]
     assert not (tmp_path / "out").exists()
 
 
@@ -133,9 +169,6 @@ def test_sweep_status_on_a_closed_stream_stays_quiet():
 def test_a_sweep_piped_into_head_finishes_its_runs(tmp_path):
     """`stargate-report batch sweep.yaml 2>&1 | head -1`: once the reader has gone, progress lines fail
     to write. That used to look like a dead worker, whose end the slot then waited for forever."""
-    import subprocess
-    import sys
-
     path = _sweep(tmp_path, SMALL.replace("name: small", "name: piped"))
     proc = subprocess.Popen([sys.executable, "-m", "stargate_report", "batch", str(path), "--out",
                              str(tmp_path / "out")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -322,9 +355,6 @@ def test_the_cache_reruns_exactly_what_changed(tmp_path):
 
 
 def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
-    import subprocess
-    import sys
-
     text = SMALL.replace("name: small", "name: stopped") + "  - {name: spain, params: {region: es}}\n"
     path = _sweep(tmp_path, text)
     out = tmp_path / "out"
