@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import charts, formatting, model
+from .exceptions import ParameterError
 from .i18n import formula, t
 from .ledger import Results
 from .scenario import DEFAULT_PRESET, Scenario, resolve
@@ -640,11 +641,30 @@ def _strip_p(markup: str) -> str:
     return markup
 
 
+def _check_results_path(results_path: str) -> None:
+    """A run's ledger must be there: a chapter re-run from another folder would otherwise fail with a bare
+    ``FileNotFoundError`` (papermill runs the kernel in the folder it is started from, not the notebook's)."""
+    import os
+    from pathlib import Path
+
+    stem = Path(results_path)
+    missing = [p.name for p in (stem.with_suffix(".json"), stem.with_suffix(".npz")) if not p.is_file()]
+    if missing:
+        raise ParameterError(
+            "results_path", results_path,
+            "the stem of a run's data/results.json and .npz, relative to the kernel's working folder "
+            f"({os.getcwd()})",
+            f"{' and '.join(missing)} not found there: start the notebook from its own folder "
+            "(papermill --cwd <its folder>), give an absolute path, or set results_path to '' to evaluate "
+            "the scenario in the notebook")
+
+
 def open_chapter(name: str, preset: str = DEFAULT_PRESET, overrides: dict | None = None, lang: str = "en",
                  results_path: str = "") -> Chapter:
     """Open a chapter: load the run's ledger, or evaluate the scenario when run alone."""
     formatting.check_lang(lang)
     if results_path:
+        _check_results_path(results_path)
         results = Results.load(results_path)
     else:  # running alone: evaluate here, with the supply and its tables
         results = model.add_supply_tables(model.evaluate(resolve(preset, overrides=overrides or {}), supply=True))

@@ -57,3 +57,18 @@ def test_tables_get_column_widths_from_their_text():
     markup = table_html(df)
     assert markup.count("<col ") == 3 and markup.index("<colgroup>") < markup.index("<thead>")
     assert column_widths_pct(df.iloc[:0]) and len(column_widths_pct(df.iloc[:0])) == 3  # header-only table
+
+
+def test_a_chapter_started_away_from_its_run_says_where_it_looked(ledger, tmp_path, monkeypatch):
+    """papermill runs the kernel in the folder it is started from: a chapter of output/<run>/notebooks/<lang>/
+    re-run from elsewhere used to fail with a bare FileNotFoundError for '../../data/results.json'."""
+    from stargate_report.exceptions import ParameterError
+    from stargate_report.report import open_chapter
+
+    preset, stem = ledger
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParameterError, match=r"'results_path': '\.\./\.\./data/results'.*"
+                                             + str(tmp_path).replace(".", r"\.") + r".*papermill --cwd"):
+        open_chapter("summary", preset, lang="en", results_path="../../data/results")
+    chapter = open_chapter("summary", preset, lang="en", results_path=str(stem))  # from anywhere, given in full
+    assert chapter.results.scenario == json.loads(stem.with_suffix(".json").read_text())["scenario"]
