@@ -11,6 +11,7 @@ reported with its name, cell and exception; its executed notebook is kept in ``<
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
@@ -396,6 +397,8 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
         elif pool.broken:
             shared.close()
     for (lang, nb, out, _), exc, cell in failures[:1]:
+        if isinstance(exc, NotWritten):  # reported as what it is: the output folder, not the chapter
+            raise exc.error
         kept = None
         if out.exists():
             failed = req.out_dir.resolve() / f"{req.slug}.failed" / lang
@@ -438,6 +441,14 @@ WARM_UP = ("import stargate_report.report, stargate_report.charts", "stargate_re
 #: every cell to an SQLite file in the user's profile: CPU and disk taken from the chapters, a file that
 #: kernels side by side contend for, and nothing a briefing reads back)
 KERNEL_ARGUMENTS = [f"--IPKernelApp.exec_lines={line}" for line in WARM_UP] + ["--HistoryManager.enabled=False"]
+
+
+class NotWritten(Exception):
+    """A chapter ran, but its executed notebook could not be written (``error``: the :class:`OSError`)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class KernelPool:
@@ -606,7 +617,6 @@ class KernelPool:
                     self._done()
                     continue
                 lang, nb_path, out, params = job
-                self.say(f"[{lang}] running chapter {nb_path.stem} ({next(self.counter)}/{self.total})")
                 current: dict = {"cell": None}
                 nb = None
 
@@ -617,6 +627,7 @@ class KernelPool:
                 reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
                     f"get_ipython().reset(new_session=False)\nimport os\nos.chdir({str(out.parent)!r})")])
                 try:
+                    self.say(f"[{lang}] running chapter {nb_path.stem} ({next(self.counter)}/{self.total})")
                     if kc is None:
                         kc = self._connect(km)
                     nb = parameterize_notebook(load_notebook_node(str(nb_path)), params, kernel_name="python3",
@@ -624,10 +635,17 @@ class KernelPool:
                     self._cells(reset, km, kc)
                     self._cells(nb, km, kc, on_start)
                     if not self.killed.is_set():
-                        nbformat.write(nb, str(out))
+                        try:
+                            nbformat.write(nb, str(out))
+                        except OSError as exc:  # the chapter ran; its folder is full or gone
+                            nb = None  # (no second try below)
+                            raise NotWritten(exc) from exc
                 except BaseException as exc:  # noqa: BLE001 - reported with the chapter's name and cell
                     if nb is not None and not self.killed.is_set():
-                        nbformat.write(nb, str(out))
+                        # kept for the report if it can be (the failure may be that the folder is gone or full);
+                        # an error here must not end this thread unreported: the run would wait for ever
+                        with contextlib.suppress(OSError):
+                            nbformat.write(nb, str(out))
                     self.failures.append((job, exc, current["cell"]))
                     self._done()
                     return  # this kernel may be dead or in a bad state: the pool is broken
@@ -771,13 +789,13 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     reuse = bool(previous and previous.get("cache", {}).get("execute") == keys["execute"]
                  and all((target / "notebooks" / lang).is_dir() for lang in req.langs)
                  and (target / "data" / "results.json").is_file())
-    for stale in req.out_dir.resolve().glob(f".{req.slug}.tmp-*"):  # left by a run that was killed outright
-        shutil.rmtree(stale, ignore_errors=True)
+    _remove_stale_builds(req.out_dir.resolve(), req.slug)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
     except OSError as exc:
         raise BuildError(f"cannot write under {req.out_dir}: {exc.strerror or exc}; choose another --out") from exc
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
+    in_use = _claim(tmp)  # another run of the same name must not take it for a killed run's
     closing: KernelPool | None = None  # this run's kernels, shutting down while the briefing renders
     try:
         books = chapters(req.notebooks_dir)
@@ -832,6 +850,49 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             closing.join()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if in_use is not None:
+            os.close(in_use)
+
+
+def _claim(folder: Path) -> int | None:
+    """Hold an advisory lock on a run's temporary folder while the run builds in it (``flock``; the system
+    drops it when the process ends, however it ends). Returns the descriptor to close at the end, or
+    ``None`` where there are no such locks."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks
+        os.close(fd)
+        return None
+    return fd
+
+
+def _remove_stale_builds(out_dir: Path, slug: str) -> None:
+    """Remove the temporary folders of earlier runs of ``slug`` that were killed outright (SIGKILL, power
+    loss), but not the one a run of the same name is building in right now (two terminals, two
+    scripts): its folder is locked (:func:`_claim`). Without locks, nothing is removed (hidden folders)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    for stale in out_dir.glob(f".{slug}.tmp-*"):
+        try:
+            fd = os.open(stale, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: a run in progress
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _knowledge_as_of() -> str:

@@ -167,3 +167,66 @@ def test_a_killed_pool_writes_nothing_more(tmp_path):
     pool.join()  # (here: until the thread has seen its kernel die and ended)
     assert not out.exists()
     assert not pool.sockets.exists()  # removed with the last kernel's thread
+
+
+def test_two_runs_of_the_same_name_at_once_both_finish(site):
+    """A run removes the temporary folders that runs of its name killed outright left behind; it used to
+    remove the one a run of the same name (another terminal) was still building in, which then failed
+    with 'cannot write the briefing ...: No such file or directory'."""
+    books, out, _ = site
+    (books / "02_slow.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(4)")))
+    code = ("import sys; from pathlib import Path; from stargate_report import build;"
+            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 103}});"
+            f"r.notebooks_dir = Path({str(books)!r});"
+            "print(build.run(r, warn=lambda m: None).status)")
+    first = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/01_summary.ipynb")):
+        time.sleep(0.1)
+    assert list(out.glob(".run.tmp-*")), "the first run never started its chapters"
+    second = build.run(_request(books, out), warn=lambda m: None, force=True)  # meanwhile, the same name
+    try:
+        stdout, stderr = first.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        first.kill()
+        first.communicate()
+        pytest.fail("the first run hung")
+    assert first.returncode == 0 and stdout.strip() == "ok", stderr
+    assert second.status == "ok"
+    assert (out / "run" / "briefing.en.html").is_file()
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+
+
+def test_a_killed_runs_temporary_folder_is_removed_by_the_next_run(site):
+    books, out, _ = site
+    dead = out / ".run.tmp-killed"  # what a run killed with SIGKILL leaves (its lock went with it)
+    (dead / "notebooks").mkdir(parents=True)
+    assert build.run(_request(books, out), warn=lambda m: None, force=True).status == "ok"
+    assert not dead.exists()
+
+
+def test_a_run_whose_folder_is_removed_under_it_fails_and_does_not_hang(site):
+    """Something else removes the run's temporary folder while a chapter runs (a clean-up job, or before
+    the fix above another run of the same name). The chapter's thread then failed to write even the failed
+    notebook and ended unreported, and the run waited for it for ever."""
+    books, out, before = site
+    (books / "02_slow.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(3)")))
+    code = ("from pathlib import Path; from stargate_report import build;"
+            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 104}});"
+            f"r.notebooks_dir = Path({str(books)!r}); r.jobs = 2;"
+            "build.run(r, warn=lambda m: None)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/01_summary.ipynb")):
+        time.sleep(0.1)
+    for tmp in out.glob(".run.tmp-*"):
+        subprocess.run(["rm", "-rf", str(tmp)], check=True)
+    try:
+        _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the run hung after its folder was removed")
+    assert proc.returncode == 1
+    assert "BuildError: cannot write the briefing under" in stderr and "No such file or directory" in stderr
+    _intact(out, before)
