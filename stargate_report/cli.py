@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -116,6 +117,10 @@ def cmd_footprint(args) -> int:
         if args.devices is None or (args.hours is None) == (args.days is None):
             raise ParameterError("devices", args.devices, "--device-hours H, or --devices N with exactly one of "
                                  "--hours H or --days D")
+        # named as given (the footprint itself checks only their product, the device-hours)
+        for name, value in (("devices", args.devices), ("hours", args.hours), ("days", args.days)):
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ParameterError(name, value, "a number > 0")
         hours = args.hours if args.hours is not None else args.days * 24.0
         device_hours = args.devices * hours
     reg = load_registry()
@@ -175,8 +180,10 @@ def cmd_facts(args) -> int:
     from .formatting import check_lang
 
     check_lang(args.lang)
+    # named as on the command line (the Python API calls them start and end)
+    since, until = kb._as_date("since", args.since), kb._as_date("until", args.until)
     df = kb.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
-                        start=args.since, end=args.until)
+                        start=since, end=until)
     extra = {"data_as_of": kb.data_as_of().isoformat()}
     if args.site:
         extra["site"] = kb.site_record(args.site, args.lang)

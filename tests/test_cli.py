@@ -71,11 +71,16 @@ def test_console_exit_waits_for_a_thread_still_running():
     (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.5", "--solar-mw", "5"], "--target-cfe"),
     (["facts", "--entity", "sb-enrgy"], "did you mean 'sb-energy'"),
     (["facts", "--status", "rumour"], "unknown status 'rumour'"),
-    (["facts", "--since", "last week"], "'start'"),
+    (["facts", "--since", "last week"], "invalid value for 'since': 'last week'"),  # as typed, not the API's 'start'
+    (["facts", "--until", "2026-13-01"], "invalid value for 'until': '2026-13-01'"),
     (["claims", "--lang", "fr"], "unknown language 'fr'"),
     (["footprint", "--watts", "300"], "--device-hours H, or --devices N"),
     (["footprint", "--device-hours", "10", "--watts", "-1"], "'watts'"),
     (["footprint", "--device-hours", "10", "--watts", "300", "--pue", "0.5"], "'pue'"),
+    # each named as typed (the product, 'device_hours', was named before)
+    (["footprint", "--devices", "0", "--days", "1", "--watts", "300"], "invalid value for 'devices': 0.0"),
+    (["footprint", "--devices", "10", "--days", "-1", "--watts", "300"], "invalid value for 'days': -1.0"),
+    (["footprint", "--devices", "10", "--hours", "nan", "--watts", "300"], "invalid value for 'hours': nan"),
 ])
 def test_bad_input_exits_2_before_any_kernel(argv, needle, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
