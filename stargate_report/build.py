@@ -111,9 +111,23 @@ def _cached(target: Path) -> dict | None:
         return None
 
 
+#: German letters spelled out as German does in addresses and file names (before accents are dropped)
+_SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
 def run_slug(text: str) -> str:
-    """A safe folder name: lowercase letters, digits and dashes only (never ``..`` or ``/``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:80]
+    """A safe folder name: lowercase letters, digits and dashes only (never ``..`` or ``/``), at most 80.
+
+    Umlauts are spelled out (``Über Tage`` -> ``ueber-tage``), other accents dropped (``Évora`` -> ``evora``);
+    a name in a script without Latin letters (``東京``) gets ``run-`` and a hash of it, so it still has a
+    folder of its own."""
+    import unicodedata
+
+    text = str(text)
+    latin = unicodedata.normalize("NFKD", text.translate(_SPELLED)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-")[:80].rstrip("-")
+    if not slug and any(ch.isalnum() for ch in text):
+        slug = "run-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
     if not slug:
         raise ParameterError("name", text, "a name with at least one letter or digit")
     return slug

@@ -110,6 +110,18 @@ def test_run_names_are_safe_slugs():
     assert build.run_slug("../../etc") == "etc"
 
 
+def test_run_names_keep_their_letters():
+    """Folder names used to drop every letter outside a-z: 'Über Tage' became 'ber-tage', and a name in
+    Japanese was refused as having no letter at all."""
+    assert build.run_slug("Über Tage") == "ueber-tage"
+    assert build.run_slug("Straße nach Évora – 2 GW") == "strasse-nach-evora-2-gw"
+    tokyo, osaka = build.run_slug("東京"), build.run_slug("大阪")
+    assert tokyo.startswith("run-") and tokyo != osaka and tokyo == build.run_slug("東京")
+    assert not build.run_slug("x" * 79 + " y").endswith("-")  # cut at 80 characters, not on a dash
+    with pytest.raises(ParameterError, match="at least one letter or digit"):
+        build.run_slug("../ -- /..")
+
+
 def test_yaml_norway_trap_is_explained(tmp_path, out, no_kernels, capsys):
     params = tmp_path / "params.yaml"
     params.write_text("region: no\n")  # YAML 1.1: false
