@@ -485,7 +485,7 @@ class KernelPool:
         self.n, self.workdir, self.timeout = max(1, n), Path(workdir or self.sockets), cell_timeout_s
         # removed when the last kernel is gone, or at the latest as this process exits (a run returns while
         # its kernels shut down, and the command's exit may come first)
-        self._remove_sockets = weakref.finalize(self, shutil.rmtree, str(self.sockets), True)
+        self._remove_sockets = weakref.finalize(self, _release, self.sockets, _claim(self.sockets))
         self._left, self._left_lock = self.n, threading.Lock()
         self.pending: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -698,6 +698,13 @@ class KernelPool:
 _SOCKET_PATH_MAX = 107
 
 
+def _release(folder: Path, claim: int | None) -> None:
+    """Remove a folder made and claimed (:func:`_claim`) by this process, then let go of its lock."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if claim is not None:
+        os.close(claim)
+
+
 def _socket_folder() -> Path:
     """A new private folder for a pool's kernel sockets, with a short path: a Unix socket's path has at
     most 107 bytes, and a run's own folder (deep in a home directory, say) is often longer. The system's
@@ -706,6 +713,7 @@ def _socket_folder() -> Path:
     base = tempfile.gettempdir()
     if len(base) > _SOCKET_PATH_MAX - 40 and os.path.isdir("/tmp"):
         base = "/tmp"
+    _remove_unclaimed(Path(base).glob("sr-kernels-*"))  # of pools whose process was killed outright
     return Path(tempfile.mkdtemp(prefix="sr-kernels-", dir=base))
 
 
@@ -885,28 +893,41 @@ def _claim(folder: Path) -> int | None:
     return fd
 
 
-def _remove_stale_builds(out_dir: Path, slug: str) -> None:
-    """Remove the temporary folders of earlier runs of ``slug`` that were killed outright (SIGKILL, power
-    loss), but not the one a run of the same name is building in right now (two terminals, two
-    scripts): its folder is locked (:func:`_claim`). Without locks, nothing is removed (hidden folders)."""
+#: a folder left unclaimed this long is a killed process's (a new one is claimed microseconds after it is made)
+STALE_AFTER_S = 60
+
+
+def _remove_unclaimed(folders) -> None:
+    """Remove the folders that processes killed outright (SIGKILL, the OOM killer, a CI timeout) left behind:
+    those no live process holds (:func:`_claim`) and not changed for :data:`STALE_AFTER_S`. A folder in use
+    is locked, and one just made is too new, so neither is touched; without locks nothing is removed."""
     try:
         import fcntl
     except ImportError:
         return
-    for stale in out_dir.glob(f".{slug}.tmp-*"):
+    now = time.time()
+    for folder in folders:
         try:
-            fd = os.open(stale, os.O_RDONLY)
+            if now - folder.stat().st_mtime < STALE_AFTER_S:
+                continue
+            fd = os.open(folder, os.O_RDONLY)  # (another user's private folder: refused, left alone)
         except OSError:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held: a run in progress
+        except OSError:  # held: in use
             os.close(fd)
             continue
         try:
-            shutil.rmtree(stale, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
         finally:
             os.close(fd)
+
+
+def _remove_stale_builds(out_dir: Path, slug: str) -> None:
+    """Remove the temporary folders of earlier runs of ``slug`` that were killed outright, but not the one
+    a run of the same name is building in right now (two terminals, two scripts)."""
+    _remove_unclaimed(out_dir.glob(f".{slug}.tmp-*"))
 
 
 def _knowledge_as_of() -> str:
