@@ -529,8 +529,8 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
             # local slots keep a warm worker; a remote cluster gets one worker process per run
             if isinstance(ex, LocalExecutor):
                 futures[spec.name] = ex.submit(run_on_worker, _spec_dict(spec, jobs), str(out), force, run_progress)
-            else:
-                futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out), force, topic)
+            else:  # in full: a cluster's worker runs in a folder of its own (a relative path would land there)
+                futures[spec.name] = ex.submit(run_one, _spec_dict(spec, jobs), str(out.absolute()), force, topic)
         for spec in sweep.runs:
             fut = futures[spec.name]
             try:
@@ -538,6 +538,12 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
                 outcome = RunOutcome(**res)
             except Exception as exc:  # noqa: BLE001 - a worker that died (dask KilledWorker, ...)
                 outcome = RunOutcome(spec.name, "failed", 0.0, str(out / spec.name), f"worker failed: {exc}")
+            if outcome.status != "failed" and not (out / spec.name / "manifest.json").is_file():
+                # built on a cluster's machine whose disk this one does not see
+                outcome = RunOutcome(spec.name, "failed", outcome.seconds, str(out / spec.name),
+                                     f"built by the cluster's worker in {(out / spec.name).absolute()} on its own "
+                                     "machine, which this one cannot see: --out must be a folder the workers share "
+                                     "with this machine (a network file system)")
             with lock:
                 done_count[0] += 1
                 outcomes[spec.name] = outcome

@@ -314,6 +314,36 @@ def test_dask_local_cluster_runs_a_sweep(tmp_path):
     assert own[0].startswith("evaluating scenario") and own[-2] == "[en] rendering html" and own[-1] is None
 
 
+def test_a_cluster_gets_the_output_folder_in_full_and_runs_it_cannot_share_fail(tmp_path, monkeypatch):
+    """A cluster's worker runs in a folder of its own: a relative --out used to land there (`dask worker`
+    started in /: the briefings went to /output/...), and the sweep reported them ok with an empty index."""
+    from concurrent.futures import Future
+
+    class ElsewhereCluster:  # what DaskExecutor offers run_sweep; the runs 'succeed' on another disk
+        def __init__(self):
+            self.outs = []
+
+        def submit(self, fn, spec, out, force, topic):
+            self.outs.append(out)
+            fut = Future()
+            fut.set_result({"name": spec["name"], "status": "ok", "seconds": 1.0, "folder": "", "message": ""})
+            return fut
+
+        def release(self):
+            pass
+
+        def shutdown(self):
+            pass
+
+    monkeypatch.chdir(tmp_path)
+    sweep = batch.load_sweep(_sweep(tmp_path), "out")
+    cluster = ElsewhereCluster()
+    outcomes = batch.run_sweep(sweep, "out", executor=cluster)
+    assert cluster.outs and all(out == str(tmp_path / "out" / "small") for out in cluster.outs)
+    assert {o.status for o in outcomes} == {"failed"}
+    assert all("--out must be a folder the workers share with this machine" in o.message for o in outcomes)
+
+
 def test_a_run_on_a_cluster_whose_worker_dies_fails_with_why(tmp_path):
     """What a dask worker runs (:func:`batch.run_one`, outside a dask task here): a worker process of its
     own; killed, the run fails and says so, and no process or half-written briefing is left."""
