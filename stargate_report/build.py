@@ -877,8 +877,9 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
 
 
 def _claim(folder: Path) -> int | None:
-    """Hold an advisory lock on a run's temporary folder while the run builds in it (``flock``; the system
-    drops it when the process ends, however it ends). Returns the descriptor to close at the end, or
+    """Hold an advisory lock on a folder this process works in (a run's temporary folder, a pool's socket
+    folder) for as long as it does (``flock``; the system drops it when the process ends, however it
+    ends), so :func:`_remove_unclaimed` leaves it alone. Returns the descriptor to close at the end, or
     ``None`` where there are no such locks."""
     try:
         import fcntl
