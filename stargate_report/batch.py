@@ -608,13 +608,13 @@ def _metrics(folder: Path) -> dict[str, float] | None:
     except (OSError, ValueError):
         return None
     q = meta["quantities"]
-    return {k: q[k]["p50"] for k in INDEX_METRICS if k in q} | {"_units": {k: q[k]["unit"] for k in INDEX_METRICS
-                                                                        if k in q}}
+    # the median with its P10-P90 range, as every headline figure of a briefing
+    return {k: (q[k]["p50"], q[k].get("p10", q[k]["p50"]), q[k].get("p90", q[k]["p50"])) for k in INDEX_METRICS
+            if k in q} | {"_units": {k: q[k]["unit"] for k in INDEX_METRICS if k in q}}
 
 
 def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
     """``<out>/index.html``: one self-contained page comparing the runs, with links to each briefing."""
-    import altair as alt
     import pandas as pd
 
     from . import charts, formatting
@@ -631,8 +631,9 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
         cells = []
         for k in INDEX_METRICS:
             if m and k in m:
-                cells.append(html.escape(formatting.value(m[k], m["_units"][k], lang)))
-                chart_rows.append({"run": spec.name, "metric": k, "value": m[k]})
+                p50, p10, p90 = m[k]
+                cells.append(html.escape(formatting.with_range(p50, p10, p90, m["_units"][k], lang)))
+                chart_rows.append({"run": spec.name, "metric": k, "p10": p10, "p50": p50, "p90": p90})
             else:
                 cells.append("–")
         params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
@@ -648,12 +649,11 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
         part = df[df["metric"] == metric] if not df.empty else df
         if part.empty:
             continue
-        part = part.assign(value=part["value"] / formatting.plot_scale(plot_unit))
-        chart = alt.Chart(part).mark_bar(color=charts.PALETTE[1]).encode(
-            y=alt.Y("run:N", title=None, sort=list(part["run"])),
-            x=alt.X("value:Q", title=t(f"index.axis.{metric}", lang))
-        ).properties(width=charts.WIDTH - 160, height=max(60, 22 * len(part)))
-        svgs.append(f"<figure>{charts.to_svg(chart, lang)}</figure>")
+        scale = formatting.plot_scale(plot_unit)
+        part = part.assign(**{c: part[c] / scale for c in ("p10", "p50", "p90")})
+        # bars of the median, a rule from P10 to P90 (as the briefings' range charts)
+        chart = charts.range_bars(part, "run", t(f"index.axis.{metric}", lang), "", sort=list(part["run"]))
+        svgs.append(f"<figure>{charts.to_svg(chart.properties(width=charts.WIDTH - 160), lang)}</figure>")
     css = (datafiles.bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
     # the metrics' headers are their labels in the sweep's language; the ledger id stays in the tooltip
     head = "".join(f"<th>{html.escape(h)}</th>" for h in ("run", "preset", "parameters", "status", "seconds")) \
@@ -664,7 +664,8 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
             f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">stargate-report sweep</p>'
             f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} runs: '
             + ", ".join(f"{s} {sum(o.status == s for o in outcomes)}" for s in ("ok", "cached", "rendered", "failed"))
-            + f'</p></header><table class="sr-table sr-auto"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            + f'</p><p class="sr-meta">{html.escape(t("index.ranges", lang))}</p></header>'
+            f'<table class="sr-table sr-auto"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>{''.join(svgs)}</body></html>")
     tmp = out / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")

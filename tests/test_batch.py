@@ -5,6 +5,7 @@ These build real briefings (HTML only, few samples), so they are marked slow.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ import time
 
 import pytest
 
-from stargate_report import batch, build
+from stargate_report import batch, build, formatting
 from stargate_report.exceptions import ParameterError, UnknownNameError
 from stargate_report.i18n import t
 
@@ -200,6 +201,13 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
     for metric in batch.INDEX_CHARTS:
         assert html.escape(t(f"index.axis.{metric}", "en"), quote=False) in index
     assert batch.summary_table(first).splitlines()[-1].startswith("ok 2, cached 0")
+    # headline figures carry their P10-P90 range, in the table and as rules on the bars (as in a briefing)
+    results = json.loads((root / "out" / "small" / "texas" / "data" / "results.json").read_text())
+    capex = results["quantities"]["capex_usd"]
+    assert html.escape(formatting.with_range(capex["p50"], capex["p10"], capex["p90"], "usd", "en")) in index
+    assert re.search(r"\(\d[\d.]*–\d[\d.]*\)", formatting.with_range(capex["p50"], capex["p10"], capex["p90"], "usd"))
+    assert index.count('class="mark-rule') >= len(batch.INDEX_CHARTS)  # the P10-P90 rules
+    assert html.escape(t("index.ranges", "en"), quote=False) in index
 
 
 def test_unchanged_sweep_is_served_from_the_cache(swept):
