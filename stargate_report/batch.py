@@ -638,8 +638,8 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
                 cells.append("–")
         params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
         rows.append(f"<tr><td>{html.escape(spec.name)}</td><td>{html.escape(spec.preset)}</td>"
-                    f"<td>{html.escape(params)}</td><td>{html.escape(oc.status)}</td>"
-                    f"<td>{oc.seconds:.1f}</td>" + "".join(f"<td>{c}</td>" for c in cells)
+                    f"<td>{html.escape(params)}</td><td>{html.escape(t(f'index.status.{oc.status}', lang))}</td>"
+                    f"<td>{formatting.number(oc.seconds, lang, 1)}</td>" + "".join(f"<td>{c}</td>" for c in cells)
                     + f"<td>{links}</td></tr>"
                     + (f'<tr class="err"><td colspan="{6 + len(INDEX_METRICS)}">{html.escape(oc.message)}</td></tr>'
                        if oc.message else ""))
@@ -656,14 +656,19 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
         svgs.append(f"<figure>{charts.to_svg(chart.properties(width=charts.WIDTH - 160), lang)}</figure>")
     css = (datafiles.bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
     # the metrics' headers are their labels in the sweep's language; the ledger id stays in the tooltip
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ("run", "preset", "parameters", "status", "seconds")) \
+    head = "".join(f"<th>{html.escape(t(f'index.col.{h}', lang))}</th>"
+                   for h in ("run", "preset", "parameters", "status", "seconds")) \
         + "".join(f'<th title="{html.escape(k)}">{html.escape(t(f"label.{k}", lang))}</th>' for k in INDEX_METRICS) \
-        + "<th>briefings</th>"
+        + f"<th>{html.escape(t('index.col.briefings', lang))}</th>"
+    statuses = ("ok", "cached", "rendered", "failed")
     page = (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>'
             f"{html.escape(sweep.name)}</title><style>{css}\n.err td {{ color: #a00; }}</style></head>"
-            f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">stargate-report sweep</p>'
-            f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} runs: '
-            + ", ".join(f"{s} {sum(o.status == s for o in outcomes)}" for s in ("ok", "cached", "rendered", "failed"))
+            f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">'
+            f'{html.escape(t("index.kicker", lang))}</p>'
+            f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} '
+            f'{html.escape(t("index.runs", lang))}: '
+            + ", ".join(f"{html.escape(t(f'index.status.{s}', lang))} {sum(o.status == s for o in outcomes)}"
+                        for s in statuses)
             + f'</p><p class="sr-meta">{html.escape(t("index.ranges", lang))}</p></header>'
             f'<table class="sr-table sr-auto"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             f"</tbody></table>{''.join(svgs)}</body></html>")

@@ -210,6 +210,21 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
     assert html.escape(t("index.ranges", "en"), quote=False) in index
 
 
+def test_a_german_sweeps_index_is_german(tmp_path):
+    """Its headers, counts and statuses were English whatever the sweep's language, and seconds had a dot."""
+    sweep = batch.load_sweep(_sweep(tmp_path, SMALL.replace("lang: en", "lang: de")), tmp_path / "out")
+    (tmp_path / "out" / "small").mkdir(parents=True)
+    outcomes = [batch.RunOutcome("texas", "failed", 12.25, "", "kaputt"), batch.RunOutcome("germany", "cached", 0.5)]
+    index = batch.write_index(sweep, tmp_path / "out" / "small", outcomes).read_text()
+    assert '<html lang="de">' in index
+    for key in ("index.kicker", "index.col.run", "index.col.preset", "index.col.parameters", "index.col.seconds",
+                "index.col.briefings", "index.status.failed", "index.status.cached"):
+        assert html.escape(t(key, "de"), quote=False) in index, key
+    assert f"2 {t('index.runs', 'de')}: ok 0, {t('index.status.cached', 'de')} 1" in index
+    assert "<td>12,2</td>" in index or "<td>12,3</td>" in index  # decimal comma
+    assert "<th>run</th>" not in index and "seconds" not in index
+
+
 def test_unchanged_sweep_is_served_from_the_cache(swept):
     second, seconds = swept[3], swept[4]
     assert [o.status for o in second] == ["cached", "cached"]
