@@ -15,6 +15,11 @@ Run: python bench/bench_pipeline.py [--sweep-runs 8] [--pairs 3]   (about 10 min
    speed of the host drifts by 10-20 % within minutes (the same sweep took 38.7 s and 47.3 s within the
    hour), so one sweep of each, minutes apart, can be off by that much. The table shows every pair's
    ratio and the median, which the goal is checked against.
+   Each sweep's CPU time (of all its processes) is measured too: the table shows how many cores each kept
+   busy on average, and below the speed-up a bound on it: with 1 worker a run already overlaps some work
+   (kernels warming up while the scenario is evaluated, the worker taking a chapter's output while the
+   kernel runs the next cell, the servers importing side by side), so 1 worker keeps more than one core
+   busy, and 2 workers cannot be faster than every core busy with their CPU time.
 4. The floor: `python -c "import stargate_report, pandas, altair"`.
 
 The cache of derived arrays (STARGATE_REPORT_CACHE_DIR: the hourly profiles and the least-cost mixes per
@@ -44,9 +49,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def timed(cmd: list[str], **kw) -> float:
+    return timed_cpu(cmd, **kw)[0]
+
+
+def timed_cpu(cmd: list[str], **kw) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, of the command and every process it started and reaped:
+    fork servers, workers, kernels) of one command."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def plain_route(work: Path) -> float:
@@ -105,17 +121,19 @@ def main() -> None:
             sweep = work / f"sweep-{len(sweeps)}.yaml"
             sweep_file(sweep, args.sweep_runs, formats)
 
-            def batch(workers: int, *extra: str, sweep=sweep) -> float:
+            def batch(workers: int, *extra: str, sweep=sweep) -> tuple[float, float]:
                 out = work / f"sweep-out-{time.monotonic_ns()}"
                 env = {**os.environ, "STARGATE_REPORT_CACHE_DIR": str(out / "array-cache")}  # empty
-                return timed([sys.executable, "-m", "stargate_report", "batch", str(sweep), "--out", str(out),
-                              "--workers", str(workers), "--quiet", *extra], env=env)
+                return timed_cpu([sys.executable, "-m", "stargate_report", "batch", str(sweep), "--out", str(out),
+                                  "--workers", str(workers), "--quiet", *extra], env=env)
 
-            pairs = []
+            pairs, cpus = [], []
             for _ in range(max(1, args.pairs)):
-                pairs.append((batch(1, "--jobs", "1"),  # 1 kernel per run, like each of the 2 workers below
-                              batch(2)))  # default: cores // workers = 1 kernel per run on 2 cores
-            sweeps[label] = {"pairs": pairs, "one": batch(1)}  # default: 2 kernels per run
+                (a, ca), (b, cb) = (batch(1, "--jobs", "1"),  # 1 kernel per run, like each of the 2 workers below
+                                    batch(2))  # default: cores // workers = 1 kernel per run on 2 cores
+                pairs.append((a, b))
+                cpus.append((ca, cb))
+            sweeps[label] = {"pairs": pairs, "cpus": cpus, "one": batch(1)[0]}  # default: 2 kernels per run
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = [
@@ -129,10 +147,15 @@ def main() -> None:
         ones, twos = [a for a, _ in t["pairs"]], [b for _, b in t["pairs"]]
         t["one_1k"], t["two"] = statistics.median(ones), statistics.median(twos)
         t["ratio"] = statistics.median(a / b for a, b in t["pairs"])
+        # how many cores each kept busy on average (CPU time / wall time), and the CPU time 2 workers need
+        # for the same runs relative to 1: together they bound the speed-up (see the lines below the table)
+        t["cores1"] = statistics.median(ca / a for (a, _), (ca, _) in zip(t["pairs"], t["cpus"]))
+        t["cores2"] = statistics.median(cb / b for (_, b), (_, cb) in zip(t["pairs"], t["cpus"]))
+        t["cpu21"] = statistics.median(cb / ca for ca, cb in t["cpus"])
         rows += [(f"sweep of {args.sweep_runs} ({label}), 1 worker, 1 kernel per run (median)", t["one_1k"],
-                  " ".join(f"{a:.2f}" for a in ones)),
+                  " ".join(f"{a:.2f}" for a in ones) + f"  ({t['cores1']:.2f} cores busy)"),
                  (f"sweep of {args.sweep_runs} ({label}), 2 workers, default ({max(1, cores // 2)} kernel per run, median)",
-                  t["two"], " ".join(f"{b:.2f}" for b in twos)),
+                  t["two"], " ".join(f"{b:.2f}" for b in twos) + f"  ({t['cores2']:.2f} cores busy)"),
                  (f"sweep of {args.sweep_runs} ({label}), 1 worker, default ({cores} kernels per run)", t["one"], "")]
     print(f"{'case':68s} {'seconds':>9s}  note")
     for name, secs, note in rows:
@@ -151,6 +174,10 @@ def main() -> None:
                    else "no goal (short runs)")
         print(f"sweep speed-up, 2 workers vs 1, {label:9s} {ratio:6.2f}x   {verdict}   (median of "
               f"{len(t['pairs'])} interleaved pairs: {each}; one kernel per run in both)")
+        # T1 = C1 / u1 and T2 >= C2 / cores, so T1 / T2 <= cores * C1 / (u1 * C2)
+        bound = cores / (t["cores1"] * t["cpu21"])
+        print(f"  bound with every core busy                  {bound:6.2f}x   (1 worker already keeps "
+              f"{t['cores1']:.2f} cores busy; 2 workers need {t['cpu21']:.3f}x its CPU time for the same runs)")
         print(f"  with the defaults                           {t['one'] / t['two']:6.2f}x   "
               f"(1 worker already uses {cores} kernels per run)")
 
