@@ -43,6 +43,8 @@ from .exceptions import ParameterError, StargateReportError, UnknownNameError
 SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
 RUN_KEYS = ("name", "preset", "params")
 #: ledger quantities the index page compares (median)
+#: marks the index pages this package writes (an index.html without it is never replaced)
+INDEX_GENERATOR = '<meta name="generator" content="stargate-report">'
 INDEX_METRICS = ("facility_power_mw", "annual_energy_mwh", "capex_usd", "supply_cost_usd_per_mwh",
                  "emissions_tco2e_per_year", "water_m3_per_year")
 #: the index page's bar charts: metric -> plot unit (``formatting.PLOT_UNITS``); axis titles are the
@@ -141,12 +143,29 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
         if slug in seen:
             raise ParameterError("scenarios", label, "unique run names (two runs would share a folder)")
         seen.add(slug)
+        # a file or folder of the user's where the run's folder would go: refused now, not when the run ends
+        build.check_replaceable(out.absolute() / slug, f"scenario '{label}'", slug,
+                                "rename the scenario, choose another --out, or move it away")
         try:
             req = build.make_request(preset, None, params, langs, formats, out, name=slug)
         except StargateReportError as exc:
             raise ParameterError(f"scenario '{label}'", params, "valid parameters", str(exc)) from None
         runs.append(RunSpec(slug, req.preset, params, req))
+    index = out.absolute() / "index.html"
+    if index.exists() and not _our_index(index):
+        raise ParameterError("name", name, "a sweep name whose folder holds no index.html but a sweep's own",
+                             f"{index} is not one this package wrote: choose another sweep name or --out")
     return Sweep(name, langs, formats, runs)
+
+
+def _our_index(path: Path) -> bool:
+    """Whether ``path`` is a sweep index this package wrote: marked by its generator tag (older ones, written
+    before the tag, by their kicker line)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a folder, unreadable
+        return False
+    return INDEX_GENERATOR in text or '<p class="sr-kicker">stargate-report sweep</p>' in text
 
 
 # -- executors -------------------------------------------------------------------------------------
@@ -662,7 +681,7 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
         + f"<th>{html.escape(t('index.col.briefings', lang))}</th>"
     statuses = ("ok", "cached", "rendered", "failed")
     page = (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>'
-            f"{html.escape(sweep.name)}</title><style>{css}\n.err td {{ color: #a00; }}</style></head>"
+            f"{html.escape(sweep.name)}</title>{INDEX_GENERATOR}<style>{css}\n.err td {{ color: #a00; }}</style></head>"
             f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">'
             f'{html.escape(t("index.kicker", lang))}</p>'
             f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} '

@@ -163,10 +163,13 @@ def make_request(preset: str | None = None, params_file: str | None = None, over
         raise ParameterError("max-source-age", max_source_age_days, "a whole number of days >= 0")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
-    return RunRequest(scenario=scenario, preset=preset, params=layers,
-                      langs=parse_list("lang", langs, tuple(LOCALES)),
-                      formats=parse_list("format", formats, FORMATS), out_dir=output_folder(out_dir),
-                      cell_timeout_s=cell_timeout_s, name=name, max_source_age_days=max_source_age_days, jobs=jobs)
+    req = RunRequest(scenario=scenario, preset=preset, params=layers,
+                     langs=parse_list("lang", langs, tuple(LOCALES)),
+                     formats=parse_list("format", formats, FORMATS), out_dir=output_folder(out_dir),
+                     cell_timeout_s=cell_timeout_s, name=name, max_source_age_days=max_source_age_days, jobs=jobs)
+    # (checked again as the run starts; here it is part of validating the command)
+    check_replaceable(req.out_dir.absolute() / req.slug, "name", req.slug)
+    return req
 
 
 #: what an output folder must be (the ``out`` parameter's rule, in its errors)
@@ -219,7 +222,32 @@ def _safe_target(out_dir: Path, slug: str) -> Path:
     target = (root / slug).resolve()
     if target.parent != root:
         raise ParameterError("out", str(out_dir), "a folder; the run folder must stay inside it")
+    check_replaceable(target, "name", slug)
     return target
+
+
+#: what a run may replace: nothing, an empty folder, or a briefing folder it wrote itself
+REPLACEABLE_RULE = "a folder name that is free, or a briefing folder of stargate-report (with its manifest.json)"
+
+
+def check_replaceable(target: Path, key: str, value: object,
+                      hint: str = "choose another --name or --out, or move it away") -> None:
+    """A run replaces its folder as a whole. That must never be a file or folder of the user's that happens
+    to have the run's name (``--out ~ --name projects``): only a briefing folder this package wrote (its
+    ``manifest.json`` says so), or an empty folder. Otherwise a :class:`ParameterError` naming ``key``."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ParameterError(key, value, REPLACEABLE_RULE, f"{target} is a file of yours: {hint}")
+    if not any(target.iterdir()):
+        return
+    try:
+        ours = json.loads((target / "manifest.json").read_text(encoding="utf-8")).get("package") == "stargate-report"
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise ParameterError(key, value, REPLACEABLE_RULE,
+                             f"{target} holds files that are not a briefing, which a run would replace: {hint}")
 
 
 def _running_cell(executed: Path | None) -> int | None:

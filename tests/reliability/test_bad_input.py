@@ -52,6 +52,7 @@ def out(tmp_path):
     folder = tmp_path / "output"
     (folder / "milam-county").mkdir(parents=True)
     (folder / "milam-county" / "briefing.en.html").write_text("previous good briefing")
+    (folder / "milam-county" / "manifest.json").write_text('{"package": "stargate-report"}')
     return folder
 
 
@@ -179,3 +180,41 @@ def test_an_output_folder_that_cannot_be_made_names_the_option(tmp_path, no_kern
     assert main(["run", "--out", str(tmp_path / "new"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "'out'" in err and "cannot create" in err and "Permission denied" in err
+
+
+@pytest.mark.parametrize("what", ["a file", "a folder of files"])
+def test_a_run_never_replaces_what_is_not_its_own(tmp_path, no_kernels, capsys, what):
+    """A run replaces its folder as a whole: `--out ~ --name projects` replaced the user's ~/projects (a file
+    was moved to a hidden .projects.old-* and a folder deleted). Only its own briefing folders, or an empty
+    folder, may be replaced."""
+    out = tmp_path / "home"
+    out.mkdir()
+    if what == "a file":
+        (out / "projects").write_text("precious")
+    else:
+        (out / "projects").mkdir()
+        (out / "projects" / "thesis.tex").write_text("precious")
+    before = _snapshot(out)
+    assert main(["run", "--out", str(out), "--name", "projects", "--format", "html"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid value for 'name': 'projects'" in err and str(out / "projects") in err
+    assert "choose another --name or --out" in err and err.count("\n") == 1
+    assert _snapshot(out) == before
+
+
+def test_a_sweep_never_replaces_what_is_not_its_own(tmp_path):
+    from stargate_report import batch
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("name: mine\nformats: html\nscenarios:\n  - {name: texas}\n")
+    out = tmp_path / "out"
+    (out / "mine" / "texas").mkdir(parents=True)
+    (out / "mine" / "texas" / "notes.txt").write_text("precious")
+    with pytest.raises(ParameterError, match=r"scenario 'texas'.*notes|scenario 'texas'.*not a briefing"):
+        batch.load_sweep(sweep, out)
+    (out / "mine" / "texas" / "notes.txt").unlink()  # now empty: may be used
+    (out / "mine" / "index.html").write_text("<html>my own index</html>")
+    with pytest.raises(ParameterError, match=r"'name': 'mine'.*index.html is not one this package wrote"):
+        batch.load_sweep(sweep, out)
+    (out / "mine" / "index.html").write_text('<p class="sr-kicker">stargate-report sweep</p>')  # an older one of ours
+    assert [r.name for r in batch.load_sweep(sweep, out).runs] == ["texas"]
