@@ -980,5 +980,8 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     failed = target.with_name(f"{target.name}.failed")
-    if failed.exists():
+    # the failed notebooks an earlier run kept (<run>.failed/<lang>/<chapter>.ipynb), and nothing of anyone else's
+    if failed.is_dir() and not failed.is_symlink() and all(
+            p.is_dir() and p.name in LOCALES and not p.is_symlink()
+            and all(f.is_file() and f.suffix == ".ipynb" for f in p.iterdir()) for p in failed.iterdir()):
         shutil.rmtree(failed, ignore_errors=True)

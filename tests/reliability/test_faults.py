@@ -253,3 +253,19 @@ def test_a_run_whose_folder_is_removed_under_it_fails_and_does_not_hang(site):
     assert proc.returncode == 1
     assert "BuildError: cannot write the briefing under" in stderr and "No such file or directory" in stderr
     _intact(out, before)
+
+
+@pytest.mark.parametrize("theirs", [False, True])
+def test_a_good_run_clears_its_failed_notebooks_and_nothing_else(site, theirs):
+    """After a good run, <run>.failed/ (the notebooks a failed run kept) goes; a folder of that name that
+    holds anything else (someone's notes) used to go too."""
+    books, out, _ = site
+    kept = out / "run.failed" / "en"
+    kept.mkdir(parents=True)
+    (kept / "02_fault.ipynb").write_text("{}")
+    if theirs:
+        (out / "run.failed" / "notes.txt").write_text("precious")
+    assert build.run(_request(books, out), warn=lambda m: None, force=True).status == "ok"
+    assert (out / "run.failed").exists() == theirs
+    if theirs:
+        assert (out / "run.failed" / "notes.txt").read_text() == "precious"
