@@ -235,6 +235,9 @@ def check_replaceable(target: Path, key: str, value: object,
     """A run replaces its folder as a whole. That must never be a file or folder of the user's that happens
     to have the run's name (``--out ~ --name projects``): only a briefing folder this package wrote (its
     ``manifest.json`` says so), or an empty folder. Otherwise a :class:`ParameterError` naming ``key``."""
+    if target.is_symlink():  # (a link to somewhere else: never followed, never replaced)
+        raise ParameterError(key, value, REPLACEABLE_RULE,
+                             f"{target} is a symbolic link; refusing to replace it (remove it first)")
     if not target.exists():
         return
     if not target.is_dir():
