@@ -169,28 +169,40 @@ def test_a_killed_pool_writes_nothing_more(tmp_path):
     assert not pool.sockets.exists()  # removed with the last kernel's thread
 
 
+def _building(books, out, samples: int, sleep_s: float, jobs: int | None = None) -> subprocess.Popen:
+    """A build of 'run' in a process of its own, with a chapter that sleeps: returned once its first chapter
+    is written into its temporary folder (it prints its status when it ends)."""
+    (books / "02_slow.ipynb").write_text(json.dumps(_chapter(f"import time\ntime.sleep({sleep_s})")))
+    code = ("from pathlib import Path; from stargate_report import build;"
+            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': {samples}}});"
+            f"r.notebooks_dir = Path({str(books)!r}); r.jobs = {jobs!r};"
+            "print(build.run(r, warn=lambda m: None).status)")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/01_summary.ipynb")):
+        time.sleep(0.1)
+    assert list(out.glob(".run.tmp-*")), "the build never started its chapters"
+    return proc
+
+
+def _finished(proc: subprocess.Popen, timeout_s: float) -> tuple[str, str]:
+    """The build's output once it ends; a build that hangs fails the test (and is killed)."""
+    try:
+        return proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"the build hung (still running after {timeout_s} s)")
+
+
 def test_two_runs_of_the_same_name_at_once_both_finish(site):
     """A run removes the temporary folders that runs of its name killed outright left behind; it used to
     remove the one a run of the same name (another terminal) was still building in, which then failed
     with 'cannot write the briefing ...: No such file or directory'."""
     books, out, _ = site
-    (books / "02_slow.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(4)")))
-    code = ("import sys; from pathlib import Path; from stargate_report import build;"
-            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 103}});"
-            f"r.notebooks_dir = Path({str(books)!r});"
-            "print(build.run(r, warn=lambda m: None).status)")
-    first = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 90
-    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/01_summary.ipynb")):
-        time.sleep(0.1)
-    assert list(out.glob(".run.tmp-*")), "the first run never started its chapters"
+    first = _building(books, out, samples=103, sleep_s=4)
     second = build.run(_request(books, out), warn=lambda m: None, force=True)  # meanwhile, the same name
-    try:
-        stdout, stderr = first.communicate(timeout=120)
-    except subprocess.TimeoutExpired:
-        first.kill()
-        first.communicate()
-        pytest.fail("the first run hung")
+    stdout, stderr = _finished(first, 120)
     assert first.returncode == 0 and stdout.strip() == "ok", stderr
     assert second.status == "ok"
     assert (out / "run" / "briefing.en.html").is_file()
@@ -233,23 +245,10 @@ def test_a_run_whose_folder_is_removed_under_it_fails_and_does_not_hang(site):
     the fix above another run of the same name). The chapter's thread then failed to write even the failed
     notebook and ended unreported, and the run waited for it for ever."""
     books, out, before = site
-    (books / "02_slow.ipynb").write_text(json.dumps(_chapter("import time\ntime.sleep(3)")))
-    code = ("from pathlib import Path; from stargate_report import build;"
-            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 104}});"
-            f"r.notebooks_dir = Path({str(books)!r}); r.jobs = 2;"
-            "build.run(r, warn=lambda m: None)")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 90
-    while time.time() < deadline and not list(out.glob(".run.tmp-*/notebooks/en/01_summary.ipynb")):
-        time.sleep(0.1)
+    proc = _building(books, out, samples=104, sleep_s=3, jobs=2)
     for tmp in out.glob(".run.tmp-*"):
         subprocess.run(["rm", "-rf", str(tmp)], check=True)
-    try:
-        _, stderr = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("the run hung after its folder was removed")
+    _, stderr = _finished(proc, 60)
     assert proc.returncode == 1
     assert "BuildError: cannot write the briefing under" in stderr and "No such file or directory" in stderr
     _intact(out, before)
