@@ -42,9 +42,9 @@ from .exceptions import ParameterError, StargateReportError, UnknownNameError
 
 SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
 RUN_KEYS = ("name", "preset", "params")
-#: ledger quantities the index page compares (median)
 #: marks the index pages this package writes (an index.html without it is never replaced)
 INDEX_GENERATOR = '<meta name="generator" content="stargate-report">'
+#: ledger quantities the index page compares (median with its P10-P90 range)
 INDEX_METRICS = ("facility_power_mw", "annual_energy_mwh", "capex_usd", "supply_cost_usd_per_mwh",
                  "emissions_tco2e_per_year", "water_m3_per_year")
 #: the index page's bar charts: metric -> plot unit (``formatting.PLOT_UNITS``); axis titles are the
