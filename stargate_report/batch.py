@@ -433,7 +433,11 @@ def scheduler_address(value) -> str:
 
     dask itself would fail later, with a traceback (``ValueError: missing port number``) or after trying
     to connect to a port that cannot exist."""
-    from distributed.comm.addressing import parse_address, parse_host_port
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:  # (reported by DaskExecutor, which needs it anyway)
+        raise ParameterError("scheduler", value, "an address, with dask.distributed installed",
+                             "it is not: pip install 'stargate-report[dask]'") from None
 
     text = value.strip() if isinstance(value, str) else ""
     try:
@@ -453,7 +457,12 @@ class DaskExecutor:
     :class:`ParameterError` naming ``scheduler`` (before any run is sent)."""
 
     def __init__(self, scheduler) -> None:
-        from dask.distributed import Client
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ParameterError("scheduler", scheduler, "an address, with dask.distributed installed",
+                                 "it is not: pip install 'stargate-report[dask]', or leave out --scheduler "
+                                 "to run on this machine's cores") from None
 
         self.own = not isinstance(scheduler, Client)
         if not self.own:

@@ -79,6 +79,14 @@ def test_a_scheduler_address_where_none_answers_is_named(tmp_path, monkeypatch):
     assert batch.scheduler_address("tls://[::1]:8786") == "tls://[::1]:8786"
 
 
+def test_a_scheduler_without_dask_installed_says_what_to_install(monkeypatch):
+    """dask is an optional extra: without it, --scheduler ended in a ModuleNotFoundError traceback."""
+    for name in ("dask.distributed", "distributed", "distributed.comm.addressing"):
+        monkeypatch.setitem(sys.modules, name, None)  # (an import of it now fails, as if not installed)
+    with pytest.raises(ParameterError, match=r"'scheduler'.*pip install 'stargate-report\[dask\]'"):
+        batch.DaskExecutor("tcp://localhost:8786")
+
+
 def test_a_bad_scheduler_on_the_command_line_exits_2_before_anything_runs(tmp_path):
     path = _sweep(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "stargate_report", "batch", str(path), "--out", str(tmp_path / "out"),
