@@ -23,7 +23,6 @@ import html
 import itertools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import build, datafiles, forkserver
+from . import build, datafiles, folders, forkserver
 from .exceptions import ParameterError, StargateReportError, UnknownNameError
 
 SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
@@ -383,7 +382,9 @@ class LocalExecutor:
         # the workers and their kernels are forked from servers that import the libraries once for all
         # (the caller may have started them earlier, to import while it validated the sweep)
         self.servers = servers if servers is not None else forkserver.Servers()
+        folders.remove_unclaimed(Path(tempfile.gettempdir()).glob("stargate-sweep-*"))  # of sweeps killed outright
         self.tmp = tempfile.mkdtemp(prefix="stargate-sweep-")  # the workers' TMPDIR, removed at the end
+        self._claimed = folders.claim(self.tmp)
 
     def submit(self, fn, *args) -> Future:
         def task():
@@ -419,7 +420,8 @@ class LocalExecutor:
             _close_worker(proc)
         if self.servers is not None:
             self.servers.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        folders.release(self.tmp, self._claimed)
+        self._claimed = None
 
 
 #: what ``--scheduler`` accepts (dask.distributed's network transports; a bare ``host:port`` means tcp)

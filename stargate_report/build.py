@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, datafiles
+from . import __version__, datafiles, folders
 from .exceptions import BuildError, ChapterError, ParameterError, UnknownNameError
 from .formatting import LOCALES
 from .scenario import DEFAULT_PRESET, Scenario, display_title, load_params_file, load_preset, merge_layers, validate
@@ -516,7 +516,7 @@ class KernelPool:
         self.n, self.workdir, self.timeout = max(1, n), Path(workdir or self.sockets), cell_timeout_s
         # removed when the last kernel is gone, or at the latest as this process exits (a run returns while
         # its kernels shut down, and the command's exit may come first)
-        self._remove_sockets = weakref.finalize(self, _release, self.sockets, _claim(self.sockets))
+        self._remove_sockets = weakref.finalize(self, folders.release, self.sockets, folders.claim(self.sockets))
         self._left, self._left_lock = self.n, threading.Lock()
         self.pending: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -729,13 +729,6 @@ class KernelPool:
 _SOCKET_PATH_MAX = 107
 
 
-def _release(folder: Path, claim: int | None) -> None:
-    """Remove a folder made and claimed (:func:`_claim`) by this process, then let go of its lock."""
-    shutil.rmtree(folder, ignore_errors=True)
-    if claim is not None:
-        os.close(claim)
-
-
 def _socket_folder() -> Path:
     """A new private folder for a pool's kernel sockets, with a short path: a Unix socket's path has at
     most 107 bytes, and a run's own folder (deep in a home directory, say) is often longer. The system's
@@ -744,7 +737,7 @@ def _socket_folder() -> Path:
     base = tempfile.gettempdir()
     if len(base) > _SOCKET_PATH_MAX - 40 and os.path.isdir("/tmp"):
         base = "/tmp"
-    _remove_unclaimed(Path(base).glob("sr-kernels-*"))  # of pools whose process was killed outright
+    folders.remove_unclaimed(Path(base).glob("sr-kernels-*"))  # of pools whose process was killed outright
     return Path(tempfile.mkdtemp(prefix="sr-kernels-", dir=base))
 
 
@@ -848,7 +841,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     except OSError as exc:
         raise BuildError(f"cannot write under {req.out_dir}: {exc.strerror or exc}; choose another --out") from exc
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
-    in_use = _claim(tmp)  # another run of the same name must not take it for a killed run's
+    in_use = folders.claim(tmp)  # another run of the same name must not take it for a killed run's
     closing: KernelPool | None = None  # this run's kernels, shutting down while the briefing renders
     try:
         books = chapters(req.notebooks_dir)
@@ -907,59 +900,10 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             os.close(in_use)
 
 
-def _claim(folder: Path) -> int | None:
-    """Hold an advisory lock on a folder this process works in (a run's temporary folder, a pool's socket
-    folder) for as long as it does (``flock``; the system drops it when the process ends, however it
-    ends), so :func:`_remove_unclaimed` leaves it alone. Returns the descriptor to close at the end, or
-    ``None`` where there are no such locks."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        return None
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # a file system without locks
-        os.close(fd)
-        return None
-    return fd
-
-
-#: a folder left unclaimed this long is a killed process's (a new one is claimed microseconds after it is made)
-STALE_AFTER_S = 60
-
-
-def _remove_unclaimed(folders) -> None:
-    """Remove the folders that processes killed outright (SIGKILL, the OOM killer, a CI timeout) left behind:
-    those no live process holds (:func:`_claim`) and not changed for :data:`STALE_AFTER_S`. A folder in use
-    is locked, and one just made is too new, so neither is touched; without locks nothing is removed."""
-    try:
-        import fcntl
-    except ImportError:
-        return
-    now = time.time()
-    for folder in folders:
-        try:
-            if now - folder.stat().st_mtime < STALE_AFTER_S:
-                continue
-            fd = os.open(folder, os.O_RDONLY)  # (another user's private folder: refused, left alone)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held: in use
-            os.close(fd)
-            continue
-        try:
-            shutil.rmtree(folder, ignore_errors=True)
-        finally:
-            os.close(fd)
-
-
 def _remove_stale_builds(out_dir: Path, slug: str) -> None:
     """Remove the temporary folders of earlier runs of ``slug`` that were killed outright, but not the one
     a run of the same name is building in right now (two terminals, two scripts)."""
-    _remove_unclaimed(out_dir.glob(f".{slug}.tmp-*"))
+    folders.remove_unclaimed(out_dir.glob(f".{slug}.tmp-*"))
 
 
 def _knowledge_as_of() -> str:

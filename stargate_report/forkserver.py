@@ -415,7 +415,11 @@ class Servers:
     def __init__(self, roles: tuple[str, ...] = ("worker", "kernel")) -> None:
         import tempfile
 
+        from .folders import claim, remove_unclaimed
+
+        remove_unclaimed(Path(tempfile.gettempdir()).glob("sr-fork-*"))  # of sweeps killed outright
         self.folder = tempfile.mkdtemp(prefix="sr-fork-")  # only this user may reach the sockets in it (0700)
+        self._claimed = claim(self.folder)
         self.paths: dict[str, str] = {}
         self.procs: list[subprocess.Popen] = []
         self.used = False  # nothing was asked of the servers (a sweep rejected before it ran): just end them
@@ -475,7 +479,7 @@ class Servers:
         closed its workers by then, and a kernel ends with its worker, so a server still up after a
         moment (a child still shutting down) is ended, as one that was never asked anything is at once.
         Its children do not depend on it."""
-        import shutil
+        from .folders import release as remove_folder
 
         self.release()
         deadline = time.monotonic() + (2.0 if self.used else 0.0)
@@ -485,7 +489,8 @@ class Servers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_folder(self.folder, self._claimed)
+        self._claimed = None
 
 
 if __name__ == "__main__":

@@ -218,6 +218,30 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
     assert html.escape(t("index.ranges", "en"), quote=False) in index
 
 
+def test_the_worker_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
+    """A sweep killed outright left its workers' stargate-sweep-* TMPDIR behind for good; the next sweep
+    removes such folders when no live sweep holds them."""
+    import tempfile
+
+    from stargate_report import folders, forkserver
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(forkserver, "AVAILABLE", False)
+    dead = tmp_path / "stargate-sweep-dead"
+    (dead / "sr-kernels-x").mkdir(parents=True)
+    past = time.time() - folders.STALE_AFTER_S - 1
+    os.utime(dead, (past, past))
+    live = batch.LocalExecutor(1)
+    os.utime(live.tmp, (past, past))
+    try:
+        ex = batch.LocalExecutor(1)
+        ex.shutdown()
+        assert not dead.exists() and os.path.isdir(live.tmp) and not os.path.exists(ex.tmp)
+    finally:
+        live.shutdown()
+    assert not os.path.exists(live.tmp)
+
+
 def test_a_german_sweeps_index_is_german(tmp_path):
     """Its headers, counts and statuses were English whatever the sweep's language, and seconds had a dot."""
     sweep = batch.load_sweep(_sweep(tmp_path, SMALL.replace("lang: en", "lang: de")), tmp_path / "out")

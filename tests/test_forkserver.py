@@ -173,6 +173,32 @@ def test_where_fork_servers_are_not_available_there_are_none(monkeypatch):
     assert not os.path.exists(servers.folder)
 
 
+def test_the_socket_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
+    """A sweep killed outright (SIGKILL) left its sr-fork-* folder in the temporary folder for good; the
+    next command's servers remove such folders, but not one that live servers hold or that was just made."""
+    import tempfile
+
+    from stargate_report import folders
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(forkserver, "AVAILABLE", False)  # (the folders are the point, not the servers)
+    past = time.time() - folders.STALE_AFTER_S - 1
+    dead, young = tmp_path / "sr-fork-dead", tmp_path / "sr-fork-young"
+    for folder in (dead, young):
+        folder.mkdir()
+    os.utime(dead, (past, past))
+    live = forkserver.Servers()
+    os.utime(live.folder, (past, past))  # old, but its command is alive
+    try:
+        servers = forkserver.Servers()
+        servers.close()
+        assert not dead.exists() and young.is_dir() and os.path.isdir(live.folder)
+        assert not os.path.exists(servers.folder)  # its own folder goes with it
+    finally:
+        live.close()
+    assert not os.path.exists(live.folder)
+
+
 def test_without_a_server_processes_start_the_usual_way(tmp_path):
     assert forkserver.start(None, ["x"], (0, 1, 2)) is None
     assert forkserver.start(str(tmp_path / "nobody.sock"), ["x"], (0, 1, 2)) is None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stargate_report import build
+from stargate_report import build, folders
 from stargate_report.exceptions import BuildError, ChapterError, ParameterError
 
 pytestmark = pytest.mark.slow
@@ -215,7 +215,7 @@ def test_a_killed_runs_temporary_folder_is_removed_by_the_next_run(site):
     (dead / "notebooks").mkdir(parents=True)
     young = out / ".run.tmp-young"  # unlocked, but made a moment ago: maybe a run about to claim it
     young.mkdir()
-    past = time.time() - build.STALE_AFTER_S - 1
+    past = time.time() - folders.STALE_AFTER_S - 1
     os.utime(dead, (past, past))
     assert build.run(_request(books, out), warn=lambda m: None, force=True).status == "ok"
     assert not dead.exists() and young.is_dir()
@@ -225,12 +225,12 @@ def test_socket_folders_of_killed_processes_are_removed(tmp_path, monkeypatch):
     """A process killed outright (SIGKILL, the OOM killer, a CI timeout) leaves its kernels' socket folder
     in the temporary folder; the next pool removes such folders, but not one in use or just made."""
     monkeypatch.setattr(build.tempfile, "tempdir", str(tmp_path))
-    past = time.time() - build.STALE_AFTER_S - 1
+    past = time.time() - folders.STALE_AFTER_S - 1
     dead, live, young = (tmp_path / f"sr-kernels-{n}" for n in ("dead", "live", "young"))
     for folder in (dead, live, young):
         folder.mkdir()
         (folder / "k0-1").write_text("")
-    claim = build._claim(live)  # another process's pool, still running (its lock)
+    claim = folders.claim(live)  # another process's pool, still running (its lock)
     try:
         for folder in (dead, live):
             os.utime(folder, (past, past))
