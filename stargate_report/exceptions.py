@@ -44,7 +44,8 @@ class UnknownNameError(ParameterError, KeyError):
 
     def __init__(self, kind: str, name: object, known: list[str] | tuple[str, ...]) -> None:
         known = sorted(str(k) for k in known)
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+        same_but_case = [k for k in known if k.lower() == str(name).lower()]  # 'DE' for 'de'
+        close = same_but_case or difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
         if not close:
             close = [k for k in known if str(name) and k.startswith(str(name))][:1]
         hint = f"did you mean '{close[0]}'?" if close else ""

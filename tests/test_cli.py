@@ -54,6 +54,8 @@ def test_console_exit_waits_for_a_thread_still_running():
 
 @pytest.mark.parametrize("argv,needle", [
     (["run", "-p", "regon=de"], "did you mean 'region'"),
+    (["run", "-p", "region=DE"], "did you mean 'de'"),  # only the case differs: difflib alone found nothing
+    (["run", "--lang", "EN"], "did you mean 'en'"),
     (["run", "--preset", "milam"], "unknown preset 'milam'"),
     (["run", "-p", "pue=abc"], "invalid value for 'pue': 'abc'; allowed: a number"),
     (["run", "-p", "pue=0.5"], "'pue'"),
