@@ -104,6 +104,21 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
             raise UnknownNameError("base key", key, ["preset", "params"])
     base_preset = base.get("preset")
     base_params = _mapping(base.get("params"), "base.params")
+    # the sweep's own keys are named as such (each run would otherwise be reported for them)
+    from .formatting import LOCALES
+    from .scenario import load_preset, preset_names
+
+    for key, check, allowed in (
+            ("lang", lambda: build.parse_list("lang", langs, tuple(LOCALES)), "a list of " + ", ".join(LOCALES)),
+            ("formats", lambda: build.parse_list("format", formats, build.FORMATS),
+             "a list of " + ", ".join(build.FORMATS)),
+            ("base.preset", lambda: base_preset is None or load_preset(base_preset),
+             "one of " + ", ".join(preset_names()))):
+        try:
+            check()
+        except StargateReportError as exc:
+            value = {"lang": langs, "formats": formats}.get(key, base_preset)
+            raise ParameterError(key, value, allowed, getattr(exc, "hint", "")) from None  # (did you mean ...)
 
     specs: list[tuple[str, str | None, dict]] = []
     grid = _mapping(data.get("grid"), "grid")

@@ -47,6 +47,11 @@ def _sweep(tmp_path, text=SMALL, name="sweep.yaml"):
     ("name: x\ngrid: {region: []}\n", ParameterError, "grid.region"),
     ("name: x\nscenarios:\n  - {name: a}\n  - {name: A}\n", ParameterError, "unique run names"),
     ("name: x\n", ParameterError, "at least one run"),
+    # the sweep's own keys named as such (they were reported as an error of the first scenario)
+    ("name: x\nlang: fr\nscenarios:\n  - {name: a}\n", ParameterError, "invalid value for 'lang': 'fr'"),
+    ("name: x\nformats: docx\nscenarios:\n  - {name: a}\n", ParameterError, "invalid value for 'formats': 'docx'"),
+    ("name: x\nbase: {preset: milam}\nscenarios:\n  - {name: a}\n", ParameterError,
+     "invalid value for 'base.preset': 'milam'; allowed: one of abilene, milam-county"),
     ("!!python/object/apply:os.system ['true']\n", ParameterError, "sweep"),
 ])
 def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, text, error, needle):
