@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .exceptions import BuildError, DataError, ParameterError, StargateReportError
+from .exceptions import BuildError, DataError, ParameterError, StargateReportError, UnknownNameError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 
@@ -211,10 +211,24 @@ def cmd_claims(args) -> int:
     return EXIT_OK
 
 
+#: options of `supply` that the library checks under its own (underscored) parameter names
+SUPPLY_OPTIONS = ("load_mw", "solar_mw", "wind_mw", "battery_mw", "battery_mwh", "target_cfe")
+
+
 def cmd_supply(args) -> int:
+    try:
+        return _supply(args)
+    except UnknownNameError:
+        raise
+    except ParameterError as exc:  # named as typed: 'load-mw', not the library's 'load_mw'
+        if exc.key in SUPPLY_OPTIONS:
+            raise ParameterError(exc.key.replace("_", "-"), exc.value, exc.allowed, exc.hint) from None
+        raise
+
+
+def _supply(args) -> int:
     from . import supply
     from .assumptions import load_registry
-    from .exceptions import UnknownNameError
     from .profiles import region_profiles
     from .scenario import region_ids
 
