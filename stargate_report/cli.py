@@ -181,7 +181,7 @@ def cmd_facts(args) -> int:
 
     check_lang(args.lang)
     # named as on the command line (the Python API calls them start and end)
-    since, until = kb._as_date("since", args.since), kb._as_date("until", args.until)
+    since, until = kb.as_date("since", args.since), kb.as_date("until", args.until)
     df = kb.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
                         start=since, end=until)
     extra = {"data_as_of": kb.data_as_of().isoformat()}
@@ -218,8 +218,6 @@ SUPPLY_OPTIONS = ("load_mw", "solar_mw", "wind_mw", "battery_mw", "battery_mwh",
 def cmd_supply(args) -> int:
     try:
         return _supply(args)
-    except UnknownNameError:
-        raise
     except ParameterError as exc:  # named as typed: 'load-mw', not the library's 'load_mw'
         if exc.key in SUPPLY_OPTIONS:
             raise ParameterError(exc.key.replace("_", "-"), exc.value, exc.allowed, exc.hint) from None

@@ -417,7 +417,6 @@ class Servers:
 
         from .folders import claim, remove_unclaimed
 
-        remove_unclaimed(Path(tempfile.gettempdir()).glob("sr-fork-*"))  # of sweeps killed outright
         self.folder = tempfile.mkdtemp(prefix="sr-fork-")  # only this user may reach the sockets in it (0700)
         self._claimed = claim(self.folder)
         self.paths: dict[str, str] = {}
@@ -429,6 +428,8 @@ class Servers:
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.procs.append(proc)
             self.paths[role] = path
+        # (after the servers are on their way: clearing leftovers costs the command's start nothing)
+        remove_unclaimed(Path(tempfile.gettempdir()).glob("sr-fork-*"))  # of sweeps killed outright
 
     def path(self, role: str) -> str | None:
         """The socket of the role's server (``None``: there is none, start processes the usual way)."""

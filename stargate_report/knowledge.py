@@ -304,7 +304,8 @@ def _check(kind: str, value: str | None, known) -> None:
         raise UnknownNameError(kind, value, list(known))
 
 
-def _as_date(name: str, value) -> dt.date | None:
+def as_date(name: str, value) -> dt.date | None:
+    """``value`` (a date or ``YYYY-MM-DD``; ``None`` passes) as a date, or a :class:`ParameterError` naming ``name``."""
     if value is None or isinstance(value, dt.date):
         return value
     try:
@@ -323,7 +324,7 @@ def query_facts(entity: str | None = None, site: str | None = None, kind: str | 
     _check("site", site, kb.sites)
     _check("kind", kind, KINDS)
     _check("status", status, STATUSES)
-    start, end = _as_date("start", start), _as_date("end", end)
+    start, end = as_date("start", start), as_date("end", end)
     out = [f for f in kb.facts.values()
            if (entity is None or entity in f.entities) and (site is None or f.site == site)
            and (kind is None or f.kind == kind) and (status is None or f.status == status)
@@ -345,7 +346,7 @@ def facts_frame(lang: str = "en", **filters: Any):
 
 def facts_as_of(date) -> list[Fact]:
     """What was known on ``date``: the facts that refer to that date or earlier."""
-    return query_facts(end=_as_date("date", date))
+    return query_facts(end=as_date("date", date))
 
 
 def site_record(site_id: str, lang: str = "en") -> dict[str, Any]:
