@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=3, help="interleaved pairs of sweeps (1 worker, 2 workers)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sr-bench-"))
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     os.environ["STARGATE_REPORT_CACHE_DIR"] = str(work / "array-cache")  # empty: a first run on this machine
     # a fresh IPython profile for every kernel measured: the plain route's papermill kernels write each cell
     # to its history database, which grows with every run on a machine (95 MB here after a few days) and

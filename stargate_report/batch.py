@@ -224,14 +224,50 @@ _SLOT = threading.local()  # each local slot (a thread of the executor) keeps it
 _STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
+def slot_cores(workers: int, allowed: set[int] | frozenset[int] | None = None) -> list[frozenset[int]] | None:
+    """The cores each of ``workers`` local slots keeps to: ``allowed`` (default: the cores this process may
+    use) cut into that many runs of neighbouring cores, as equal as they go (two workers on two cores: one
+    core each; on eight: four each). ``None`` (no pinning) for one worker, more workers than cores, or a
+    system that does not pin processes.
+
+    A worker, its kernels and its PDF helpers then share their slot's cores and never run on another's:
+    measured on 2 cores with 2 workers, a sweep takes about 4 % less CPU time (caches stay warm, processes
+    do not migrate) and finishes that much sooner (``bench/bench_pipeline.py``).
+    """
+    if allowed is None:
+        if not hasattr(os, "sched_getaffinity"):
+            return None
+        allowed = os.sched_getaffinity(0)
+    cores = sorted(allowed)
+    if workers < 2 or workers > len(cores):
+        return None
+    size, extra = divmod(len(cores), workers)
+    slots, start = [], 0
+    for i in range(workers):
+        end = start + size + (i < extra)
+        slots.append(frozenset(cores[start:end]))
+        start = end
+    return slots
+
+
+def _pin(pid: int, cores: frozenset[int] | None) -> None:
+    if cores:
+        try:
+            os.sched_setaffinity(pid, cores)
+        except OSError:  # gone already (its run reports it), or not allowed: the system places it
+            pass
+
+
 def _start_worker(servers: forkserver.Servers | None = None, pdf: bool = True,
-                  tmp: str | None = None) -> subprocess.Popen | forkserver.ForkedProcess:
+                  tmp: str | None = None, cores: frozenset[int] | None = None) -> subprocess.Popen | forkserver.ForkedProcess:
     """A new worker process; its standard error (and its kernels') goes to a temporary file, read back if
     the worker dies. With a sweep's fork ``servers`` the worker is forked from the worker server and
     its kernels from the kernel server (their libraries already imported; WeasyPrint when the runs make
     ``pdf``); without them, or if a server fails, it is started as a new interpreter. ``tmp``: the
     worker's (and its kernels') temporary folder, ``TMPDIR``, which the sweep removes at its end: what
-    a killed worker leaves there (kernel sockets, connection files) goes with it."""
+    a killed worker leaves there (kernel sockets, connection files) goes with it. ``cores``: the slot's
+    cores (:func:`slot_cores`), which the worker keeps to, and its kernels and helpers with it; it runs no
+    kernel before its first run arrives, so pinning it once it is started is early enough."""
     log = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
     argv = [sys.executable, "-m", "stargate_report.worker"]
     env = dict(os.environ)
@@ -257,6 +293,7 @@ def _start_worker(servers: forkserver.Servers | None = None, pdf: bool = True,
     if proc is None:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
                                 bufsize=1, env=env)
+    _pin(proc.pid, cores)
     proc.log = log  # type: ignore[union-attr]
     _CHILDREN.add(proc)
     return proc
@@ -266,7 +303,8 @@ def _slot_worker(pdf: bool = True) -> subprocess.Popen | forkserver.ForkedProces
     """This slot's worker process, started on first use or after a death (for runs that make a ``pdf``)."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
-        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None), pdf, getattr(_SLOT, "tmp", None))
+        proc = _SLOT.proc = _start_worker(getattr(_SLOT, "servers", None), pdf, getattr(_SLOT, "tmp", None),
+                                          getattr(_SLOT, "cores", None))
     return proc
 
 
@@ -389,9 +427,12 @@ class LocalExecutor:
     """A pool of worker slots on this machine; each slot keeps one worker process (and its kernels) for
     the runs it is given (:func:`run_on_worker`)."""
 
-    def __init__(self, workers: int, servers: forkserver.Servers | None = None) -> None:
+    def __init__(self, workers: int, servers: forkserver.Servers | None = None, pin: bool = True) -> None:
         self.workers = max(1, workers)
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
+        # each slot's worker keeps to its share of the cores (pin=False: the system places them)
+        self.slots = (slot_cores(self.workers) if pin else None) or [None] * self.workers
+        self._next_slot = itertools.count()
         self.procs: list = []
         self.lock = threading.Lock()
         # the workers and their kernels are forked from servers that import the libraries once for all
@@ -404,6 +445,8 @@ class LocalExecutor:
     def submit(self, fn, *args) -> Future:
         def task():
             _SLOT.servers, _SLOT.tmp = self.servers, self.tmp
+            if not hasattr(_SLOT, "cores"):  # this thread's first run: it takes the next slot's cores
+                _SLOT.cores = self.slots[next(self._next_slot) % self.workers]
             try:
                 return fn(*args)
             finally:
@@ -531,7 +574,7 @@ def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
 def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
               progress: Callable[[str], None] | None = None, jobs: int | None = None,
               run_progress: Callable[[str, str | None], None] | None = None,
-              servers: forkserver.Servers | None = None) -> list[RunOutcome]:
+              servers: forkserver.Servers | None = None, pin: bool = True) -> list[RunOutcome]:
     """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page.
 
     ``progress`` receives a line per finished run (a bar of the runs done, status, time).
@@ -540,6 +583,7 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     is over, just before its line in ``progress``. ``jobs``: kernels per run (chapters at once); default
     on this machine ``cores // workers``, on a cluster the worker's own cores. ``servers``: fork servers
     already started for the local workers (:mod:`stargate_report.forkserver`); they are closed at the end.
+    ``pin``: each local worker keeps to its share of the cores (:func:`slot_cores`).
     """
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise ParameterError("jobs", jobs, "a whole number of kernels >= 1")
@@ -547,12 +591,12 @@ def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, worke
     run_progress = _guarded(run_progress)
     out = build.output_folder(Path(out_dir) / sweep.name)
     build.make_output_folder(out)
-    ex = executor or LocalExecutor(workers, servers)
+    ex = executor or LocalExecutor(workers, servers, pin)
     # local runs share this machine's cores: each gets its share of kernels instead of all of them
     # (two runs of two kernels each on two cores would only fight over them); remote workers use their own
     _STOPPING.clear()
     if jobs is None and isinstance(ex, LocalExecutor):
-        jobs = max(1, (os.cpu_count() or 1) // ex.workers)
+        jobs = max(1, build.usable_cores() // ex.workers)
     futures = {}
     lock = threading.Lock()
     done_count = [0]

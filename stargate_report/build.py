@@ -420,7 +420,7 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
                       "results_path": "../../data/results"}
             jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
     # the kernels start and import the chapters' libraries while this process evaluates
-    n = min(len(jobs), req.jobs or os.cpu_count() or 1)
+    n = min(len(jobs), req.jobs or usable_cores())
     pool = shared.get(n, req.cell_timeout_s) if shared is not None else KernelPool(n, tmp, req.cell_timeout_s)
     all_ran = False  # only then do the kernels shut down while the caller goes on
     try:
@@ -454,10 +454,38 @@ def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: di
     return pool if shared is None else None
 
 
+def usable_cores() -> int:
+    """How many cores this process may run on: its CPU affinity (``taskset``, a sweep's worker that keeps
+    to its share of the cores), or every core where the system does not say."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _kernel_pid(km) -> int | None:
+    return getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+
+
+def _same_cores(km) -> None:
+    """Keep the kernel on the cores this process may use. A kernel started as a child inherits them; one
+    forked by a sweep's kernel server (:mod:`stargate_report.forkserver`) has the server's, and would run
+    on the cores of the sweep's other workers."""
+    pid = _kernel_pid(km)
+    if pid is None or not hasattr(os, "sched_getaffinity"):
+        return
+    try:
+        ours = os.sched_getaffinity(0)
+        if os.sched_getaffinity(pid) != ours:
+            os.sched_setaffinity(pid, ours)
+    except OSError:  # gone already (reported by its chapter), or not allowed: the system places it
+        pass
+
+
 def _background_priority(km) -> None:
-    """Lower the kernel's CPU priority (nice 5): while it warms up, the evaluation in this process is the
+    """Lower the kernel's CPU priority (niceness :data:`KERNEL_NICENESS`): while it warms up, the evaluation in this process is the
     critical path; later the kernels run alone (this process only waits), so it costs them nothing."""
-    pid = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+    pid = _kernel_pid(km)
     if pid is None or not hasattr(os, "setpriority"):
         return
     try:
@@ -640,6 +668,7 @@ class KernelPool:
             # the kernel warms up by itself (IPython's exec_lines): this thread stays idle meanwhile, so
             # it takes nothing from the evaluation running in this process
             run_sync(km.start_kernel)(cwd=str(self.workdir), extra_arguments=KERNEL_ARGUMENTS)
+            _same_cores(km)
             _background_priority(km)
         except BaseException as exc:  # noqa: BLE001 - reported as the first chapter's failure if no kernel starts
             self.start_errors.append(exc)
@@ -862,7 +891,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             merged[lang] = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
         # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the
         # others the PDFs of the other languages
-        helpers = (req.jobs or os.cpu_count() or 1) - 1
+        helpers = (req.jobs or usable_cores()) - 1
         for lang, payloads in render_languages(merged, req.formats, timings, say, helpers, kernels).items():
             for fmt in req.formats:
                 name = f"briefing.{lang}.{fmt}"

@@ -279,7 +279,7 @@ def cmd_batch(args) -> int:
         status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
         outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
                                    progress=status and status.line, jobs=args.jobs,
-                                   run_progress=status and status.step, servers=servers)
+                                   run_progress=status and status.step, servers=servers, pin=args.pin)
     finally:
         if status is not None:
             status.close()
@@ -400,6 +400,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, e.g. tcp://host:8786")
     b.add_argument("--out", default="output", help="output folder; the sweep goes to OUT/<sweep name>/")
     b.add_argument("--force", action="store_true", help="rebuild every run even if unchanged")
+    b.add_argument("--no-pin", dest="pin", action="store_false",
+                   help="let the system place the local workers on cores (default: each worker and its kernels "
+                        "keep to their share of the cores, when there are at least as many cores as workers)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.set_defaults(func=cmd_batch)
 

@@ -121,19 +121,93 @@ def swept(tmp_path_factory):
         with lock:
             steps.append((run, text))
 
-    first = batch.run_sweep(sweep, root / "out", workers=2, run_progress=step)
+    placed: dict = {}  # run -> {"worker": cores, "kernel": cores} as seen while it was built
+    done = threading.Event()
+    sampler = threading.Thread(target=_where_runs_run, args=(root / "out", placed, done), daemon=True)
+    sampler.start()
+    try:
+        first = batch.run_sweep(sweep, root / "out", workers=2, run_progress=step)
+    finally:
+        done.set()
+        sampler.join()
     t = time.perf_counter()
     second = batch.run_sweep(sweep, root / "out", workers=2)
-    return root, sweep, first, second, time.perf_counter() - t, steps
+    return root, sweep, first, second, time.perf_counter() - t, steps, placed
+
+
+def _where_runs_run(out, placed: dict, done: threading.Event) -> None:
+    """Samples which cores each run's worker (``batch.RUNNING``) and kernels (working in the run's
+    temporary folder, ``.<run>.tmp-*``) may use, until ``done``."""
+    while not done.is_set():
+        for pid, run in list(batch.RUNNING.items()):
+            try:
+                placed.setdefault(run, {}).setdefault("worker", set()).add(frozenset(os.sched_getaffinity(pid)))
+            except OSError:
+                pass
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+                match = re.search(r"/\.([^/]+)\.tmp-", cwd) if cwd.startswith(str(out)) else None
+                if match:
+                    cores = frozenset(os.sched_getaffinity(int(pid)))
+                    placed.setdefault(match.group(1), {}).setdefault("kernel", set()).add(cores)
+            except OSError:
+                pass
+        time.sleep(0.05)
 
 
 def test_each_run_reports_its_chapters_as_they_start(swept):
-    steps = swept[-1]
+    steps = swept[5]
     for run in ("texas", "germany"):
         own = [text for name, text in steps if name == run]
         chapters = [text for text in own if text and "running chapter" in text]
         assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(build.chapters(), 1)]
         assert own[0].startswith("evaluating scenario") and own[-2] == "[en] rendering html" and own[-1] is None
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="pinning needs at least two cores")
+def test_each_worker_and_its_kernels_keep_to_their_own_cores(swept):
+    placed = swept[-1]
+    slots = batch.slot_cores(2)
+    assert set(placed) == {"texas", "germany"}
+    for run, seen in placed.items():
+        # the worker is pinned as it starts; its kernel comes from the sweep's kernel server, which may use
+        # every core, and is moved onto the worker's
+        assert len(seen["worker"]) == 1 and next(iter(seen["worker"])) in slots, (run, seen)
+        assert seen["kernel"] == seen["worker"], (run, seen)
+    assert placed["texas"]["worker"] != placed["germany"]["worker"]  # one slot each, side by side
+
+
+@pytest.mark.parametrize("workers,allowed,slots", [
+    (2, {0, 1}, [{0}, {1}]),
+    (2, set(range(8)), [{0, 1, 2, 3}, {4, 5, 6, 7}]),
+    (3, set(range(8)), [{0, 1, 2}, {3, 4, 5}, {6, 7}]),
+    (2, {2, 9, 5, 7}, [{2, 5}, {7, 9}]),  # the cores this process may use (taskset), in order
+    (1, {0, 1}, None),  # one worker: the system spreads its kernels over every core
+    (3, {0, 1}, None),  # more workers than cores: no core of its own for each
+])
+def test_slots_get_neighbouring_cores_as_equal_as_they_go(workers, allowed, slots):
+    assert batch.slot_cores(workers, allowed) == (None if slots is None else [frozenset(c) for c in slots])
+
+
+def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
+    from stargate_report import cli
+
+    args = cli.parser().parse_args(["batch", "sweep.yaml", "--no-pin"])
+    assert args.pin is False and cli.parser().parse_args(["batch", "sweep.yaml"]).pin is True
+
+    class NoServers:
+        def release(self) -> None: ...
+        def close(self) -> None: ...
+
+    monkeypatch.setattr(batch, "slot_cores", lambda workers, allowed=None: [frozenset({0}), frozenset({1})])
+    unpinned, pinned = batch.LocalExecutor(2, NoServers(), pin=False), batch.LocalExecutor(2, NoServers())
+    try:
+        assert unpinned.slots == [None, None] and pinned.slots == [frozenset({0}), frozenset({1})]
+    finally:
+        unpinned.shutdown()
+        pinned.shutdown()
 
 
 def test_sweep_status_on_a_terminal_and_in_a_log():
