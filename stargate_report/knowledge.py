@@ -404,15 +404,38 @@ def _source_date(text: str) -> dt.date | None:
         return None
 
 
+#: facts of this kind record something that happened on their date: they do not go out of date
+HISTORICAL_KIND = "event"
+
+
+def historical_sources(kb: Knowledge | None = None) -> set[str]:
+    """Sources cited only as the record of past events: by facts of kind ``event`` (what happened on a
+    date stays true), or by a claim that rests on such a fact which cites them too (the claim's evidence
+    is that history). Their age is no reason to check them again."""
+    kb = kb or load_knowledge()
+    events = {f.id: set(f.sources) for f in kb.facts.values() if f.kind == HISTORICAL_KIND}
+    current: set[str] = set()
+    for group in (kb.facts.values(), kb.sites.values(), kb.entities.values()):
+        for rec in group:
+            if rec.id not in events:
+                current.update(rec.sources)
+    for claim in kb.claims.values():
+        history = set().union(*(events.get(f, set()) for f in claim.facts))
+        current.update(s for s in claim.sources if s not in history)
+    return set().union(*events.values()) - current
+
+
 def stale_sources(max_age_days: int, today: dt.date | None = None) -> list[tuple[str, dt.date]]:
-    """Sources cited by the knowledge base that were published more than ``max_age_days`` ago."""
+    """Sources cited by the knowledge base that were published more than ``max_age_days`` ago, except
+    :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets)."""
     today = today or dt.date.today()
     kb, reg = load_knowledge(), load_sources()
+    history = historical_sources(kb)
     cited: list[str] = []
     for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values()):
         for rec in group:
             for s in rec.sources:
-                if s not in cited:
+                if s not in cited and s not in history:
                     cited.append(s)
     out = []
     for sid in cited:

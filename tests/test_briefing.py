@@ -265,14 +265,19 @@ def test_summary_investment_prose_follows_the_fact(briefing):
 def test_manifest_records_knowledge_date_and_the_source_age_warning(briefing):
     m = json.loads((briefing.folder / "manifest.json").read_text())
     assert m["knowledge_as_of"] == "2026-11-01"
-    assert m["source_age_warning"].startswith("warning: ") and "pvmag-sbe-2019 (2019-11-01)" in m["source_age_warning"]
+    # the line of the day the briefing was built (none while every current source is recent enough)
+    assert m["source_age_warning"] == build.source_age_warning(build.DEFAULT_MAX_SOURCE_AGE_DAYS)
+    assert "pvmag-sbe-2019" not in (m["source_age_warning"] or "")  # the record of a 2019 purchase
 
 
 def test_source_age_warning_is_configurable():
     import datetime as dt
 
-    line = build.source_age_warning(730, today=dt.date(2026, 11, 29))
-    assert "finanznachrichten-sbe-japan (2017-11-01)" in line and "older than 730 days" in line
+    line = build.source_age_warning(365, today=dt.date(2026, 11, 29))
+    assert "capacitymedia-stargate (2025-01-22)" in line and "older than 365 days" in line
+    assert "finanznachrichten-sbe-japan" not in line and "pvmag-sbe-2019" not in line  # past events
+    assert build.source_age_warning(730, today=dt.date(2026, 11, 29)) is None  # the default, today
+    assert "capacitymedia-stargate (2025-01-22)" in build.source_age_warning(730, today=dt.date(2027, 6, 1))
     assert build.source_age_warning(100_000) is None
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -89,8 +90,30 @@ def test_bad_date_range():
 
 def test_stale_sources_uses_publication_dates():
     stale = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29)))
-    assert "pvmag-sbe-2019" in stale and "openai-sbe-2026" not in stale
+    assert stale["openai-five-sites"] == dt.date(2025, 9, 23) and "openai-sbe-2026" not in stale
+    assert stale["capacitymedia-stargate"] == dt.date(2025, 1, 22)
     assert kb.stale_sources(100_000, today=dt.date(2026, 11, 29)) == []
+
+
+def test_sources_of_past_events_do_not_go_stale():
+    # the 2019 portfolio purchase and the 2017 Japanese plan are events: their reports stay the record,
+    # also where a claim's evidence draws on them
+    history = kb.historical_sources()
+    assert {"pvmag-sbe-2019", "finanznachrichten-sbe-japan"} <= history
+    stale = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29)))
+    assert not history & set(stale)
+    # ...but a source that also backs something current (a site's state) is checked like any other
+    knowledge = kb.load_knowledge()
+    milam = knowledge.sites["milam-county"]
+    cited_by_site = dataclasses.replace(knowledge, sites={
+        **knowledge.sites, "milam-county": dataclasses.replace(milam, sources=(*milam.sources, "pvmag-sbe-2019"))})
+    assert "pvmag-sbe-2019" not in kb.historical_sources(cited_by_site)
+    # and so does a claim that cites it without resting on the event it reports
+    claim = next(c for c in knowledge.claims.values() if "sbe-2019-portfolio" not in c.facts)
+    cited_by_claim = dataclasses.replace(knowledge, claims={
+        **knowledge.claims, claim.id: dataclasses.replace(claim, sources=(*claim.sources, "pvmag-sbe-2019"))})
+    assert "pvmag-sbe-2019" not in kb.historical_sources(cited_by_claim)
+    assert "pvmag-sbe-2019" in kb.historical_sources(knowledge)
 
 
 def _doc():
