@@ -406,6 +406,9 @@ def kernel_provisioner(km, path: str):
 #: (macOS, where forking after its system libraries are loaded is unsafe; Windows, which cannot fork)
 #: every process starts as a new interpreter.
 AVAILABLE = sys.platform.startswith("linux")
+#: how long to wait for a server's socket to appear (a new interpreter's start, on a busy machine) before
+#: the processes start the usual way instead
+SOCKET_WAIT_S = 30.0
 
 
 class Servers:
@@ -439,14 +442,14 @@ class Servers:
     def _socket(self, role: str) -> str | None:
         path = self.paths.get(role)
         # the socket appears within milliseconds of the server's start (seconds on a machine under load);
-        # until then connect() would fail
-        for _ in range(500):
+        # until then connect() would fail. A server that ended is not waited for.
+        deadline = time.monotonic() + SOCKET_WAIT_S
+        while True:
             if path is None or os.path.exists(path):
                 return path
-            if any(p.poll() is not None for p in self.procs):
+            if any(p.poll() is not None for p in self.procs) or time.monotonic() > deadline:
                 return None
             time.sleep(0.01)
-        return None
 
     @contextlib.contextmanager
     def kernels(self):

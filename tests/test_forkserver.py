@@ -44,7 +44,9 @@ def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(server
     plain = batch._start_worker()  # a new interpreter: WeasyPrint's Pango is loaded only at the first PDF
     forked = batch._start_worker(servers)
     try:
-        assert isinstance(plain, subprocess.Popen) and isinstance(forked, forkserver.ForkedProcess)
+        assert isinstance(plain, subprocess.Popen)
+        assert isinstance(forked, forkserver.ForkedProcess), (  # (what went wrong, if the server did not fork)
+            [p.poll() for p in servers.procs], os.listdir(servers.folder))
         assert _parent(forked.pid) == servers.procs[0].pid  # a child of the worker server
         time.sleep(0.3)
         assert _mapped(forked.pid, "libpango") and not _mapped(plain.pid, "libpango")
