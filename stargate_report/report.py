@@ -35,6 +35,12 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
+#: the fragment prefixes of the two sources tables: the model's (appendix) and the knowledge base's (deal)
+SOURCE_ANCHOR = "src"
+KNOWLEDGE_ANCHOR = "kb-src"
+SOURCE_TABLES = {"model": SOURCE_ANCHOR, "knowledge": KNOWLEDGE_ANCHOR}
+
+
 @dataclass
 class Chapter:
     """The context of one chapter: ledger, language and output helpers."""
@@ -180,17 +186,19 @@ class Chapter:
 
         return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])
 
-    def fact_list(self, since_fact: str | None = None, **filters: Any) -> None:
+    def fact_list(self, since_fact: str | None = None, anchor: str = KNOWLEDGE_ANCHOR, **filters: Any) -> None:
         """Show facts (filtered as :func:`knowledge.query_facts`) as a list, each citing its source ids.
 
         ``since_fact`` starts the list at the date of that fact (an id, so no date is typed in a notebook).
+        Each source id links to its row ``#<anchor>-<id>`` of the knowledge base's sources table
+        (:meth:`source_table` of :meth:`knowledge_sources_frame`, in the deal chapter).
         """
         from .knowledge import get_fact, query_facts
 
         if since_fact:
             filters["start"] = get_fact(since_fact).date
         items = "".join(
-            f'<li>{html.escape(f.statement(self.lang))} <span class="sr-cite">[{html.escape(", ".join(f.sources))}'
+            f'<li>{html.escape(f.statement(self.lang))} <span class="sr-cite">[{cite_links(f.sources, anchor)}'
             f'{"; " + html.escape(t("status." + f.status, self.lang)) if f.status != "confirmed" else ""}]</span></li>'
             for f in query_facts(**filters))
         _display_html(f'<ul class="sr-facts">{items}</ul>')
@@ -433,6 +441,17 @@ class Chapter:
     def table(self, df: pd.DataFrame, css: str = "sr-table") -> None:
         _display_html(table_html(df, css))
 
+    def source_table(self, which: str = "model") -> None:
+        """Show the sources of the ``model``'s inputs (:meth:`sources_frame`) or of the ``knowledge`` base
+        (:meth:`knowledge_sources_frame`), each web address a link and each row a target
+        ``#<anchor>-<source id>`` (:data:`SOURCE_TABLES`) that citations link to."""
+        if which not in SOURCE_TABLES:
+            from .exceptions import UnknownNameError
+
+            raise UnknownNameError("source table", which, list(SOURCE_TABLES))
+        frame = self.sources_frame() if which == "model" else self.knowledge_sources_frame()
+        _display_html(sources_html(frame, self.lang, SOURCE_TABLES[which]))
+
     @property
     def title(self) -> str:
         """The run's title in the chapter's language (a preset's own title translated where it can be)."""
@@ -612,6 +631,26 @@ def column_widths_pct(df: pd.DataFrame, line_chars: int = TABLE_LINE_CHARS) -> l
         want = [h - m for h, m in zip(hi, lo, strict=True)]
         widths = [m + spare * w / sum(want) for m, w in zip(lo, want, strict=True)]
     return [round(100.0 * w / sum(widths), 1) for w in widths]
+
+
+def cite_links(ids, anchor: str = KNOWLEDGE_ANCHOR) -> str:
+    """Source ids as links to their rows of a sources table (:func:`sources_html`), comma-separated."""
+    return ", ".join(f'<a href="#{anchor}-{html.escape(i)}">{html.escape(i)}</a>' for i in ids)
+
+
+def sources_html(df: pd.DataFrame, lang: str, anchor: str = SOURCE_ANCHOR, css: str = "sr-table") -> str:
+    """A sources frame (columns: source id, citation) as a table like :func:`table_html`'s, with each
+    citation's web address a link and each row the target ``#<anchor>-<source id>``."""
+    columns = [t("col.id", lang), t("col.sources", lang)]
+    if list(df.columns) != columns:
+        raise ValueError(f"a sources frame has the columns {columns}, not {list(df.columns)}")
+    reg = load_sources()
+    cols = "".join(f'<col style="width: {w}%">' for w in column_widths_pct(df))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows = "".join(f'<tr id="{anchor}-{html.escape(i)}"><td>{html.escape(i)}</td><td>{reg[i].citation_html()}</td></tr>'
+                   for i in df[columns[0]])
+    return (f'<table class="dataframe {css}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
 
 
 def table_html(df: pd.DataFrame, css: str = "sr-table") -> str:

@@ -27,6 +27,17 @@ class Source:
         """One-line citation: publisher, title, date, URL."""
         return f"{self.publisher}: {self.title} ({self.date}). {self.url}"
 
+    def citation_html(self) -> str:
+        """:meth:`citation` as HTML, its web address a link (a link is only followed when clicked: the page
+        loads nothing from the network); an address that is not a web page's stays text."""
+        import html
+
+        text = html.escape(f"{self.publisher}: {self.title} ({self.date}). ")
+        url = html.escape(self.url)
+        if self.url.startswith(("https://", "http://")):
+            return f'{text}<a href="{url}">{url}</a>'
+        return text + url
+
 
 def parse_sources(records: object, path: object) -> dict[str, Source]:
     """Validate the records of a sources file and index them by id."""

@@ -138,10 +138,47 @@ def test_output_layout_and_manifest(briefing):
 
 def test_html_makes_no_network_request(briefing):
     markup = (briefing.folder / "briefing.en.html").read_text()
-    fetched = re.findall(r'(?:src|href)\s*=\s*["\']?\s*(https?:|//)', markup, flags=re.I)
-    assert fetched == []
+    # a web address only as a link the reader may click (the sources' pages); nothing the page loads
+    fetching = re.findall(r'<(\w+)\b[^>]*?\b(?:src|href|srcset|data|poster|action)\s*=\s*["\']?\s*(?:https?:|//)',
+                          markup, flags=re.I)
+    assert {tag.lower() for tag in fetching} <= {"a"}, fetching
+    assert not re.search(r'url\(\s*["\']?\s*(?:https?:|//)', markup, flags=re.I)  # CSS backgrounds, fonts
     assert "<script src" not in markup and "@import" not in markup
     assert "cdn" not in " ".join(re.findall(r'<(?:script|link)[^>]*>', markup)).lower()
+
+
+def test_sources_are_links_and_citations_lead_to_them(briefing):
+    from stargate_report.report import KNOWLEDGE_ANCHOR, SOURCE_ANCHOR
+    from stargate_report.sources import load_sources
+
+    markup = (briefing.folder / "briefing.en.html").read_text()
+    results = json.loads((briefing.folder / "data" / "results.json").read_text())
+    model_sources = {s for q in results["assumptions"].values() for s in q["sources"]}
+    reg = load_sources()
+    for sid in model_sources:  # the appendix: every source of the model's inputs, its address a link
+        row = re.search(rf'<tr id="{SOURCE_ANCHOR}-{re.escape(sid)}">(.*?)</tr>', markup, flags=re.S)
+        assert row, sid
+        assert f'<a href="{html.escape(reg[sid].url)}">' in row.group(1)
+    cited = re.findall(rf'<a href="#({KNOWLEDGE_ANCHOR}-[^"]+)">', markup)
+    assert len(cited) > 10  # the deal chapter's facts cite their sources...
+    targets = set(re.findall(r'\bid="([^"]+)"', markup))
+    internal = set(re.findall(r'href="#([^"]+)"', markup))
+    assert internal - targets == set()  # ...and every link inside the briefing (these, the contents) has its target
+
+    from pypdf import PdfReader  # the PDF keeps both: web links, and citations that jump to their source
+
+    reader = PdfReader(str(briefing.folder / "briefing.en.pdf"))
+    uris, jumps = set(), 0
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            action = annot.get("/A")
+            if action is not None and action.get("/URI"):
+                uris.add(str(action["/URI"]))
+            elif annot.get("/Dest") is not None or (action is not None and action.get("/D") is not None):
+                jumps += 1
+    assert {reg[s].url for s in model_sources} <= uris
+    assert jumps >= len(cited)
 
 
 def test_html_has_title_toc_figures_without_input_cells(briefing):

@@ -165,3 +165,21 @@ def test_every_claim_quotes_the_article_verbatim():
     text = ARTICLE.read_text(encoding="utf-8")
     for claim in kb.load_knowledge().claims.values():
         assert claim.quote_de in text, claim.id
+
+
+def test_a_citation_links_only_a_web_address():
+    from stargate_report.sources import Source
+
+    src = Source(id="x", title="Wind & sun", publisher="P", date="2020", url="https://e.org/?a=1&b=2", retrieved="2026")
+    assert src.citation_html() == ('P: Wind &amp; sun (2020). '
+                                   '<a href="https://e.org/?a=1&amp;b=2">https://e.org/?a=1&amp;b=2</a>')
+    assert dataclasses.replace(src, url="doi:10.1/x").citation_html() == "P: Wind &amp; sun (2020). doi:10.1/x"
+    assert dataclasses.replace(src, url='javascript:alert("x")').citation_html().endswith("javascript:alert(&quot;x&quot;)")
+
+
+def test_a_source_table_is_model_or_knowledge():
+    from stargate_report.report import open_chapter
+
+    ch = open_chapter("appendix", preset="milam-county", overrides={"samples": 200})
+    with pytest.raises(UnknownNameError, match="'models'.*did you mean 'model'"):
+        ch.source_table("models")
