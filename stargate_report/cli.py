@@ -220,7 +220,9 @@ def cmd_supply(args) -> int:
         return _supply(args)
     except ParameterError as exc:  # named as typed: 'load-mw', not the library's 'load_mw'
         if exc.key in SUPPLY_OPTIONS:
-            raise ParameterError(exc.key.replace("_", "-"), exc.value, exc.allowed, exc.hint) from None
+            allowed = re.sub(r"\b(" + "|".join(SUPPLY_OPTIONS) + r")\b", lambda m: m.group(1).replace("_", "-"),
+                             str(exc.allowed))
+            raise ParameterError(exc.key.replace("_", "-"), exc.value, allowed, exc.hint) from None
         raise
 
 

@@ -68,7 +68,8 @@ def test_console_exit_waits_for_a_thread_still_running():
     (["supply", "--region", "fr", "--load-mw", "100"], "unknown region 'fr'"),
     # named as typed (the library's 'solar_mw', 'battery_mw' and 'load_mw' were shown before)
     (["supply", "--region", "us-tx", "--load-mw", "100", "--solar-mw", "-5"], "invalid value for 'solar-mw'"),
-    (["supply", "--region", "us-tx", "--load-mw", "100", "--battery-mwh", "50"], "invalid value for 'battery-mw'"),
+    (["supply", "--region", "us-tx", "--load-mw", "100", "--battery-mwh", "50"],
+     "invalid value for 'battery-mw': 0.0; allowed: > 0 when battery-mwh > 0"),
     (["supply", "--region", "us-tx", "--load-mw", "0", "--solar-mw", "10"], "invalid value for 'load-mw': 0.0"),
     (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "90"], "not percent"),
     (["supply", "--region", "no", "--load-mw", "100", "--solar-mw", "50"], "no published solar"),
