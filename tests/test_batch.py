@@ -191,6 +191,16 @@ def test_slots_get_neighbouring_cores_as_equal_as_they_go(workers, allowed, slot
     assert batch.slot_cores(workers, allowed) == (None if slots is None else [frozenset(c) for c in slots])
 
 
+def test_runs_count_the_cores_they_may_use(monkeypatch):
+    # `taskset -c 3 stargate-report run`, or a pinned sweep worker: one kernel, not one per core of the machine
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert build.usable_cores() == 1
+    assert batch.slot_cores(2) is None  # two workers, one core: nothing to pin
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # macOS, Windows
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert build.usable_cores() == 6 and batch.slot_cores(2) is None
+
+
 def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
     from stargate_report import cli
 
