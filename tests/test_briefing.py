@@ -412,3 +412,18 @@ def test_the_csv_behind_each_range_chart_reproduces_the_plotted_values(briefing)
             assert float(bars[0].split(": ")[1].split(";")[0]) == pytest.approx(float(row["p50"]), rel=1e-6, abs=1e-9)
         checked += 1
     assert checked >= 8
+
+
+def test_web_addresses_in_the_pdf_read_as_they_are(bilingual):
+    # a line break inside an address must not put a hyphen into it (German hyphenation made "htt-ps://")
+    from pypdf import PdfReader
+
+    from stargate_report.sources import load_sources
+
+    reg = load_sources()
+    folder = bilingual[1].folder
+    results = json.loads((folder / "data" / "results.json").read_text())
+    urls = {reg[s].url for q in results["assumptions"].values() for s in q["sources"]}
+    for lang in ("en", "de"):
+        text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(folder / f"briefing.{lang}.pdf")).pages))
+        assert [u for u in urls if u not in text] == [], lang
