@@ -269,6 +269,10 @@ def cmd_batch(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ParameterError("workers", args.workers, "a whole number >= 1")
+    if args.scheduler and (args.workers is not None or not args.pin):  # would be ignored: say so
+        key, value = ("workers", args.workers) if args.workers is not None else ("no-pin", True)
+        raise ParameterError(key, value, "only for this machine's workers: with --scheduler the cluster's own "
+                             "workers run the sweep (leave it out, or --scheduler)")
     # local workers come from fork servers: they import their libraries while this process imports the
     # batch runner (about 0.15 s, so the servers start first) and validates the sweep
     servers = None if args.scheduler else forkserver.Servers()

@@ -65,6 +65,9 @@ def test_console_exit_waits_for_a_thread_still_running():
     (["run", "--max-source-age", "-1"], "'max-source-age'"),
     (["evaluate", "-p", "region=mars"], "unknown region 'mars'"),
     (["facts", "--site", "milam"], "did you mean 'milam-county'"),
+    (["batch", "sweep.yaml", "--scheduler", "tcp://h:8786", "--workers", "3"], "invalid value for 'workers': 3; "
+     "allowed: only for this machine's workers: with --scheduler the cluster's own workers run the sweep"),
+    (["batch", "sweep.yaml", "--scheduler", "tcp://h:8786", "--no-pin"], "invalid value for 'no-pin': True"),
     (["supply", "--region", "fr", "--load-mw", "100"], "unknown region 'fr'"),
     # named as typed (the library's 'solar_mw', 'battery_mw' and 'load_mw' were shown before)
     (["supply", "--region", "us-tx", "--load-mw", "100", "--solar-mw", "-5"], "invalid value for 'solar-mw'"),
