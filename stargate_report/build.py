@@ -398,7 +398,8 @@ def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str |
     listed = ", ".join(f"{sid} ({d.isoformat()})" for sid, d in stale[:5])
     more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
     return (f"warning: {len(stale)} source(s) of the knowledge base are older than {max_age_days} days: "
-            f"{listed}{more}; check them for updates (--max-source-age sets the limit)")
+            f"{listed}{more}; check them for updates (`stargate-report sources --stale {max_age_days}` lists "
+            "them; --max-source-age sets the limit)")
 
 
 def _execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict,

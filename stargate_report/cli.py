@@ -211,6 +211,18 @@ def cmd_claims(args) -> int:
     return EXIT_OK
 
 
+def cmd_sources(args) -> int:
+    from . import knowledge as kb
+
+    if args.stale is not None and args.stale < 0:
+        raise ParameterError("stale", args.stale, "a whole number of days >= 0")
+    df = kb.sources_frame(args.stale)
+    if args.format == "table":
+        df = df[["id", "date", "cited_by", "url"]]
+    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    return EXIT_OK
+
+
 #: options of `supply` that the library checks under its own (underscored) parameter names
 SUPPLY_OPTIONS = ("load_mw", "solar_mw", "wind_mw", "battery_mw", "battery_mwh", "target_cfe")
 
@@ -462,6 +474,12 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--lang", default="en", help="language of the evidence: en or de")
     cl.add_argument("--format", choices=["table", "csv", "json"], default="table")
     cl.set_defaults(func=cmd_claims)
+
+    so = sub.add_parser("sources", help="every source the package data cites: date, web address, who cites it")
+    so.add_argument("--stale", type=int, metavar="DAYS", help="only those a build warns about: published longer "
+                    "ago than DAYS (see run --max-source-age), not counting the records of past events")
+    so.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    so.set_defaults(func=cmd_sources)
 
     f = sub.add_parser("footprint", help="energy, emissions and water of one training or inference run")
     f.add_argument("--device-hours", type=float, help="accelerator-hours")

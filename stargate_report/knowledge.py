@@ -425,6 +425,31 @@ def historical_sources(kb: Knowledge | None = None) -> set[str]:
     return set().union(*events.values()) - current
 
 
+def sources_frame(stale_after_days: int | None = None, today: dt.date | None = None):
+    """Every source of the package data as a DataFrame: ``id, date, publisher, title, url, cited_by``
+    (``knowledge``, ``assumptions``, both joined by ``;``, or empty) and ``historical``
+    (:func:`historical_sources`). ``stale_after_days``: only the sources a build warns about, those
+    :func:`stale_sources` names for that age."""
+    import pandas as pd
+
+    from .assumptions import load_registry
+
+    reg, kb = load_sources(), load_knowledge()
+    by_kb = {s for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values())
+             for rec in group for s in rec.sources}
+    by_assumptions = {s for row in load_registry().rows.values() for s in row.source_ids}
+    history = historical_sources(kb)
+    ids = list(reg)
+    if stale_after_days is not None:
+        ids = [sid for sid, _ in stale_sources(stale_after_days, today)]
+    rows = [{"id": sid, "date": reg[sid].date, "publisher": reg[sid].publisher, "title": reg[sid].title,
+             "url": reg[sid].url,
+             "cited_by": ";".join(n for n, used in (("knowledge", by_kb), ("assumptions", by_assumptions))
+                                  if sid in used),
+             "historical": sid in history} for sid in ids]
+    return pd.DataFrame(rows, columns=["id", "date", "publisher", "title", "url", "cited_by", "historical"])
+
+
 def stale_sources(max_age_days: int, today: dt.date | None = None) -> list[tuple[str, dt.date]]:
     """Sources cited by the knowledge base that were published more than ``max_age_days`` ago, except
     :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets)."""

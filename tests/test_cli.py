@@ -10,7 +10,7 @@ import pytest
 
 from stargate_report.cli import main
 
-COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "supply", "facts", "claims", "footprint"]
+COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "supply", "facts", "claims", "sources", "footprint"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -68,6 +68,7 @@ def test_console_exit_waits_for_a_thread_still_running():
     (["batch", "sweep.yaml", "--scheduler", "tcp://h:8786", "--workers", "3"], "invalid value for 'workers': 3; "
      "allowed: only for this machine's workers: with --scheduler the cluster's own workers run the sweep"),
     (["batch", "sweep.yaml", "--scheduler", "tcp://h:8786", "--no-pin"], "invalid value for 'no-pin': True"),
+    (["sources", "--stale", "-1"], "invalid value for 'stale': -1; allowed: a whole number of days >= 0"),
     (["supply", "--region", "fr", "--load-mw", "100"], "unknown region 'fr'"),
     # named as typed (the library's 'solar_mw', 'battery_mw' and 'load_mw' were shown before)
     (["supply", "--region", "us-tx", "--load-mw", "100", "--solar-mw", "-5"], "invalid value for 'solar-mw'"),
@@ -148,6 +149,24 @@ def test_facts_site_json_lists_the_milam_site_with_sb_energy_and_sources(capsys)
     assert "openai-sbe-2026" in site["sources"]
     assert {r["id"] for r in d["records"]} >= {"milam-capacity", "milam-supply"}
     assert all(r["sources"] for r in d["records"])
+
+
+def test_sources_lists_every_source_with_its_address_and_who_cites_it(capsys):
+    from stargate_report.sources import load_sources
+
+    assert main(["sources", "--format", "json"]) == 0
+    records = {r["id"]: r for r in json.loads(capsys.readouterr().out)["records"]}
+    assert set(records) == set(load_sources())
+    assert all(r["url"] == load_sources()[i].url for i, r in records.items())
+    assert records["pvmag-sbe-2019"]["historical"] and records["pvmag-sbe-2019"]["cited_by"] == "knowledge"
+    assert "assumptions" in records["tomshardware-abilene"]["cited_by"].split(";")
+    # --stale: what a build would warn about at that age (every current knowledge source is older than 0 days;
+    # the reports of past events never count)
+    assert main(["sources", "--stale", "0", "--format", "json"]) == 0
+    stale = {r["id"] for r in json.loads(capsys.readouterr().out)["records"]}
+    assert "openai-sbe-2026" in stale and "pvmag-sbe-2019" not in stale
+    assert all("knowledge" in records[i]["cited_by"] for i in stale)
+    assert main(["sources", "--stale", "100000"]) == 0 and "(no records)" in capsys.readouterr().out
 
 
 def test_facts_csv_and_claims_table(capsys):
