@@ -435,8 +435,7 @@ def sources_frame(stale_after_days: int | None = None, today: dt.date | None = N
     from .assumptions import load_registry
 
     reg, kb = load_sources(), load_knowledge()
-    by_kb = {s for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values())
-             for rec in group for s in rec.sources}
+    by_kb = set(cited_sources(kb))
     by_assumptions = {s for row in load_registry().rows.values() for s in row.source_ids}
     history = historical_sources(kb)
     ids = list(reg)
@@ -450,18 +449,21 @@ def sources_frame(stale_after_days: int | None = None, today: dt.date | None = N
     return pd.DataFrame(rows, columns=["id", "date", "publisher", "title", "url", "cited_by", "historical"])
 
 
+def cited_sources(kb: Knowledge | None = None) -> list[str]:
+    """Every source the knowledge base cites, once, in the order first cited (facts, sites, claims, entities)."""
+    kb = kb or load_knowledge()
+    cited = [s for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values())
+             for rec in group for s in rec.sources]
+    return list(dict.fromkeys(cited))
+
+
 def stale_sources(max_age_days: int, today: dt.date | None = None) -> list[tuple[str, dt.date]]:
     """Sources cited by the knowledge base that were published more than ``max_age_days`` ago, except
     :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets)."""
     today = today or dt.date.today()
     kb, reg = load_knowledge(), load_sources()
     history = historical_sources(kb)
-    cited: list[str] = []
-    for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values()):
-        for rec in group:
-            for s in rec.sources:
-                if s not in cited and s not in history:
-                    cited.append(s)
+    cited = [s for s in cited_sources(kb) if s not in history]
     out = []
     for sid in cited:
         d = _source_date(reg[sid].date)

@@ -259,16 +259,10 @@ class Chapter:
         return pd.DataFrame(rows)
 
     def knowledge_sources_frame(self) -> pd.DataFrame:
-        """Every source the knowledge base cites, with its full citation."""
-        from .knowledge import load_knowledge
+        """Every source the knowledge base cites (of the entities' roles too), with its full citation."""
+        from .knowledge import cited_sources
 
-        kb = load_knowledge()
-        used: list[str] = []
-        for group in (kb.facts.values(), kb.sites.values(), kb.claims.values()):
-            for rec in group:
-                for s in rec.sources:
-                    if s not in used:
-                        used.append(s)
+        used = cited_sources()
         reg = load_sources()
         return pd.DataFrame([{t("col.id", self.lang): s, t("col.sources", self.lang): reg[s].citation()}
                              for s in used])

@@ -183,3 +183,4 @@ def test_a_source_table_is_model_or_knowledge():
     ch = open_chapter("appendix", preset="milam-county", overrides={"samples": 200})
     with pytest.raises(UnknownNameError, match="'models'.*did you mean 'model'"):
         ch.source_table("models")
+
