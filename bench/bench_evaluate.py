@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import time
 
-from stargate_report.model import evaluate
-from stargate_report.scenario import resolve
-from stargate_report.sensitivity import sobol, tornado
+from stargate_report.model.evaluate import evaluate
+from stargate_report.model.scenario import resolve
+from stargate_report.model.sensitivity import sobol, tornado
 
 
 def best(fn, repeat: int = 5) -> float:

@@ -66,7 +66,7 @@ def timed_cpu(cmd: list[str], **kw) -> tuple[float, float]:
 
 
 def plain_route(work: Path) -> float:
-    from stargate_report.exporters import html_to_pdf
+    from stargate_report.render.exporters import html_to_pdf
 
     env = {**os.environ, "STARGATE_REPORT_CACHE_DIR": str(work / "array-cache")}  # empty, as for the cold run
     t = time.perf_counter()

@@ -15,8 +15,8 @@ import numpy as np
 
 os.environ["STARGATE_REPORT_CACHE_DIR"] = ""  # measure the search, not a read of its cached result
 
-from stargate_report import supply  # noqa: E402
-from stargate_report.profiles import region_profiles  # noqa: E402
+from stargate_report.supply import dispatch as supply  # noqa: E402
+from stargate_report.supply.profiles import region_profiles  # noqa: E402
 
 N = 1000
 LOAD_MW = 1000.0

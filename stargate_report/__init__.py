@@ -15,11 +15,11 @@ __all__ = ["__version__", "evaluate", "resolve"]
 
 def __getattr__(name: str):  # lazy: importing the package stays cheap
     if name == "evaluate":
-        from .model import evaluate
+        from stargate_report.model.evaluate import evaluate
 
         return evaluate
     if name == "resolve":
-        from .scenario import resolve
+        from stargate_report.model.scenario import resolve
 
         return resolve
     raise AttributeError(name)

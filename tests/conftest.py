@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from stargate_report import arraycache, datafiles
+from stargate_report.catalog import files as datafiles
+from stargate_report.pipeline import run_request
+from stargate_report.supply import arraycache
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,10 +37,10 @@ def data_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def briefing(tmp_path_factory):
     """Build the default briefing once (English, HTML and PDF) into a temporary output folder."""
-    from stargate_report import build
+    from stargate_report.pipeline import build
 
     out = tmp_path_factory.mktemp("output")
-    req = build.make_request(out_dir=out)
+    req = run_request.make_request(out_dir=out)
     warnings: list[str] = []
     result = build.run(req, warn=warnings.append)
     result.warnings = warnings

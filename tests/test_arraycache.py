@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from stargate_report import arraycache, profiles
+from stargate_report.supply import arraycache, profiles
 
 
 @pytest.fixture
@@ -27,30 +27,30 @@ def _deriver(calls: list):
 
 def test_second_call_reads_the_file_and_keeps_none(cache):
     calls: list = []
-    first = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
-    second = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    first = arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
+    second = arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     assert len(calls) == 1 and len(list(cache.glob("t-*.npz"))) == 1
     assert second["none"] is None and list(second) == ["a", "none", "b"]
     for k in ("a", "b"):
         np.testing.assert_array_equal(first[k], second[k])
 
 
-def test_a_changed_key_or_source_misses(cache, tmp_path):
+def test_a_changed_key_or_package_misses(cache, monkeypatch):
     calls: list = []
-    arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
-    arraycache.cached_arrays("t", {"x": 2}, __file__, _deriver(calls))
-    other = tmp_path / "other_module.py"
-    other.write_text("# another deriving module\n")
-    arraycache.cached_arrays("t", {"x": 1}, str(other), _deriver(calls))
+    arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
+    arraycache.cached_arrays("t", {"x": 2}, _deriver(calls))
+    # any change to the package's code or data (not only the deriving module's) gives a new key
+    monkeypatch.setattr(arraycache, "package_hash", lambda: "another package")
+    arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     assert len(calls) == 3 and len(list(cache.glob("t-*.npz"))) == 3
 
 
 def test_a_damaged_file_is_derived_again(cache):
     calls: list = []
-    arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     (path,) = cache.glob("t-*.npz")
     path.write_bytes(path.read_bytes()[:40])  # cut short, as by a full disk
-    again = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    again = arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     assert len(calls) == 2
     np.testing.assert_array_equal(again["a"], np.arange(5.0))
     with np.load(path) as npz:  # and written anew
@@ -62,7 +62,7 @@ def test_empty_setting_turns_the_cache_off(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     calls: list = []
     for _ in range(2):
-        arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+        arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     assert arraycache.cache_dir() is None and len(calls) == 2 and not list(tmp_path.iterdir())
 
 
@@ -71,7 +71,7 @@ def test_a_file_in_the_way_only_costs_time(tmp_path, monkeypatch):
     blocker.write_text("not a folder")
     monkeypatch.setenv(arraycache.ENV_VAR, str(blocker))
     calls: list = []
-    out = arraycache.cached_arrays("t", {"x": 1}, __file__, _deriver(calls))
+    out = arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     np.testing.assert_array_equal(out["a"], np.arange(5.0))
     assert blocker.read_text() == "not a folder"
 
@@ -99,7 +99,7 @@ def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
 
 
 def test_a_warm_cache_spares_the_pvlib_and_scipy_imports(cache):
-    code = ("import sys\nfrom stargate_report.profiles import region_profiles\nregion_profiles('us-tx')\n"
+    code = ("import sys\nfrom stargate_report.supply.profiles import region_profiles\nregion_profiles('us-tx')\n"
             "print(sorted(m for m in ('pvlib', 'scipy.optimize') if m in sys.modules))")
     env = {**os.environ, arraycache.ENV_VAR: str(cache)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
@@ -110,12 +110,12 @@ def test_a_warm_cache_spares_the_pvlib_and_scipy_imports(cache):
 
 def test_processes_that_need_the_same_arrays_derive_them_once(cache, tmp_path):
     log = tmp_path / "derived.log"
-    code = ("import sys, time, numpy as np\nfrom stargate_report import arraycache\n"
+    code = ("import sys, time, numpy as np\nfrom stargate_report.supply import arraycache\n"
             "def derive():\n"
             "    with open(sys.argv[1], 'a') as fh: fh.write('derived\\n')\n"
             "    time.sleep(1.0)\n"
             "    return {'a': np.arange(3.0)}\n"
-            "out = arraycache.cached_arrays('t', {'x': 1}, arraycache.__file__, derive)\n"
+            "out = arraycache.cached_arrays('t', {'x': 1}, derive)\n"
             "print(out['a'].tolist())")
     env = {**os.environ, arraycache.ENV_VAR: str(cache)}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(log)], stdout=subprocess.PIPE, text=True, env=env)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stargate_report.assumptions import load_registry, parse_assumptions, sample
+from stargate_report.catalog.assumptions import load_registry, parse_assumptions, sample
+from stargate_report.catalog.sources import load_sources
 from stargate_report.exceptions import DataError, UnknownNameError
-from stargate_report.sources import load_sources
 
 
 def test_real_data_loads_and_every_row_has_existing_sources():

@@ -16,9 +16,12 @@ import time
 
 import pytest
 
-from stargate_report import batch, build, formatting
+from stargate_report.batch import sweep as batch
 from stargate_report.exceptions import ParameterError, UnknownNameError
-from stargate_report.i18n import t
+from stargate_report.pipeline import build, run_request
+from stargate_report.present import formatting
+from stargate_report.present.i18n import t
+from stargate_report.runtime import cores
 
 pytestmark = pytest.mark.slow
 
@@ -161,7 +164,7 @@ def test_each_run_reports_its_chapters_as_they_start(swept):
     for run in ("texas", "germany"):
         own = [text for name, text in steps if name == run]
         chapters = [text for text in own if text and "running chapter" in text]
-        assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(build.chapters(), 1)]
+        assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(run_request.chapters(), 1)]
         assert own[0].startswith("evaluating scenario") and own[-2] == "[en] rendering html" and own[-1] is None
 
 
@@ -194,15 +197,15 @@ def test_slots_get_neighbouring_cores_as_equal_as_they_go(workers, allowed, slot
 def test_runs_count_the_cores_they_may_use(monkeypatch):
     # `taskset -c 3 stargate-report run`, or a pinned sweep worker: one kernel, not one per core of the machine
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
-    assert build.usable_cores() == 1
+    assert cores.usable_cores() == 1
     assert batch.slot_cores(2) is None  # two workers, one core: nothing to pin
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # macOS, Windows
     monkeypatch.setattr(os, "cpu_count", lambda: 6)
-    assert build.usable_cores() == 6 and batch.slot_cores(2) is None
+    assert cores.usable_cores() == 6 and batch.slot_cores(2) is None
 
 
 def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
-    from stargate_report import cli
+    from stargate_report.cli import main as cli
 
     args = cli.parser().parse_args(["batch", "sweep.yaml", "--no-pin"])
     assert args.pin is False and cli.parser().parse_args(["batch", "sweep.yaml"]).pin is True
@@ -223,7 +226,7 @@ def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
 def test_sweep_status_on_a_terminal_and_in_a_log():
     import io
 
-    from stargate_report.cli import SweepStatus
+    from stargate_report.cli.main import SweepStatus
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -250,7 +253,7 @@ def test_sweep_status_on_a_terminal_and_in_a_log():
 def test_sweep_status_on_a_closed_stream_stays_quiet():
     import io
 
-    from stargate_report.cli import SweepStatus
+    from stargate_report.cli.main import SweepStatus
 
     class Closed(io.StringIO):  # a pipe whose reader has gone (`| head`)
         def write(self, text):
@@ -312,7 +315,8 @@ def test_the_worker_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
     removes such folders when no live sweep holds them."""
     import tempfile
 
-    from stargate_report import folders, forkserver
+    from stargate_report import folders
+    from stargate_report.runtime import forkserver
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(forkserver, "AVAILABLE", False)
@@ -454,7 +458,7 @@ def test_dask_local_cluster_runs_a_sweep(tmp_path):
     assert {run for run, _ in steps} == {"texas"}
     own = [line for _, line in steps]
     chapters = [line for line in own if line and "running chapter" in line]
-    assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(build.chapters(), 1)]
+    assert chapters == [f"[en] running chapter {nb.stem} ({i}/8)" for i, nb in enumerate(run_request.chapters(), 1)]
     assert own[0].startswith("evaluating scenario") and own[-2] == "[en] rendering html" and own[-1] is None
 
 
@@ -515,7 +519,7 @@ def test_a_run_on_a_cluster_whose_worker_dies_fails_with_why(tmp_path):
 
 def test_the_cache_reruns_exactly_what_changed(tmp_path):
     def req(**kw):
-        return build.make_request(out_dir=tmp_path, formats=kw.pop("formats", "html"), name="c",
+        return run_request.make_request(out_dir=tmp_path, formats=kw.pop("formats", "html"), name="c",
                                   overrides={"samples": 200, **kw})
 
     first = build.run(req(), warn=lambda m: None)
@@ -545,7 +549,7 @@ def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
     time.sleep(0.5)
     assert not list(out.glob("stopped/.*"))  # no temporary folder, no half-written briefing
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert str(path) not in ps and "stargate_report.worker" not in ps and "stargate_report.forkserver" not in ps
+    assert str(path) not in ps and "stargate_report.batch.worker" not in ps and "stargate_report.runtime.forkserver" not in ps
 
 
 def test_a_worker_that_crashes_says_why(tmp_path):
@@ -557,7 +561,7 @@ def test_a_worker_that_crashes_says_why(tmp_path):
 
 
 def test_the_index_renderer_warms_up_at_once_at_the_lowest_priority(monkeypatch):
-    from stargate_report import charts
+    from stargate_report.present import charts
 
     seen = []
     monkeypatch.setattr(charts, "warm_up", lambda: seen.append(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from stargate_report import build
 from stargate_report.exceptions import ChapterError
+from stargate_report.pipeline import build, run_request
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ def bilingual(tmp_path_factory):
     before = Path.cwd()
     os.chdir(here)
     try:
-        req = build.make_request(out_dir="out", formats="html,pdf", langs="en,de")
+        req = run_request.make_request(out_dir="out", formats="html,pdf", langs="en,de")
         result = build.run(req, warn=lambda msg: None)
         cwd_after = Path.cwd()
     finally:
@@ -58,7 +58,7 @@ def test_the_table_of_contents_fits_on_the_title_page(bilingual):
 
 
 def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
-    from stargate_report.i18n import catalogue
+    from stargate_report.present.i18n import catalogue
 
     markup = (bilingual[1].folder / "briefing.de.html").read_text()
     table = markup[markup.index(">Parameter dieses Laufs</h"):]  # the heading, not its line in the contents
@@ -108,8 +108,8 @@ def test_deal_chapter_in_both_languages(bilingual, lang, title, verdict, number)
 
 
 def test_the_document_title_is_the_preset_title_in_the_briefings_language(bilingual):
-    from stargate_report.i18n import catalogue
-    from stargate_report.scenario import load_preset
+    from stargate_report.model.scenario import load_preset
+    from stargate_report.present.i18n import catalogue
 
     titles = {"en": load_preset("milam-county")["title"], "de": catalogue("de")["preset.milam-county.title"]}
     for lang, title in titles.items():
@@ -129,7 +129,7 @@ def test_output_layout_and_manifest(briefing):
     folder = briefing.folder
     for name in ("briefing.en.html", "briefing.en.pdf", "manifest.json", "data/ledger.csv", "data/results.json"):
         assert (folder / name).is_file(), name
-    assert len(list((folder / "notebooks" / "en").glob("*.ipynb"))) == len(build.chapters())
+    assert len(list((folder / "notebooks" / "en").glob("*.ipynb"))) == len(run_request.chapters())
     m = json.loads((folder / "manifest.json").read_text())
     assert m["parameters"]["capacity_fact"] == "milam-capacity" and m["version"]
     assert "assumptions.csv" in m["data_files"] and m["timings_s"]["total_s"] > 0
@@ -148,8 +148,8 @@ def test_html_makes_no_network_request(briefing):
 
 
 def test_sources_are_links_and_citations_lead_to_them(briefing):
-    from stargate_report.report import KNOWLEDGE_ANCHOR, SOURCE_ANCHOR
-    from stargate_report.sources import load_sources
+    from stargate_report.catalog.sources import load_sources
+    from stargate_report.present.chapter import KNOWLEDGE_ANCHOR, SOURCE_ANCHOR
 
     markup = (briefing.folder / "briefing.en.html").read_text()
     results = json.loads((briefing.folder / "data" / "results.json").read_text())
@@ -210,8 +210,8 @@ def test_chromium_renders_every_chart_as_svg_offline(briefing, tmp_path):
 def test_pdf_has_toc_page_numbers_titles_numbers_and_vector_charts(briefing):
     from pypdf import PdfReader
 
-    from stargate_report import formatting
-    from stargate_report.ledger import Results
+    from stargate_report.model.ledger import Results
+    from stargate_report.present import formatting
 
     reader = PdfReader(str(briefing.folder / "briefing.en.pdf"))
     assert len(reader.pages) >= 4
@@ -256,14 +256,14 @@ def test_failing_chapter_is_named_kept_and_does_not_replace_the_good_briefing(tm
     books = tmp_path / "notebooks"
     shutil.copytree(REPO / "notebooks", books)
     out = tmp_path / "output"
-    good = build.make_request(out_dir=out, formats="html", name="run")
+    good = run_request.make_request(out_dir=out, formats="html", name="run")
     good.notebooks_dir = books
     build.run(good, warn=lambda msg: None)
     before = (out / "run" / "briefing.en.html").read_bytes()
     nb = json.loads((books / "03_compute_power.ipynb").read_text())
     nb["cells"][3]["source"] = "raise RuntimeError('boom in the power chapter')"
     (books / "03_compute_power.ipynb").write_text(json.dumps(nb))
-    bad = build.make_request(out_dir=out, formats="html", name="run")
+    bad = run_request.make_request(out_dir=out, formats="html", name="run")
     bad.notebooks_dir = books
     with pytest.raises(ChapterError) as err:
         build.run(bad, warn=lambda msg: None)
@@ -303,7 +303,7 @@ def test_manifest_records_knowledge_date_and_the_source_age_warning(briefing):
     m = json.loads((briefing.folder / "manifest.json").read_text())
     assert m["knowledge_as_of"] == "2026-11-01"
     # the line of the day the briefing was built (none while every current source is recent enough)
-    assert m["source_age_warning"] == build.source_age_warning(build.DEFAULT_MAX_SOURCE_AGE_DAYS)
+    assert m["source_age_warning"] == build.source_age_warning(run_request.DEFAULT_MAX_SOURCE_AGE_DAYS)
     assert "pvmag-sbe-2019" not in (m["source_age_warning"] or "")  # the record of a 2019 purchase
 
 
@@ -325,9 +325,9 @@ def _section(markup: str, chapter: str) -> str:
 
 
 def test_every_number_in_the_summary_text_comes_from_the_ledger_or_the_knowledge_base(briefing):
-    from stargate_report.knowledge import get_fact
-    from stargate_report.ledger import Results
-    from stargate_report.report import Chapter
+    from stargate_report.catalog.knowledge import get_fact
+    from stargate_report.model.ledger import Results
+    from stargate_report.present.chapter import Chapter
 
     markup = (briefing.folder / "briefing.en.html").read_text()
     summary = re.sub(r"<figure.*?</figure>", "", _section(markup, "summary"), flags=re.S)
@@ -418,7 +418,7 @@ def test_web_addresses_in_the_pdf_read_as_they_are(bilingual):
     # a line break inside an address must not put a hyphen into it (German hyphenation made "htt-ps://")
     from pypdf import PdfReader
 
-    from stargate_report.sources import load_sources
+    from stargate_report.catalog.sources import load_sources
 
     reg = load_sources()
     folder = bilingual[1].folder

@@ -14,9 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from stargate_report import compute, cost, emissions, land, power, supply_annual, water
+from stargate_report.calc import annual_matching as supply_annual
+from stargate_report.calc import compute, cost, emissions, land, power, water
+from stargate_report.calc.footprint import it_energy_mwh, run_footprint
 from stargate_report.exceptions import ParameterError
-from stargate_report.footprint import it_energy_mwh, run_footprint
 
 # model, chips, days, avg W per chip, PUE, kgCO2e/kWh (gross), published MWh, published gross tCO2e
 PATTERSON = [

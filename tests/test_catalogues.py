@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
 
-from stargate_report.formatting import LOCALES
-from stargate_report.i18n import missing_keys
+from stargate_report.present.formatting import LOCALES
+from stargate_report.present.i18n import missing_keys
 
 
 @pytest.mark.parametrize("name", [f"{lang}.yaml" for lang in sorted(LOCALES)] + ["formulas.de.yaml"])
 def test_catalogue_keys_are_unique(name):
-    from stargate_report.datafiles import data_dir
 
-    path = data_dir().parent / "i18n" / name
+    path = Path(str(resources.files("stargate_report.present.i18n"))) / name
     root = yaml.compose(path.read_text(encoding="utf-8"))
     counts = Counter(key.value for key, _ in root.value)
     assert [k for k, n in counts.items() if n > 1] == []
@@ -41,7 +42,7 @@ TOKENS = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+|\d+(?:\.\d+)?|\b(?:min|max|CRF)\b
 def ledger_formulas():
     """Every formula the model writes: each preset, sized each way, with and without a set investment."""
     from stargate_report import evaluate, resolve
-    from stargate_report.scenario import preset_names
+    from stargate_report.model.scenario import preset_names
 
     found = set()
     for preset in preset_names():
@@ -53,14 +54,14 @@ def ledger_formulas():
 
 
 def test_every_formula_in_words_has_its_german_wording(ledger_formulas):
-    from stargate_report.i18n import formulas
+    from stargate_report.present.i18n import formulas
 
     worded = {f for f in ledger_formulas if set(PROSE.findall(f)) - NOT_PROSE}
     assert worded and sorted(worded - set(formulas("de"))) == []
 
 
 def test_a_german_formula_keeps_the_identifiers_and_numbers_and_none_is_stale(ledger_formulas):
-    from stargate_report.i18n import formulas
+    from stargate_report.present.i18n import formulas
 
     for en, de in formulas("de").items():
         assert sorted(TOKENS.findall(de)) == sorted(TOKENS.findall(en)), en

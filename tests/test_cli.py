@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from stargate_report.cli import main
+from stargate_report.cli.main import main
 
 COMMANDS = ["run", "evaluate", "params", "presets", "sensitivity", "supply", "facts", "claims", "sources", "footprint"]
 
@@ -30,7 +30,7 @@ def test_console_script_and_module_entry_points():
 def _console(code: str, *argv: str) -> subprocess.CompletedProcess:
     """Run ``code`` then the console entry point with ``argv``, in a fresh interpreter."""
     script = f"import sys\n{code}\nsys.argv = ['stargate-report', *{list(argv)!r}]\n" \
-             "from stargate_report.cli import console_main\nconsole_main()\nprint('not reached')\n"
+             "from stargate_report.cli.main import console_main\nconsole_main()\nprint('not reached')\n"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as on most machines
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
 
@@ -152,7 +152,7 @@ def test_facts_site_json_lists_the_milam_site_with_sb_energy_and_sources(capsys)
 
 
 def test_sources_lists_every_source_with_its_address_and_who_cites_it(capsys):
-    from stargate_report.sources import load_sources
+    from stargate_report.catalog.sources import load_sources
 
     assert main(["sources", "--format", "json"]) == 0
     records = {r["id"]: r for r in json.loads(capsys.readouterr().out)["records"]}

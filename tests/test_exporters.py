@@ -8,7 +8,9 @@ import socket
 
 import pytest
 
-from stargate_report.exporters import html_to_pdf
+from stargate_report.pipeline import publish
+from stargate_report.render.exporters import html_to_pdf
+from stargate_report.runtime import kernels as warm_kernels
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
        '<rect width="40" height="20" fill="#123456"/></svg>')
@@ -56,7 +58,7 @@ def test_other_urls_are_refused_and_the_pdf_is_still_made(no_network, tmp_path):
 
 
 def test_inline_svgs_become_svg_images_with_their_mixed_case_names_back(no_network):
-    from stargate_report.exporters import svgs_as_images
+    from stargate_report.render.exporters import svgs_as_images
 
     # as the HTML serialisation writes an SVG chart: mixed-case names in lower case
     inline = ('<p>before</p><div class="sr-chart"><svg class="marks" width="40" height="20" viewbox="0 0 40 20" '
@@ -79,7 +81,7 @@ def test_inline_svgs_become_svg_images_with_their_mixed_case_names_back(no_netwo
 def test_briefing_html_keeps_svg_names_and_gives_images_alt_text():
     import nbformat
 
-    from stargate_report.exporters import BriefingHTMLExporter
+    from stargate_report.render.exporters import BriefingHTMLExporter
 
     svg = SVG.replace('height="20">', 'height="20" viewBox="0 0 40 20">')
     nb = nbformat.v4.new_notebook(cells=[
@@ -110,18 +112,17 @@ def _page_text(pdf: bytes) -> str:
 
 
 def test_later_languages_pdfs_are_made_by_a_helper_process(monkeypatch):
-    from stargate_report import build
 
     submitted = []
-    real = build._submit
+    real = publish._submit
 
     def spy(pool, fn, *args):
         future = real(pool, fn, *args)
         submitted.append(future)
         return future
 
-    monkeypatch.setattr(build, "_submit", spy)
-    out = build.render_languages({"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}, ("html", "pdf"), helpers=1)
+    monkeypatch.setattr(publish, "_submit", spy)
+    out = publish.render_languages({"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}, ("html", "pdf"), helpers=1)
     assert len(submitted) == 1 and submitted[0] is not None and submitted[0].done()  # only the second language
     assert submitted[0].result() == out["de"]["pdf"]  # the helper's PDF is the one kept
     assert "Alpha" in _page_text(out["en"]["pdf"]) and "Beta" in _page_text(out["de"]["pdf"])
@@ -132,19 +133,18 @@ def test_without_a_helper_every_pdf_is_made_here(monkeypatch):
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from stargate_report import build
 
     def dead(pool, fn, *args):  # the helper died with the PDF
         future = Future()
         future.set_exception(BrokenProcessPool("helper died"))
         return future
 
-    monkeypatch.setattr(build, "_submit", dead)
+    monkeypatch.setattr(publish, "_submit", dead)
     timings: dict = {}
-    out = build.render_languages({"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}, ("pdf",), timings, helpers=1)
+    out = publish.render_languages({"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}, ("pdf",), timings, helpers=1)
     assert "Beta" in _page_text(out["de"]["pdf"]) and "html" not in out["de"]
     assert timings["pdf_s"] > 0 and timings["html_s"] > 0
-    serial = build.render_languages({"en": _tiny_book("Alpha")}, ("html", "pdf"), helpers=0)
+    serial = publish.render_languages({"en": _tiny_book("Alpha")}, ("html", "pdf"), helpers=0)
     assert "Alpha" in _page_text(serial["en"]["pdf"])
 
 
@@ -152,21 +152,20 @@ def test_a_batch_workers_pdf_helpers_stay_warm_across_runs_and_a_dead_one_is_rep
     import os
     import signal
 
-    from stargate_report import build
 
-    shared = build.SharedKernels()  # what a batch worker keeps across its runs
+    shared = warm_kernels.SharedKernels()  # what a batch worker keeps across its runs
     books = {"en": _tiny_book("Alpha"), "de": _tiny_book("Beta")}
     try:
-        build.render_languages(books, ("pdf",), helpers=1, shared=shared)
+        publish.render_languages(books, ("pdf",), helpers=1, shared=shared)
         pool = shared.render_pool
         pids = set(pool._processes)
-        second = build.render_languages(books, ("pdf",), helpers=1, shared=shared)
+        second = publish.render_languages(books, ("pdf",), helpers=1, shared=shared)
         assert shared.render_pool is pool and set(pool._processes) == pids  # the same helper, not a new one
         assert "Beta" in _page_text(second["de"]["pdf"])
         for pid in pids:  # the helper dies between runs
             os.kill(pid, signal.SIGKILL)
         pool._executor_manager_thread.join(timeout=30)  # it notices (the pool is broken for good)
-        third = build.render_languages(books, ("pdf",), helpers=1, shared=shared)
+        third = publish.render_languages(books, ("pdf",), helpers=1, shared=shared)
         assert "Beta" in _page_text(third["de"]["pdf"])
         assert shared.render_pool is not pool and not set(shared.render_pool._processes) & pids  # replaced
     finally:

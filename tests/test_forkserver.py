@@ -11,7 +11,9 @@ import time
 import nbformat
 import pytest
 
-from stargate_report import batch, build, forkserver
+from stargate_report.batch import sweep as batch
+from stargate_report.runtime import forkserver
+from stargate_report.runtime import kernels as warm_kernels
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not forkserver.AVAILABLE, reason="fork servers are for Linux")]
 
@@ -83,8 +85,8 @@ def test_weasyprint_is_imported_for_the_first_worker_that_makes_pdfs(servers):
 def test_the_worker_server_imports_what_a_run_uses_and_no_more(tmp_path):
     """Each library the worker server imports costs every sweep's start (it is imported before the first
     worker forks); a run that imports it anyway is what makes that worth it. Altair belongs to the kernels."""
-    code = ("import sys\nfrom stargate_report import build, worker  # a forked worker runs worker.main\n"
-            "req = build.make_request('milam-county', None, {'samples': 200}, 'en', 'html', sys.argv[1], "
+    code = ("import sys\nfrom stargate_report.pipeline import build, run_request\nfrom stargate_report.batch import worker  # a forked worker runs worker.main\n"
+            "req = run_request.make_request('milam-county', None, {'samples': 200}, 'en', 'html', sys.argv[1], "
             "name='probe', jobs=1)\n"
             "assert build.run(req, warn=lambda msg: None).status == 'ok'\n"
             "print(' '.join(m for m in sys.argv[2:] if m not in sys.modules))\n"
@@ -101,11 +103,11 @@ def test_a_sweep_workers_kernels_are_forked_from_the_kernel_server(servers, tmp_
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("out = ''", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("import os, sys\nopen(out, 'w').write(f\"{os.getppid()} {os.getpid()} "
-                                  "{'stargate_report.charts' in sys.modules}\")")])
+                                  "{'stargate_report.present.charts' in sys.modules}\")")])
     path = tmp_path / "probe.ipynb"
     nbformat.write(nb, str(path))
-    monkeypatch.setenv(build.KERNEL_SERVER_ENV, servers.path("kernel"))
-    pool = build.KernelPool(1, tmp_path, 60)
+    monkeypatch.setenv(forkserver.KERNEL_SERVER_ENV, servers.path("kernel"))
+    pool = warm_kernels.KernelPool(1, tmp_path, 60)
     try:
         (tmp_path / "run").mkdir()
         failures = pool.run([("en", path, tmp_path / "run" / "probe.ipynb", {"out": str(tmp_path / "pids")})],
@@ -242,12 +244,12 @@ def test_a_rejected_sweep_leaves_no_server_behind(tmp_path):
     assert proc.returncode == 2 and "pue" in proc.stderr
     assert time.perf_counter() - t < 10  # the servers are ended, not waited for
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert "stargate_report.forkserver" not in ps
+    assert "stargate_report.runtime.forkserver" not in ps
     assert not (tmp_path / "out").exists()
 
 
 def test_the_worker_server_imports_pvlib_only_while_profiles_are_to_be_derived(tmp_path):
-    code = ("import sys\nfrom stargate_report import forkserver, profiles\nforkserver._profile_libraries()\n"
+    code = ("import sys\nfrom stargate_report.runtime import forkserver\nfrom stargate_report.supply import profiles\nforkserver._profile_libraries()\n"
             "print(len(profiles.uncached_regions()), 'pvlib' in sys.modules)\n"
             "[profiles.region_profiles(r) for r in profiles.regions()]")
     env = {**os.environ, "STARGATE_REPORT_CACHE_DIR": str(tmp_path / "cache")}
@@ -259,7 +261,7 @@ def test_the_worker_server_imports_pvlib_only_while_profiles_are_to_be_derived(t
 
 
 def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_command(tmp_path, monkeypatch):
-    from stargate_report.cli import main
+    from stargate_report.cli.main import main
 
     forked: list = []
     real_start = forkserver.start
@@ -282,7 +284,7 @@ def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_com
     assert len(list(tmp_path.glob("*/briefing.en.html"))) == 1
     assert [name for name, _ in forked] == ["ipykernel_launcher"] * 2  # both kernels came from the server
     assert all(isinstance(proc, forkserver.ForkedProcess) for _, proc in forked)
-    assert build.KERNEL_SERVER_ENV not in os.environ  # only while the run asked for kernels
+    assert forkserver.KERNEL_SERVER_ENV not in os.environ  # only while the run asked for kernels
     forked.clear()
     assert main(["run", "--format", "html", "--out", str(tmp_path), "--quiet", "--jobs", "2",
                  "-p", "samples=200"]) == 0  # unchanged: served from the cache, no kernel asked for
@@ -292,8 +294,8 @@ def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_com
 def test_a_kernel_server_asked_nothing_is_ended_at_once():
     servers = forkserver.Servers(roles=("kernel",))
     with servers.kernels():
-        assert os.environ[build.KERNEL_SERVER_ENV] == servers.paths["kernel"]
-    assert build.KERNEL_SERVER_ENV not in os.environ
+        assert os.environ[forkserver.KERNEL_SERVER_ENV] == servers.paths["kernel"]
+    assert forkserver.KERNEL_SERVER_ENV not in os.environ
     servers.close()  # it never forked: not waited for (it would finish its imports first)
     assert servers.procs[0].returncode == -signal.SIGKILL
     assert not os.path.exists(servers.folder)

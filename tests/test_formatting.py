@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from stargate_report import formatting as f
 from stargate_report.exceptions import UnknownNameError
+from stargate_report.present import formatting as f
 
 
 @pytest.mark.parametrize("p50,p10,p90,unit,en,de", [

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stargate_report import datafiles
-from stargate_report import knowledge as kb
+from stargate_report.catalog import files as datafiles
+from stargate_report.catalog import knowledge as kb
+from stargate_report.catalog.sources import load_sources
 from stargate_report.exceptions import DataError, ParameterError, UnknownNameError
-from stargate_report.sources import load_sources
 
 
 def test_milam_fact_is_the_confirmed_1_2_gw_site():
@@ -168,7 +168,7 @@ def test_every_claim_quotes_the_article_verbatim():
 
 
 def test_a_citation_links_only_a_web_address():
-    from stargate_report.sources import Source
+    from stargate_report.catalog.sources import Source
 
     src = Source(id="x", title="Wind & sun", publisher="P", date="2020", url="https://e.org/?a=1&b=2", retrieved="2026")
     assert src.citation_html() == ('P: Wind &amp; sun (2020). '
@@ -178,7 +178,7 @@ def test_a_citation_links_only_a_web_address():
 
 
 def test_a_source_table_is_model_or_knowledge():
-    from stargate_report.report import open_chapter
+    from stargate_report.present.chapter import open_chapter
 
     ch = open_chapter("appendix", preset="milam-county", overrides={"samples": 200})
     with pytest.raises(UnknownNameError, match="'models'.*did you mean 'model'"):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stargate_report.model import evaluate, make_plan
-from stargate_report.scenario import accelerator_ids, region_ids, resolve
+from stargate_report.model.evaluate import evaluate, make_plan
+from stargate_report.model.scenario import accelerator_ids, region_ids, resolve
 
 REQUIRED = ["it_power_mw", "facility_power_mw", "annual_energy_mwh", "capex_usd", "emissions_tco2e_per_year",
             "water_m3_per_year"]
@@ -86,7 +86,7 @@ def test_region_without_solar_factor_leaves_quantity_out_with_a_note():
 
 def test_round_trip_save_load(tmp_path, default):
     default.save(tmp_path / "r")
-    from stargate_report.ledger import Results
+    from stargate_report.model.ledger import Results
 
     back = Results.load(tmp_path / "r")
     assert back.to_dict() == default.to_dict()
@@ -129,7 +129,7 @@ def test_property_energy_rises_with_accelerators(n1, n2):
 
 
 def test_investment_context_follows_its_origin():
-    from stargate_report.report import Chapter
+    from stargate_report.present.chapter import Chapter
 
     fact = Chapter("summary", evaluate(resolve(), samples=10))
     assert "SB Energy" in fact.investment_context()
@@ -168,7 +168,7 @@ def test_four_emissions_numbers_are_ordered(with_supply):
 
 
 def test_supply_tables(with_supply):
-    from stargate_report.model import add_supply_tables
+    from stargate_report.model.evaluate import add_supply_tables
 
     add_supply_tables(with_supply)
     curve = with_supply.tables["cfe_curve"]
@@ -180,8 +180,8 @@ def test_supply_tables(with_supply):
 
 
 def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supply, tmp_path):
-    from stargate_report.ledger import Results
-    from stargate_report.report import Chapter
+    from stargate_report.model.ledger import Results
+    from stargate_report.present.chapter import Chapter
 
     series = with_supply.series
     assert {f"dispatch.{k}" for k in ("load", "solar", "grid", "soc")} <= set(series)

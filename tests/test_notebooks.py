@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from stargate_report.pipeline import run_request
+from stargate_report.runtime import kernels as warm_kernels
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 #: numeric literals a chapter may use for structure (chart sizes and the like); none are needed today
@@ -52,7 +55,7 @@ def test_the_checker_catches_literals():
 
 @pytest.mark.slow
 def test_a_kernel_pool_closed_before_any_job_leaves_no_kernel(tmp_path):
-    from stargate_report.build import KernelPool
+    from stargate_report.runtime.kernels import KernelPool
 
     pool = KernelPool(2, tmp_path, 60)
     assert len(pool.managers) == 2 and all(km.has_kernel for km in pool.managers)  # launched
@@ -66,7 +69,7 @@ def test_chapters_run_on_this_python_even_if_another_python3_kernelspec_is_insta
 
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    from stargate_report.build import this_python_kernels
+    from stargate_report.runtime.kernels import this_python_kernels
 
     # a "python3" kernelspec of another environment, found first on the Jupyter path
     spec_dir = tmp_path / "kernels" / "python3"
@@ -89,7 +92,7 @@ def test_x_axis_labels_are_centred_on_their_ticks():
 
     import pandas as pd
 
-    from stargate_report import charts
+    from stargate_report.present import charts
 
     df = pd.DataFrame({"label": ["a", "b"], "at_low": [2.97, 3.23], "at_high": [3.96, 2.86], "base": [3.33, 3.33]})
     svg = charts.to_svg(charts.tornado(df, "E"), "de")
@@ -101,10 +104,11 @@ def test_x_axis_labels_are_centred_on_their_ticks():
 
 @pytest.mark.slow
 def test_a_run_whose_evaluation_fails_shuts_its_kernels_down_before_it_raises(tmp_path, monkeypatch):
-    from stargate_report import build, model
+    from stargate_report.model import evaluate as model
+    from stargate_report.pipeline import build
 
     pools = []
-    real = build.KernelPool.__init__
+    real = warm_kernels.KernelPool.__init__
 
     def spy(self, *args, **kwargs):
         real(self, *args, **kwargs)
@@ -113,10 +117,10 @@ def test_a_run_whose_evaluation_fails_shuts_its_kernels_down_before_it_raises(tm
     def broken(*args, **kwargs):
         raise RuntimeError("evaluation failed")
 
-    monkeypatch.setattr(build.KernelPool, "__init__", spy)
+    monkeypatch.setattr(warm_kernels.KernelPool, "__init__", spy)
     monkeypatch.setattr(model, "evaluate", broken)
     with pytest.raises(RuntimeError, match="evaluation failed"):
-        build.run(build.make_request(out_dir=tmp_path, formats="html"), warn=lambda msg: None)
+        build.run(run_request.make_request(out_dir=tmp_path, formats="html"), warn=lambda msg: None)
     (pool,) = pools
     assert not any(t.is_alive() for t in pool.threads)  # waited for, not left shutting down
     assert not any(km.has_kernel for km in pool.managers)
@@ -128,7 +132,7 @@ def test_pool_kernels_keep_no_input_history(tmp_path, monkeypatch):
     kernels side by side would contend for); the kernel is otherwise the usual IPython kernel."""
     import nbformat
 
-    from stargate_report.build import KernelPool
+    from stargate_report.runtime.kernels import KernelPool
 
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(

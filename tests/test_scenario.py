@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from stargate_report import scenario as sc
 from stargate_report.exceptions import ParameterError, UnknownNameError
+from stargate_report.model import scenario as sc
 
 
 @pytest.mark.parametrize("name", ["milam-county", "abilene", "stargate-10gw", "stargate-norway"])
@@ -93,8 +93,8 @@ def test_parameter_table_documents_every_field():
 
 
 def test_preset_titles_are_translated_and_given_titles_kept():
-    from stargate_report.i18n import catalogue
-    from stargate_report.scenario import display_title, load_preset, preset_names
+    from stargate_report.model.scenario import load_preset, preset_names
+    from stargate_report.present.i18n import catalogue, display_title
 
     for name in preset_names():
         own = load_preset(name)["title"]

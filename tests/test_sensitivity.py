@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from stargate_report.exceptions import ParameterError
-from stargate_report.scenario import resolve
-from stargate_report.sensitivity import saltelli_sample, sobol, sobol_indices, tornado
+from stargate_report.model.scenario import resolve
+from stargate_report.model.sensitivity import saltelli_sample, sobol, sobol_indices, tornado
 
 
 def test_tornado_of_emissions_hand_computed():
@@ -40,13 +40,13 @@ def test_sobol_ranks_the_drivers_of_capex():
 def test_sobol_points_equal_scipys_unscrambled_sequence(d):
     from scipy.stats import qmc
 
-    from stargate_report.sobol_sequence import points
+    from stargate_report.model.sobol_sequence import points
 
     np.testing.assert_array_equal(points(1024, d), qmc.Sobol(d, scramble=False, bits=30).random(1024))
 
 
 def test_digital_shift_keeps_the_net_and_is_seeded():
-    from stargate_report.sobol_sequence import BITS, points
+    from stargate_report.model.sobol_sequence import BITS, points
 
     a, b, c = points(256, 4, shift_seed=5), points(256, 4, shift_seed=5), points(256, 4, shift_seed=6)
     np.testing.assert_array_equal(a, b)
@@ -58,7 +58,7 @@ def test_digital_shift_keeps_the_net_and_is_seeded():
 
 
 def test_sobol_points_refuse_dimensions_beyond_the_table():
-    from stargate_report.sobol_sequence import max_dimensions, points
+    from stargate_report.model.sobol_sequence import max_dimensions, points
 
     with pytest.raises(ParameterError, match="dimensions"):
         points(8, max_dimensions() + 1)
@@ -104,7 +104,7 @@ def test_the_uncertainty_chapter_does_not_import_scipy_stats():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom stargate_report.sensitivity import sobol\nfrom stargate_report.scenario import resolve\n"
+    code = ("import sys\nfrom stargate_report.model.sensitivity import sobol\nfrom stargate_report.model.scenario import resolve\n"
             "sobol(resolve(), 'capex_usd', n=64)\nprint(sorted(m for m in ('scipy.stats', 'SALib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stargate_report import supply
-from stargate_report.assumptions import load_registry
+from stargate_report.catalog.assumptions import load_registry
 from stargate_report.exceptions import ParameterError, UnknownNameError
-from stargate_report.profiles import CF_TOLERANCE, region_profiles, regions
+from stargate_report.supply import dispatch as supply
+from stargate_report.supply.profiles import CF_TOLERANCE, region_profiles, regions
 
 LOAD = 1000.0
 
@@ -235,7 +235,7 @@ def test_block_scan_equals_the_hourly_recurrence(hours, passes):
 def test_tmy2_reader_agrees_with_pvlib():
     import pvlib
 
-    from stargate_report.profiles import _pvlib_data, read_tm2
+    from stargate_report.supply.profiles import _pvlib_data, read_tm2
 
     path = _pvlib_data("12839.tm2")
     ghi, wind, lat, lon = read_tm2(path)
@@ -247,7 +247,7 @@ def test_tmy2_reader_agrees_with_pvlib():
 
 def test_a_capacity_factor_out_of_reach_is_refused_naming_what_is_reachable():
     from stargate_report.exceptions import ParameterError
-    from stargate_report.profiles import _solar_transform, calibrate
+    from stargate_report.supply.profiles import _solar_transform, calibrate
 
     shape = np.linspace(0.0, 1.0, 24)
     with pytest.raises(ParameterError, match=r"'target_cf': 45.0; allowed: a mean this profile shape can reach, "
@@ -258,8 +258,9 @@ def test_a_capacity_factor_out_of_reach_is_refused_naming_what_is_reachable():
 def test_a_registry_capacity_factor_out_of_reach_is_a_data_error_naming_its_row(monkeypatch):
     import dataclasses
 
-    from stargate_report import assumptions, profiles
+    from stargate_report.catalog import assumptions
     from stargate_report.exceptions import DataError
+    from stargate_report.supply import profiles
 
     reg = assumptions.load_registry()
     row = reg.find("solar_capacity_factor", "de", fallback=False)

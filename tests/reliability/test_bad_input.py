@@ -7,9 +7,10 @@ import math
 import pytest
 import yaml
 
-from stargate_report import build, scenario
-from stargate_report.cli import main
+from stargate_report.cli.main import main
 from stargate_report.exceptions import ParameterError
+from stargate_report.model import scenario
+from stargate_report.pipeline import build, run_request
 
 # key, Python value, fragment of what is allowed
 CASES = [
@@ -40,7 +41,7 @@ def no_kernels(monkeypatch):
     def refuse(*a, **k):
         raise AssertionError("a kernel would have started for bad input")
 
-    monkeypatch.setattr(build, "_execute_all", refuse)
+    monkeypatch.setattr(build, "execute_all", refuse)
 
 
 def _snapshot(folder):
@@ -106,21 +107,21 @@ def test_cli_options(argv, needle, out, no_kernels, capsys):
 
 def test_run_names_are_safe_slugs():
     for name in ("../../etc", "/etc/passwd", "a/../../b", "run\x00name", "CON", "ünïcode name"):
-        slug = build.run_slug(name)
+        slug = run_request.run_slug(name)
         assert "/" not in slug and ".." not in slug and slug == slug.strip("-")
-    assert build.run_slug("../../etc") == "etc"
+    assert run_request.run_slug("../../etc") == "etc"
 
 
 def test_run_names_keep_their_letters():
     """Folder names used to drop every letter outside a-z: 'Über Tage' became 'ber-tage', and a name in
     Japanese was refused as having no letter at all."""
-    assert build.run_slug("Über Tage") == "ueber-tage"
-    assert build.run_slug("Straße nach Évora – 2 GW") == "strasse-nach-evora-2-gw"
-    tokyo, osaka = build.run_slug("東京"), build.run_slug("大阪")
-    assert tokyo.startswith("run-") and tokyo != osaka and tokyo == build.run_slug("東京")
-    assert not build.run_slug("x" * 79 + " y").endswith("-")  # cut at 80 characters, not on a dash
+    assert run_request.run_slug("Über Tage") == "ueber-tage"
+    assert run_request.run_slug("Straße nach Évora – 2 GW") == "strasse-nach-evora-2-gw"
+    tokyo, osaka = run_request.run_slug("東京"), run_request.run_slug("大阪")
+    assert tokyo.startswith("run-") and tokyo != osaka and tokyo == run_request.run_slug("東京")
+    assert not run_request.run_slug("x" * 79 + " y").endswith("-")  # cut at 80 characters, not on a dash
     with pytest.raises(ParameterError, match="at least one letter or digit"):
-        build.run_slug("../ -- /..")
+        run_request.run_slug("../ -- /..")
 
 
 def test_yaml_norway_trap_is_explained(tmp_path, out, no_kernels, capsys):
@@ -141,7 +142,7 @@ def test_a_campus_that_no_supply_can_serve_is_refused_up_front():
 def test_zero_target_builds_nothing_and_divides_by_nothing():
     import numpy as np
 
-    from stargate_report.model import evaluate
+    from stargate_report.model.evaluate import evaluate
 
     res = evaluate(scenario.resolve(overrides={"target_cfe": 0.0}), samples=50, supply=True)
     assert res["supply_capex_usd"].p50 == 0
@@ -149,7 +150,7 @@ def test_zero_target_builds_nothing_and_divides_by_nothing():
 
 
 def test_an_output_folder_that_cannot_be_one_is_refused_up_front(tmp_path, no_kernels, capsys, monkeypatch):
-    from stargate_report import batch
+    from stargate_report.batch import sweep as batch
 
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")
@@ -168,7 +169,7 @@ def test_an_output_folder_that_cannot_be_one_is_refused_up_front(tmp_path, no_ke
     locked.mkdir()
     monkeypatch.setattr(build.os, "access", lambda path, mode: str(path) != str(locked))
     with pytest.raises(ParameterError, match="cannot be written by this user"):
-        build.make_request(out_dir=locked / "output")
+        run_request.make_request(out_dir=locked / "output")
     assert not (locked / "output").exists()
 
 
@@ -203,7 +204,7 @@ def test_a_run_never_replaces_what_is_not_its_own(tmp_path, no_kernels, capsys, 
 
 
 def test_a_sweep_never_replaces_what_is_not_its_own(tmp_path):
-    from stargate_report import batch
+    from stargate_report.batch import sweep as batch
 
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text("name: mine\nformats: html\nscenarios:\n  - {name: texas}\n")

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from stargate_report import build, folders
+from stargate_report import folders
 from stargate_report.exceptions import BuildError, ChapterError, ParameterError
+from stargate_report.pipeline import build, run_request
+from stargate_report.runtime import kernels as warm_kernels
 
 pytestmark = pytest.mark.slow
 
@@ -37,14 +39,14 @@ def site(tmp_path):
     summary = json.loads((REPO / "notebooks" / "01_summary.ipynb").read_text())
     (books / "01_summary.ipynb").write_text(json.dumps(summary))
     out = tmp_path / "output"
-    good = build.make_request(out_dir=out, formats="html", name="run", overrides={"samples": 100})
+    good = run_request.make_request(out_dir=out, formats="html", name="run", overrides={"samples": 100})
     good.notebooks_dir = books
     build.run(good, warn=lambda m: None)
     return books, out, (out / "run" / "briefing.en.html").read_bytes()
 
 
 def _request(books, out, **kw):
-    req = build.make_request(out_dir=out, formats="html", name="run", overrides={"samples": 101}, **kw)
+    req = run_request.make_request(out_dir=out, formats="html", name="run", overrides={"samples": 101}, **kw)
     req.notebooks_dir = books
     return req
 
@@ -58,7 +60,7 @@ def _intact(out, before):
 def kernels(request):
     """Kernels launched as new interpreters (the Python API), or forked from a kernel server (what
     `stargate-report run` and a sweep's workers use, on Linux)."""
-    from stargate_report import forkserver
+    from stargate_report.runtime import forkserver
 
     if request.param == "launched":
         yield request.param
@@ -115,8 +117,8 @@ def test_ctrl_c_in_the_middle(site):
     params = out.parent / "p.yaml"
     params.write_text("samples: 102\n")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    code = ("import sys; from pathlib import Path; from stargate_report import build, cli;"
-            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 102}});"
+    code = ("import sys; from pathlib import Path; from stargate_report.pipeline import build, run_request;"
+            f"r = run_request.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': 102}});"
             f"r.notebooks_dir = Path({str(books)!r});"
             "import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
             "\ntry:\n    build.run(r, warn=lambda m: None)\nexcept KeyboardInterrupt:\n    sys.exit(130)")
@@ -138,7 +140,7 @@ def test_symlinks_are_not_followed_out_of_the_output_folder(tmp_path):
     out.mkdir()
     (out / "run").symlink_to(elsewhere)
     with pytest.raises(ParameterError, match="symbolic link"):  # at validation, before anything runs
-        build.run(build.make_request(out_dir=out, formats="html", name="run"), warn=lambda m: None)
+        build.run(run_request.make_request(out_dir=out, formats="html", name="run"), warn=lambda m: None)
     assert (elsewhere / "keep.txt").read_text() == "precious" and (out / "run").is_symlink()
 
 
@@ -156,7 +158,7 @@ def test_a_killed_pool_writes_nothing_more(tmp_path):
     nbformat.write(nb, str(path))
     out = tmp_path / "run" / "sleepy.ipynb"
     out.parent.mkdir()
-    pool = build.KernelPool(1, tmp_path, 120)
+    pool = warm_kernels.KernelPool(1, tmp_path, 120)
     runner = threading.Thread(target=pool.run, args=([("en", path, out, {})], lambda msg: None), daemon=True)
     runner.start()
     deadline = time.time() + 60
@@ -173,8 +175,8 @@ def _building(books, out, samples: int, sleep_s: float, jobs: int | None = None)
     """A build of 'run' in a process of its own, with a chapter that sleeps: returned once its first chapter
     is written into its temporary folder (it prints its status when it ends)."""
     (books / "02_slow.ipynb").write_text(json.dumps(_chapter(f"import time\ntime.sleep({sleep_s})")))
-    code = ("from pathlib import Path; from stargate_report import build;"
-            f"r = build.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': {samples}}});"
+    code = ("from pathlib import Path; from stargate_report.pipeline import build, run_request;"
+            f"r = run_request.make_request(out_dir={str(out)!r}, formats='html', name='run', overrides={{'samples': {samples}}});"
             f"r.notebooks_dir = Path({str(books)!r}); r.jobs = {jobs!r};"
             "print(build.run(r, warn=lambda m: None).status)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -234,7 +236,7 @@ def test_socket_folders_of_killed_processes_are_removed(tmp_path, monkeypatch):
     try:
         for folder in (dead, live):
             os.utime(folder, (past, past))
-        made = build._socket_folder()
+        made = warm_kernels._socket_folder()
         assert not dead.exists() and live.is_dir() and young.is_dir() and made.is_dir()
     finally:
         os.close(claim)

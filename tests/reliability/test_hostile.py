@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from stargate_report import build
+from stargate_report.pipeline import build, run_request
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def hostile(tmp_path_factory):
     # sockets cannot live in the run's folder
     out = tmp_path_factory.mktemp("hostile") / ("Projekte ünd Berichte " + "x" * 40) / ("briefings " + "y" * 40)
     assert len(str(out).encode()) > 107
-    req = build.make_request(out_dir=out, overrides={"title": HOSTILE, "samples": 200}, name="../../etc")
+    req = run_request.make_request(out_dir=out, overrides={"title": HOSTILE, "samples": 200}, name="../../etc")
     return build.run(req, warn=lambda m: None)
 
 

@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stargate_report.model import evaluate
-from stargate_report.scenario import accelerator_ids, region_ids, resolve
+from stargate_report.model.evaluate import evaluate
+from stargate_report.model.scenario import accelerator_ids, region_ids, resolve
 
 SCENARIOS = st.fixed_dictionaries({
     "region": st.sampled_from(region_ids()),

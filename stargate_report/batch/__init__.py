@@ -1,0 +1,1 @@
+"""Sweeps: grid expansion, executors (local workers, dask.distributed), the index page."""

@@ -1,0 +1,470 @@
+"""The knowledge base (``data/facts.yaml``): entities, sites, facts and the news article's claims.
+
+Everything is validated on load: ids, kinds, statuses, dates, verdicts, and every cross-reference
+(source ids, entity ids, site ids, fact ids). Errors name file, record and field. Numbers the model
+takes from facts (a site's capacity, an investment) are read from here, so a correction in the data
+changes every briefing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stargate_report.catalog import files as datafiles
+from stargate_report.catalog.regions import region_ids
+from stargate_report.catalog.sources import load_sources
+from stargate_report.exceptions import DataError, UnknownNameError
+
+KINDS = frozenset({"programme", "site", "investment", "event", "company"})
+STATUSES = frozenset({"confirmed", "secondary", "uncertain"})
+VERDICTS = ("supported", "partly supported", "not supported", "contradicted")
+SITE_STATUSES = frozenset({"announced", "under construction", "operational"})
+UNITS = frozenset({"MW", "usd", "count", "acres"})
+SECTIONS = ("entities", "sites", "facts", "claims")
+
+FACT_REQUIRED = ("id", "kind", "statement_en", "statement_de", "date", "sources", "status", "as_of")
+FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "headline_de")
+ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
+SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
+                 "sources")
+SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact", "location_de")
+CLAIM_REQUIRED = ("id", "quote_de", "claim_en", "verdict", "evidence_en", "evidence_de", "sources")
+CLAIM_OPTIONAL = ("facts",)
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    kind: str
+    statement_en: str
+    statement_de: str
+    date: dt.date
+    sources: tuple[str, ...]
+    status: str
+    as_of: dt.date
+    value: float | None = None
+    unit: str | None = None
+    site: str | None = None
+    entities: tuple[str, ...] = field(default_factory=tuple)
+    ref: str = ""
+    headline_en: str = ""
+    headline_de: str = ""
+
+    def statement(self, lang: str = "en") -> str:
+        return self.statement_de if lang == "de" else self.statement_en
+
+    def headline(self, lang: str = "en", fmt=None) -> str:
+        """A short label for charts (empty where the fact has none); ``{value}`` is the fact's own value,
+        formatted by ``fmt(value, unit, lang)`` (the presentation layer's formatter), so a correction of the
+        value changes the label too."""
+        text = self.headline_de if lang == "de" else self.headline_en
+        if "{value}" in text and self.value is not None and fmt is not None:
+            text = text.replace("{value}", fmt(self.value, self.unit or "", lang))
+        return text
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    role_en: str
+    role_de: str
+    sources: tuple[str, ...]
+
+    def role(self, lang: str = "en") -> str:
+        return self.role_de if lang == "de" else self.role_en
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    location: str
+    country: str
+    developer: tuple[str, ...]
+    power_en: str
+    power_de: str
+    status: str
+    announced: dt.date
+    sources: tuple[str, ...]
+    region: str | None = None
+    builder: str | None = None
+    operator: str | None = None
+    capacity_fact: str | None = None
+    location_de: str | None = None  # the location in German where it differs ("bei Narvik, Norwegen")
+
+    def power(self, lang: str = "en") -> str:
+        return self.power_de if lang == "de" else self.power_en
+
+    def place(self, lang: str = "en") -> str:
+        """The location in ``lang``: the German one where the record has it, else ``location``."""
+        return self.location_de if lang == "de" and self.location_de else self.location
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    quote_de: str
+    claim_en: str
+    verdict: str
+    evidence_en: str
+    evidence_de: str
+    sources: tuple[str, ...]
+    facts: tuple[str, ...] = ()
+
+    def evidence(self, lang: str = "en") -> str:
+        return self.evidence_de if lang == "de" else self.evidence_en
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    entities: dict[str, Entity]
+    sites: dict[str, Site]
+    facts: dict[str, Fact]
+    claims: dict[str, Claim]
+
+
+# -- validation -------------------------------------------------------------------------------------
+def _date(path, rid, name, value) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DataError(path, rid, name, f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def _fields(path, rec, rid, required, optional) -> None:
+    for name in required:
+        if name not in rec or rec[name] is None or rec[name] == "" or (rec[name] == [] and name == "sources"):
+            raise DataError(path, rid, name, "missing or empty")
+    extra = set(rec) - set(required) - set(optional)
+    if extra:
+        raise DataError(path, rid, sorted(extra)[0], "unknown field")
+
+
+def _ids(path, rid, name, value, known, what) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if item not in known:
+            raise DataError(path, rid, name, f"{what} {item!r} is not defined")
+    return tuple(items)
+
+
+def _records(section: object, path, name: str) -> list[dict]:
+    if section is None:
+        return []
+    if not isinstance(section, list):
+        raise DataError(path, name, "-", "expected a list of records")
+    for i, rec in enumerate(section, start=1):
+        if not isinstance(rec, dict):
+            raise DataError(path, f"{name} #{i}", "-", "each record must be a mapping")
+    return section
+
+
+def _unique(path, section: list[dict], name: str) -> None:
+    seen: set = set()
+    for i, rec in enumerate(section, start=1):
+        rid = rec.get("id", f"{name} #{i}")
+        if rid in seen:
+            raise DataError(path, rid, "id", f"duplicate id in {name}")
+        seen.add(rid)
+
+
+def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowledge:
+    """Validate a knowledge-base document (a mapping of the four sections) into :class:`Knowledge`."""
+    if isinstance(data, list):  # a plain list of facts is accepted too
+        data = {"facts": data}
+    if not isinstance(data, dict):
+        raise DataError(path, "-", "-", f"expected a mapping with sections {', '.join(SECTIONS)}")
+    unknown = set(data) - set(SECTIONS)
+    if unknown:
+        raise DataError(path, sorted(unknown)[0], "-", f"unknown section; known: {', '.join(SECTIONS)}")
+    sec = {name: _records(data.get(name), path, name) for name in SECTIONS}
+    for name, records in sec.items():
+        _unique(path, records, name)
+    entity_ids = {r.get("id") for r in sec["entities"]}
+    site_ids = {r.get("id") for r in sec["sites"]}
+    fact_ids = {r.get("id") for r in sec["facts"]}
+
+    entities = {}
+    for i, rec in enumerate(sec["entities"], start=1):
+        rid = rec.get("id", f"entities #{i}")
+        _fields(path, rec, rid, ENTITY_FIELDS, ())
+        entities[rid] = Entity(rid, str(rec["name"]), str(rec["role_en"]), str(rec["role_de"]),
+                               _ids(path, rid, "sources", rec["sources"], source_ids, "source"))
+
+    sites = {}
+    for i, rec in enumerate(sec["sites"], start=1):
+        rid = rec.get("id", f"sites #{i}")
+        _fields(path, rec, rid, SITE_REQUIRED, SITE_OPTIONAL)
+        if rec["status"] not in SITE_STATUSES:
+            raise DataError(path, rid, "status", f"unknown site status {rec['status']!r}; known: "
+                            f"{', '.join(sorted(SITE_STATUSES))}")
+        for role in ("builder", "operator"):
+            if rec.get(role) is not None:
+                _ids(path, rid, role, rec[role], entity_ids, "entity")
+        if rec.get("capacity_fact") is not None:
+            _ids(path, rid, "capacity_fact", rec["capacity_fact"], fact_ids, "fact")
+        if rec.get("region") is not None:
+            _ids(path, rid, "region", rec["region"], set(region_ids()), "region")
+        sites[rid] = Site(
+            id=rid, name=str(rec["name"]), location=str(rec["location"]), country=str(rec["country"]),
+            developer=_ids(path, rid, "developer", rec["developer"], entity_ids, "entity"),
+            power_en=str(rec["power_en"]), power_de=str(rec["power_de"]), status=rec["status"],
+            announced=_date(path, rid, "announced", rec["announced"]),
+            sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"),
+            region=rec.get("region"), builder=rec.get("builder"), operator=rec.get("operator"),
+            capacity_fact=rec.get("capacity_fact"),
+            location_de=str(rec["location_de"]) if rec.get("location_de") is not None else None)
+
+    facts = {}
+    for i, rec in enumerate(sec["facts"], start=1):
+        rid = rec.get("id", f"facts #{i}")
+        _fields(path, rec, rid, FACT_REQUIRED, FACT_OPTIONAL)
+        if rec["kind"] not in KINDS:
+            raise DataError(path, rid, "kind", f"unknown kind {rec['kind']!r}; known: {', '.join(sorted(KINDS))}")
+        if rec["status"] not in STATUSES:
+            raise DataError(path, rid, "status", f"unknown status {rec['status']!r}; known: "
+                            f"{', '.join(sorted(STATUSES))}")
+        value = rec.get("value")
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise DataError(path, rid, "value", f"not a number: {value!r}")
+            if rec.get("unit") not in UNITS:
+                raise DataError(path, rid, "unit", f"a numeric fact needs a unit, one of {', '.join(sorted(UNITS))}")
+        if rec.get("site") is not None and site_ids:
+            _ids(path, rid, "site", rec["site"], site_ids, "site")
+        ents = rec.get("entities") or []
+        if ents and entity_ids:
+            _ids(path, rid, "entities", ents, entity_ids, "entity")
+        facts[rid] = Fact(
+            id=rid, kind=rec["kind"], statement_en=str(rec["statement_en"]), statement_de=str(rec["statement_de"]),
+            date=_date(path, rid, "date", rec["date"]),
+            sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"), status=rec["status"],
+            as_of=_date(path, rid, "as_of", rec["as_of"]), value=None if value is None else float(value),
+            unit=rec.get("unit"), site=rec.get("site"), entities=tuple(ents), ref=str(rec.get("ref", "")),
+            headline_en=str(rec.get("headline_en", "")), headline_de=str(rec.get("headline_de", "")))
+        if bool(facts[rid].headline_en) != bool(facts[rid].headline_de):
+            raise DataError(path, rid, "headline_de" if facts[rid].headline_en else "headline_en",
+                            "a headline needs both languages")
+        for name in ("headline_en", "headline_de"):
+            if "{value}" in str(rec.get(name, "")) and value is None:
+                raise DataError(path, rid, name, "uses {value} but the fact has no value")
+
+    claims = {}
+    for i, rec in enumerate(sec["claims"], start=1):
+        rid = rec.get("id", f"claims #{i}")
+        _fields(path, rec, rid, CLAIM_REQUIRED, CLAIM_OPTIONAL)
+        if rec["verdict"] not in VERDICTS:
+            raise DataError(path, rid, "verdict", f"unknown verdict {rec['verdict']!r}; known: {', '.join(VERDICTS)}")
+        claims[rid] = Claim(
+            id=rid, quote_de=str(rec["quote_de"]), claim_en=str(rec["claim_en"]), verdict=rec["verdict"],
+            evidence_en=str(rec["evidence_en"]), evidence_de=str(rec["evidence_de"]),
+            sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"),
+            facts=_ids(path, rid, "facts", rec.get("facts") or [], fact_ids, "fact") if rec.get("facts") else ())
+    return Knowledge(entities, sites, facts, claims)
+
+
+def parse_facts(records: object, path: object, source_ids: set[str]) -> dict[str, Fact]:
+    """Validate fact records (a list, or a whole knowledge document); returns ``{id: Fact}``."""
+    return parse_knowledge(records, path, source_ids).facts
+
+
+@functools.cache
+def load_knowledge(path: str | None = None) -> Knowledge:
+    """Load ``facts.yaml`` (or ``path``), validated against the sources registry."""
+    p = Path(path) if path else datafiles.path("facts.yaml")
+    return parse_knowledge(datafiles.read_yaml(p), p, set(load_sources()))
+
+
+def load_facts(path: str | None = None) -> dict[str, Fact]:
+    return load_knowledge(path).facts
+
+
+def get_fact(fact_id: str) -> Fact:
+    facts = load_facts()
+    if fact_id not in facts:
+        raise UnknownNameError("fact", fact_id, list(facts))
+    return facts[fact_id]
+
+
+def numeric_fact_ids(unit: str | None = None) -> list[str]:
+    return sorted(f.id for f in load_facts().values() if f.value is not None and (unit is None or f.unit == unit))
+
+
+# -- queries ----------------------------------------------------------------------------------------
+def _check(kind: str, value: str | None, known) -> None:
+    if value is not None and value not in known:
+        raise UnknownNameError(kind, value, list(known))
+
+
+def as_date(name: str, value) -> dt.date | None:
+    """``value`` (a date or ``YYYY-MM-DD``; ``None`` passes) as a date, or a :class:`ParameterError` naming ``name``."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        from stargate_report.exceptions import ParameterError
+
+        raise ParameterError(name, value, "a date YYYY-MM-DD") from None
+
+
+def query_facts(entity: str | None = None, site: str | None = None, kind: str | None = None,
+                status: str | None = None, start=None, end=None) -> list[Fact]:
+    """Facts filtered by entity, site, kind, status and a date range (inclusive), in date order."""
+    kb = load_knowledge()
+    _check("entity", entity, kb.entities)
+    _check("site", site, kb.sites)
+    _check("kind", kind, KINDS)
+    _check("status", status, STATUSES)
+    start, end = as_date("start", start), as_date("end", end)
+    out = [f for f in kb.facts.values()
+           if (entity is None or entity in f.entities) and (site is None or f.site == site)
+           and (kind is None or f.kind == kind) and (status is None or f.status == status)
+           and (start is None or f.date >= start) and (end is None or f.date <= end)]
+    return sorted(out, key=lambda f: (f.date, f.id))
+
+
+def facts_frame(lang: str = "en", **filters: Any):
+    """:func:`query_facts` as a DataFrame (statement in ``lang``)."""
+    import pandas as pd
+
+    rows = [{"id": f.id, "kind": f.kind, "date": f.date.isoformat(), "statement": f.statement(lang),
+             "value": f.value, "unit": f.unit, "site": f.site, "entities": ";".join(f.entities),
+             "status": f.status, "sources": ";".join(f.sources), "as_of": f.as_of.isoformat(), "ref": f.ref}
+            for f in query_facts(**filters)]
+    return pd.DataFrame(rows, columns=["id", "kind", "date", "statement", "value", "unit", "site", "entities",
+                                       "status", "sources", "as_of", "ref"])
+
+
+def facts_as_of(date) -> list[Fact]:
+    """What was known on ``date``: the facts that refer to that date or earlier."""
+    return query_facts(end=as_date("date", date))
+
+
+def site_record(site_id: str, lang: str = "en") -> dict[str, Any]:
+    """One site with its roles, power supply, planned capacity (from its fact) and sources."""
+    kb = load_knowledge()
+    _check("site", site_id, kb.sites)
+    s = kb.sites[site_id]
+    cap = kb.facts[s.capacity_fact] if s.capacity_fact else None
+
+    def name(eid):
+        return kb.entities[eid].name if eid else None
+
+    return {"id": s.id, "name": s.name, "location": s.place(lang), "country": s.country, "region": s.region,
+            "status": s.status, "announced": s.announced.isoformat(),
+            "developer": [name(e) for e in s.developer], "builder": name(s.builder), "operator": name(s.operator),
+            "power_supply": s.power(lang), "planned_capacity_mw": cap.value if cap else None,
+            "capacity_fact": s.capacity_fact, "capacity_status": cap.status if cap else None,
+            "sources": list(dict.fromkeys(s.sources + (cap.sources if cap else ())))}
+
+
+def sites_frame(lang: str = "en"):
+    import pandas as pd
+
+    return pd.DataFrame([site_record(s, lang) for s in load_knowledge().sites])
+
+
+def entities_frame(lang: str = "en"):
+    import pandas as pd
+
+    return pd.DataFrame([{"id": e.id, "name": e.name, "role": e.role(lang), "sources": ";".join(e.sources)}
+                         for e in load_knowledge().entities.values()])
+
+
+def claims_frame(lang: str = "en"):
+    import pandas as pd
+
+    return pd.DataFrame([{"id": c.id, "quote_de": c.quote_de, "claim_en": c.claim_en, "verdict": c.verdict,
+                          "evidence": c.evidence(lang), "sources": ";".join(c.sources), "facts": ";".join(c.facts)}
+                         for c in load_knowledge().claims.values()])
+
+
+def data_as_of() -> dt.date:
+    """The date the knowledge base was last checked (the latest ``as_of``)."""
+    return max(f.as_of for f in load_facts().values())
+
+
+def _source_date(text: str) -> dt.date | None:
+    parts = str(text).split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else 1
+        day = int(parts[2]) if len(parts) > 2 else 1
+        return dt.date(year, month, day)
+    except (ValueError, IndexError):
+        return None
+
+
+#: facts of this kind record something that happened on their date: they do not go out of date
+HISTORICAL_KIND = "event"
+
+
+def historical_sources(kb: Knowledge | None = None) -> set[str]:
+    """Sources cited only as the record of past events: by facts of kind ``event`` (what happened on a
+    date stays true), or by a claim that rests on such a fact which cites them too (the claim's evidence
+    is that history). Their age is no reason to check them again."""
+    kb = kb or load_knowledge()
+    events = {f.id: set(f.sources) for f in kb.facts.values() if f.kind == HISTORICAL_KIND}
+    current: set[str] = set()
+    for group in (kb.facts.values(), kb.sites.values(), kb.entities.values()):
+        for rec in group:
+            if rec.id not in events:
+                current.update(rec.sources)
+    for claim in kb.claims.values():
+        history = set().union(*(events.get(f, set()) for f in claim.facts))
+        current.update(s for s in claim.sources if s not in history)
+    return set().union(*events.values()) - current
+
+
+def sources_frame(stale_after_days: int | None = None, today: dt.date | None = None):
+    """Every source of the package data as a DataFrame: ``id, date, publisher, title, url, cited_by``
+    (``knowledge``, ``assumptions``, both joined by ``;``, or empty) and ``historical``
+    (:func:`historical_sources`). ``stale_after_days``: only the sources a build warns about, those
+    :func:`stale_sources` names for that age."""
+    import pandas as pd
+
+    from stargate_report.catalog.assumptions import load_registry
+
+    reg, kb = load_sources(), load_knowledge()
+    by_kb = set(cited_sources(kb))
+    by_assumptions = {s for row in load_registry().rows.values() for s in row.source_ids}
+    history = historical_sources(kb)
+    ids = list(reg)
+    if stale_after_days is not None:
+        ids = [sid for sid, _ in stale_sources(stale_after_days, today)]
+    rows = [{"id": sid, "date": reg[sid].date, "publisher": reg[sid].publisher, "title": reg[sid].title,
+             "url": reg[sid].url,
+             "cited_by": ";".join(n for n, used in (("knowledge", by_kb), ("assumptions", by_assumptions))
+                                  if sid in used),
+             "historical": sid in history} for sid in ids]
+    return pd.DataFrame(rows, columns=["id", "date", "publisher", "title", "url", "cited_by", "historical"])
+
+
+def cited_sources(kb: Knowledge | None = None) -> list[str]:
+    """Every source the knowledge base cites, once, in the order first cited (facts, sites, claims, entities)."""
+    kb = kb or load_knowledge()
+    cited = [s for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values())
+             for rec in group for s in rec.sources]
+    return list(dict.fromkeys(cited))
+
+
+def stale_sources(max_age_days: int, today: dt.date | None = None) -> list[tuple[str, dt.date]]:
+    """Sources cited by the knowledge base that were published more than ``max_age_days`` ago, except
+    :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets)."""
+    today = today or dt.date.today()
+    kb, reg = load_knowledge(), load_sources()
+    history = historical_sources(kb)
+    cited = [s for s in cited_sources(kb) if s not in history]
+    out = []
+    for sid in cited:
+        d = _source_date(reg[sid].date)
+        if d is not None and (today - d).days > max_age_days:
+            out.append((sid, d))
+    return sorted(out, key=lambda x: x[1])

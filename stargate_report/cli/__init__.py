@@ -1,0 +1,1 @@
+"""The stargate-report command: parses, validates, calls pipeline or batch, prints."""

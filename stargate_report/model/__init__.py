@@ -1,0 +1,1 @@
+"""Scenario, Monte Carlo evaluation, the ledger of results, sensitivity."""

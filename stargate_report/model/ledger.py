@@ -1,0 +1,167 @@
+"""The ledger: every number a briefing states, with its range, unit, status and derivation.
+
+A :class:`Quantity` holds the Monte Carlo samples of one named output together with the
+formula that produced it and the ids of its inputs (assumptions, facts, parameters or
+other quantities), so any number can be walked back to its sources.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STATUS_RANK = {"confirmed": 0, "confirmed (secondary)": 1, "secondary": 1, "parameter": 1, "derived": 2,
+               "uncertain": 3}
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input of the ledger: an assumption row, a fact or a scenario parameter."""
+
+    id: str
+    kind: str  # "assumption" | "fact" | "parameter"
+    value: float
+    low: float
+    high: float
+    unit: str
+    status: str
+    sources: tuple[str, ...]
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value, "low": self.low, "high": self.high, "unit": self.unit,
+                "status": self.status, "sources": list(self.sources), "note": self.note}
+
+
+@dataclass
+class Quantity:
+    id: str
+    samples: np.ndarray
+    unit: str
+    status: str
+    sources: tuple[str, ...]
+    inputs: tuple[str, ...]
+    formula: str
+
+    @property
+    def p10(self) -> float:
+        return float(np.percentile(self.samples, 10))
+
+    @property
+    def p50(self) -> float:
+        return float(np.percentile(self.samples, 50))
+
+    @property
+    def p90(self) -> float:
+        return float(np.percentile(self.samples, 90))
+
+    def to_dict(self) -> dict[str, Any]:
+        p10, p50, p90 = (float(v) for v in np.percentile(self.samples, [10, 50, 90]))
+        return {"p10": p10, "p50": p50, "p90": p90, "unit": self.unit, "status": self.status,
+                "sources": list(self.sources), "inputs": list(self.inputs), "formula": self.formula}
+
+
+SERIES = "series:"  # prefix of the time series in the saved .npz (quantity ids never contain a colon)
+
+
+@dataclass
+class Results:
+    """The evaluated scenario: quantities plus the inputs they were derived from."""
+
+    scenario: dict[str, Any]
+    quantities: dict[str, Quantity] = field(default_factory=dict)
+    inputs: dict[str, Input] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # model role -> input id
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # derived tables (e.g. the cost-vs-CFE curve)
+    series: dict[str, np.ndarray] = field(default_factory=dict)  # modelled time series (e.g. hourly dispatch)
+
+    def __getitem__(self, qid: str) -> Quantity:
+        if qid not in self.quantities:
+            from stargate_report.exceptions import UnknownNameError
+
+            raise UnknownNameError("quantity", qid, list(self.quantities))
+        return self.quantities[qid]
+
+    def __contains__(self, qid: str) -> bool:
+        return qid in self.quantities
+
+    def add(self, qid: str, values, unit: str, formula: str, inputs: tuple[str, ...] | list[str]) -> np.ndarray:
+        """Record a derived quantity; status and sources follow from its inputs."""
+        values = np.asarray(values, dtype=float)
+        sources: list[str] = []
+        rank = STATUS_RANK["derived"]
+        for iid in inputs:
+            item = self.quantities.get(iid) or self.inputs.get(iid)
+            if item is None:
+                raise KeyError(f"ledger input {iid!r} of {qid!r} is neither a quantity nor an input")
+            rank = max(rank, STATUS_RANK.get(item.status, 3))
+            for s in item.sources:
+                if s not in sources:
+                    sources.append(s)
+        status = "uncertain" if rank >= STATUS_RANK["uncertain"] else "derived"
+        self.quantities[qid] = Quantity(qid, values, unit, status, tuple(sources), tuple(inputs), formula)
+        return values
+
+    def trace(self, qid: str) -> list[str]:
+        """All input ids (assumptions, facts, parameters) a quantity depends on, depth first."""
+        seen: list[str] = []
+
+        def walk(i: str) -> None:
+            if i in self.quantities:
+                for j in self.quantities[i].inputs:
+                    walk(j)
+            elif i not in seen:
+                seen.append(i)
+
+        walk(qid)
+        return seen
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario,
+                "quantities": {k: q.to_dict() for k, q in self.quantities.items()},
+                "assumptions": {k: i.to_dict() for k, i in self.inputs.items()},
+                "roles": dict(self.roles), "notes": list(self.notes), "tables": dict(self.tables)}
+
+    def to_json(self, **kw) -> str:
+        return json.dumps(self.to_dict(), **kw)
+
+    def to_frame(self):
+        import pandas as pd
+
+        rows = [{"id": k, **{f: v for f, v in q.to_dict().items() if f in ("p10", "p50", "p90", "unit", "status")},
+                 "formula": q.formula, "inputs": ";".join(q.inputs), "sources": ";".join(q.sources)}
+                for k, q in self.quantities.items()]
+        return pd.DataFrame(rows)
+
+    # -- persistence between the build and the chapters (no pickle) ---------------------------
+    def save(self, stem) -> None:
+        """Write ``<stem>.json`` (metadata) and ``<stem>.npz`` (samples, and the series as ``series:<name>``)."""
+        from pathlib import Path
+
+        stem = Path(stem)
+        meta = self.to_dict()
+        stem.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        np.savez_compressed(stem.with_suffix(".npz"), **{k: q.samples for k, q in self.quantities.items()},
+                            **{f"{SERIES}{k}": v for k, v in self.series.items()})
+
+    @classmethod
+    def load(cls, stem) -> Results:
+        from pathlib import Path
+
+        stem = Path(stem)
+        meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
+            samples = {k: arrays[k] for k in arrays.files}
+        series = {k[len(SERIES):]: samples.pop(k) for k in list(samples) if k.startswith(SERIES)}
+        res = cls(scenario=meta["scenario"], notes=list(meta.get("notes", [])), roles=dict(meta.get("roles", {})),
+                  tables=dict(meta.get("tables", {})), series=series)
+        for k, d in meta["assumptions"].items():
+            res.inputs[k] = Input(k, d["kind"], d["value"], d["low"], d["high"], d["unit"], d["status"],
+                                  tuple(d["sources"]), d.get("note", ""))
+        for k, d in meta["quantities"].items():
+            res.quantities[k] = Quantity(k, samples[k], d["unit"], d["status"], tuple(d["sources"]),
+                                         tuple(d["inputs"]), d["formula"])
+        return res

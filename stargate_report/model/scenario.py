@@ -1,0 +1,267 @@
+"""The typed scenario: every parameter a briefing takes, with unit, bounds and help.
+
+A scenario is built in layers: a preset (``presets/*.yaml``), then a YAML parameters
+file, then ``-p key=value`` overrides. Everything is validated here, before any kernel
+starts: unknown keys are refused with a did-you-mean suggestion, and a bad value is
+reported with its key, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stargate_report.catalog import files as datafiles
+from stargate_report.catalog.knowledge import load_facts
+from stargate_report.catalog.regions import accelerator_ids, region_ids
+from stargate_report.exceptions import ParameterError, UnknownNameError
+
+DEFAULT_PRESET = "milam-county"
+LANGUAGES = ("en", "de")
+#: Keys that size the campus; a layer that sets one of them replaces the sizing of earlier layers.
+SIZING_KEYS = ("accelerator_count", "it_load_mw", "facility_capacity_mw", "capacity_fact")
+
+
+def _f(default, unit: str, help: str, **kw):
+    return Field(default, description=help, json_schema_extra={"unit": unit}, **kw)
+
+
+class Scenario(BaseModel):
+    """A campus scenario. ``None`` means: take the value from the assumptions registry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    title: str = _f("", "-", "Title of the briefing (free text, escaped in output)", max_length=200)
+    site: str | None = _f(None, "-", "Site id of the knowledge base, for context (e.g. milam-county)", max_length=60)
+    region: str = _f("us-tx", "-", "Region id: grid intensity, water and capacity factors")
+    accelerator: str = _f("gb200", "-", "Accelerator (chip) id")
+    accelerator_count: int | None = _f(None, "count", "Number of accelerators; sizes the campus", ge=1, le=100_000_000)
+    it_load_mw: float | None = _f(None, "MW", "Peak IT load; sizes the campus", gt=0, le=100_000, allow_inf_nan=False)
+    facility_capacity_mw: float | None = _f(None, "MW", "Peak facility power; sizes the campus", gt=0, le=100_000,
+                                               allow_inf_nan=False)
+    capacity_fact: str | None = _f(None, "-", "Fact id whose value (MW) is the facility capacity")
+    pue: float | None = _f(None, "ratio", "Power usage effectiveness; None = assumption pue.default", ge=1.0, le=3.0,
+                              allow_inf_nan=False)
+    load_factor: float | None = _f(None, "fraction", "Average / peak IT power; None = assumption load_factor",
+                                      gt=0.0, le=1.0, allow_inf_nan=False)
+    investment_usd: float | None = _f(None, "USD", "Amount to translate into capacity; None = investment_fact",
+                                         gt=0, le=1e13, allow_inf_nan=False)
+    investment_fact: str | None = _f("sbe-equity-total", "-", "Fact id whose value (USD) is the investment")
+    training_run: Literal["gpt4"] = _f("gpt4", "-", "Reference training run (scope of training_run_flop)")
+    target_cfe: float = _f(0.9, "fraction", "Hourly carbon-free share the supply is sized for (a share, not percent)",
+                           ge=0.0, le=1.0, allow_inf_nan=False)
+    allow_wind: bool = _f(True, "-", "May the supply mix include wind (where a profile exists)?")
+    allow_battery: bool = _f(True, "-", "May the supply mix include batteries?")
+    samples: int = _f(5000, "count", "Monte Carlo samples", ge=1, le=100_000)
+    seed: int = _f(20260109, "-", "Random seed; same seed, same numbers", ge=0, le=2**32 - 1)
+
+    def sizing(self) -> str:
+        """Which parameter sizes the campus."""
+        for key in SIZING_KEYS:
+            if getattr(self, key) is not None:
+                return key
+        raise ParameterError("accelerator_count", None, "one of accelerator_count, it_load_mw, "
+                             "facility_capacity_mw or capacity_fact must be set")
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump()
+
+    def digest(self) -> str:
+        """Stable hash of the validated parameters."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+
+
+def _presets_dir() -> Path:
+    return Path(str(resources.files("stargate_report.catalog") / "presets"))
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in _presets_dir().glob("*.yaml"))
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    if name not in preset_names():
+        raise UnknownNameError("preset", name, preset_names())
+    data = datafiles.read_yaml(_presets_dir() / f"{name}.yaml") or {}
+    if not isinstance(data, dict):
+        raise ParameterError("preset", name, "a YAML mapping of parameters")
+    return data
+
+
+
+def load_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML parameters file (safe loader; Python tags refused)."""
+    data = datafiles.read_user_yaml(path, "params", "a YAML mapping of parameter: value")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterError("params", str(path), "a YAML mapping of parameter: value")
+    return data
+
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def parse_value(text: str) -> Any:
+    """Type a command-line value: int, float, none/null, true/false, or the string itself."""
+    t = text.strip()
+    if t.lower() in ("none", "null", "~"):
+        return None
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    if _INT.fullmatch(t):
+        return int(t)
+    try:
+        return float(t)
+    except ValueError:
+        return text
+
+
+def parse_overrides(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Parse ``key=value`` strings (the CLI's ``-p``)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ParameterError("-p", pair, "key=value, e.g. -p pue=1.3")
+        key, _, value = pair.partition("=")
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def describe(name: str) -> str:
+    """What a field allows, in words (for error messages and ``params``)."""
+    info = Scenario.model_fields[name]
+    if name == "region":
+        return "one of " + ", ".join(region_ids())
+    if name == "accelerator":
+        return "one of " + ", ".join(accelerator_ids())
+    if name in ("capacity_fact",):
+        return "a fact id with a value in MW: " + ", ".join(f.id for f in load_facts().values() if f.unit == "MW")
+    if name in ("investment_fact",):
+        return "a fact id with a value in USD: " + ", ".join(f.id for f in load_facts().values() if f.unit == "usd")
+    ann = info.annotation
+    text = {int: "an integer", float: "a number", str: "text", bool: "true or false"}.get(ann, None)
+    if text is None:
+        args = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
+        if args and getattr(args[0], "__origin__", None) is Literal:
+            return "one of " + ", ".join(args[0].__args__)
+        if args and getattr(ann, "__origin__", None) is Literal:
+            return "one of " + ", ".join(ann.__args__)
+        text = {int: "an integer", float: "a number", str: "text"}.get(args[0] if args else None, "a value")
+        text += " or none"
+    lo = hi = None
+    for m in info.metadata:
+        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                if sym.startswith(">"):
+                    lo = f"{sym} {v:g}" if isinstance(v, (int, float)) else f"{sym} {v}"
+                else:
+                    hi = f"{sym} {v:g}" if isinstance(v, (int, float)) else f"{sym} {v}"
+        if getattr(m, "max_length", None):
+            hi = f"at most {m.max_length} characters"
+    bounds = ", ".join(b for b in (lo, hi) if b)
+    return f"{text} ({bounds})" if bounds else text
+
+
+YAML_BOOL_HINT = ('YAML reads unquoted no, yes, on and off as false or true: quote the value, e.g. region: "no"')
+
+
+def _check_names(params: dict[str, Any]) -> None:
+    for key in params:
+        if key not in Scenario.model_fields:
+            raise UnknownNameError("parameter", key, list(Scenario.model_fields))
+    for key in ("region", "accelerator", "capacity_fact", "investment_fact", "site", "title"):
+        if isinstance(params.get(key), bool):
+            raise ParameterError(key, params[key], describe(key), YAML_BOOL_HINT)
+    checks = {"region": region_ids(), "accelerator": accelerator_ids()}
+    for key, known in checks.items():
+        if key in params and params[key] not in known:
+            raise UnknownNameError(key, params[key], list(known))
+    facts = load_facts()
+    for key, unit in (("capacity_fact", "MW"), ("investment_fact", "usd")):
+        v = params.get(key)
+        if v is not None:
+            ok = [f.id for f in facts.values() if f.unit == unit]
+            if v not in ok:
+                raise UnknownNameError(key, v, ok)
+    for key, value in params.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(key, value, describe(key))
+        if isinstance(value, bool) and Scenario.model_fields[key].annotation is not bool:
+            raise ParameterError(key, value, describe(key))
+
+
+def validate(params: dict[str, Any]) -> Scenario:
+    """Validate a flat mapping of parameters into a :class:`Scenario`."""
+    if not isinstance(params, dict):
+        raise ParameterError("params", params, "a mapping of parameter: value")
+    _check_names(params)
+    try:
+        scenario = Scenario(**params)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]) if err["loc"] else "scenario"
+        value = err.get("input", params.get(key))
+        raise ParameterError(key, value, describe(key) if key in Scenario.model_fields else err["msg"]) from None
+    scenario.sizing()
+    _check_supply_possible(scenario)
+    return scenario
+
+
+def _check_supply_possible(scenario: Scenario) -> None:
+    """A region with no solar profile needs wind: say so before anything runs."""
+    from stargate_report.catalog.assumptions import load_registry
+
+    reg = load_registry()
+    solar = reg.find("solar_capacity_factor", scenario.region, fallback=False) is not None
+    wind = reg.find("wind_capacity_factor", scenario.region, fallback=False) is not None
+    if not solar and not (wind and scenario.allow_wind):
+        if wind:
+            raise ParameterError("allow_wind", scenario.allow_wind,
+                                 f"true in region '{scenario.region}': it has no published solar capacity factor, "
+                                 "so only wind can supply the campus")
+        raise ParameterError("region", scenario.region, "a region with a published solar or wind capacity factor")
+
+
+def merge_layers(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Merge parameter layers; a layer that sizes the campus replaces earlier sizing keys."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        if any(k in layer for k in SIZING_KEYS):
+            for k in SIZING_KEYS:
+                out.pop(k, None)
+        out.update(layer)
+    return out
+
+
+def resolve(preset: str | None = None, params_file: str | Path | None = None,
+            overrides: dict[str, Any] | None = None) -> Scenario:
+    """Build and validate a scenario from a preset, a parameters file and overrides."""
+    layers = [load_preset(DEFAULT_PRESET if preset is None else preset)]
+    if params_file:
+        layers.append(load_params_file(params_file))
+    if overrides:
+        layers.append(dict(overrides))
+    return validate(merge_layers(*layers))
+
+
+def parameter_table() -> list[dict[str, str]]:
+    """Every parameter with type, unit, default, bounds and help (for ``stargate-report params``)."""
+    rows = []
+    defaults = load_preset(DEFAULT_PRESET)
+    for name, info in Scenario.model_fields.items():
+        extra = info.json_schema_extra or {}
+        default = defaults.get(name, info.default)
+        rows.append({"parameter": name, "unit": extra.get("unit", "-"),
+                     "default": "none" if default is None else str(default),
+                     "allowed": describe(name), "help": info.description or ""})
+    return rows

@@ -1,0 +1,1 @@
+"""Run one scenario: validation, cache, chapter execution, merge, export, manifest."""

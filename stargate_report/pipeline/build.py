@@ -1,0 +1,179 @@
+"""Build briefings: papermill runs the chapters, nbconvert renders, WeasyPrint prints.
+
+The flow of one run::
+
+    validate scenario  ->  evaluate once (ledger to data/)  ->  execute chapters (papermill, in parallel)
+    ->  merge into one notebook  ->  HTML (our exporter)  ->  PDF (WeasyPrint)  ->  manifest.json
+
+Everything is written into a hidden temporary folder beside the target and renamed into place
+at the end, so a failed run never replaces an earlier good briefing. A chapter that raises is
+reported with its name, cell and exception; its executed notebook is kept in ``<run>.failed/``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from stargate_report import __version__, folders
+from stargate_report.catalog import files as datafiles
+from stargate_report.exceptions import BuildError
+from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files
+from stargate_report.pipeline.execute import execute_all
+from stargate_report.pipeline.publish import merge, render_languages
+from stargate_report.pipeline.run_request import RunRequest, RunResult, chapters, make_output_folder, safe_target
+from stargate_report.present.formatting import LOCALES
+from stargate_report.present.i18n import display_title
+from stargate_report.runtime.cores import usable_cores
+from stargate_report.runtime.kernels import KernelPool, SharedKernels
+
+
+def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str | None:
+    """One line naming the knowledge-base sources older than ``max_age_days``, or None."""
+    from stargate_report.catalog.knowledge import stale_sources
+
+    stale = stale_sources(max_age_days, today)
+    if not stale:
+        return None
+    listed = ", ".join(f"{sid} ({d.isoformat()})" for sid, d in stale[:5])
+    more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+    return (f"warning: {len(stale)} source(s) of the knowledge base are older than {max_age_days} days: "
+            f"{listed}{more}; check them for updates (`stargate-report sources --stale {max_age_days}` lists "
+            "them; --max-source-age sets the limit)")
+
+
+def run(req: RunRequest, progress: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None, force: bool = False,
+        kernels: SharedKernels | None = None) -> RunResult:
+    """Build the briefing(s) of one request; see the module docstring for the flow.
+
+    ``progress`` receives progress lines; ``warn`` receives warnings (default: ``warnings.warn``);
+    ``kernels`` keeps warm kernels across calls (a batch worker); by default a run starts its own.
+    """
+    say = progress or (lambda msg: None)
+    if warn is None:
+        import warnings
+
+        def warn(msg: str) -> None:
+            warnings.warn(msg, UserWarning, stacklevel=3)
+
+    stale_line = source_age_warning(req.max_source_age_days)
+    if stale_line:
+        warn(stale_line)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    make_output_folder(req.out_dir)
+    target = safe_target(req.out_dir, req.slug)
+    keys = cache_keys(req)
+    previous = None if force else cached_manifest(target)
+    if previous and previous.get("cache", {}).get("render") == keys["render"] \
+            and all((target / f).is_file() for f in previous.get("files", [])):
+        say(f"'{req.slug}' is unchanged: served from {target}")
+        return RunResult(target, {f: target / f for f in previous["files"]} | {"manifest.json": target / "manifest.json"},
+                         {"total_s": time.perf_counter() - t0}, status="cached")
+    reuse = bool(previous and previous.get("cache", {}).get("execute") == keys["execute"]
+                 and all((target / "notebooks" / lang).is_dir() for lang in req.langs)
+                 and (target / "data" / "results.json").is_file())
+    _remove_stale_builds(req.out_dir.resolve(), req.slug)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
+    except OSError as exc:
+        raise BuildError(f"cannot write under {req.out_dir}: {exc.strerror or exc}; choose another --out") from exc
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the briefing folder is meant to be shared
+    in_use = folders.claim(tmp)  # another run of the same name must not take it for a killed run's
+    closing: KernelPool | None = None  # this run's kernels, shutting down while the briefing renders
+    try:
+        books = chapters(req.notebooks_dir)
+        if reuse:
+            say(f"'{req.slug}': chapters unchanged, re-rendering from the executed notebooks")
+            shutil.copytree(target / "data", tmp / "data")
+            shutil.copytree(target / "notebooks", tmp / "notebooks")
+        else:
+            (tmp / "data").mkdir()
+            (tmp / "notebooks").mkdir()
+            closing = execute_all(req, tmp, books, say, timings, kernels)
+        files: dict[str, Path] = {}
+        t = time.perf_counter()
+        merged = {}
+        for lang in req.langs:
+            meta = {"title": display_title(req.preset, req.scenario.title, lang), "lang": lang, "preset": req.preset,
+                    "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
+            merged[lang] = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
+        # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the
+        # others the PDFs of the other languages
+        helpers = (req.jobs or usable_cores()) - 1
+        for lang, payloads in render_languages(merged, req.formats, timings, say, helpers, kernels).items():
+            for fmt in req.formats:
+                name = f"briefing.{lang}.{fmt}"
+                (tmp / name).write_bytes(payloads[fmt])
+                files[name] = target / name
+        timings["render_s"] = time.perf_counter() - t
+        if closing is not None:  # the kernels' sockets live in the run's folder: gone before it moves
+            closing.join()
+            closing = None
+        timings["total_s"] = time.perf_counter() - t0
+        manifest = {
+            "package": "stargate-report", "version": __version__, "created": dt.datetime.now(dt.timezone.utc)
+            .isoformat(timespec="seconds"), "python": platform.python_version(), "preset": req.preset,
+            "run": req.slug, "languages": list(req.langs), "formats": list(req.formats),
+            "parameters": req.scenario.to_dict(), "given": req.params,
+            "data_files": datafiles.file_hashes(), "notebooks": hash_files(books),
+            "templates": hash_files(p for p in datafiles.bundled("templates").rglob("*") if p.is_file()),
+            "timings_s": {k: round(v, 3) for k, v in timings.items()}, "files": sorted(files),
+            "knowledge_as_of": _knowledge_as_of(), "source_age_warning": stale_line, "cache": keys,
+            "reused_execution": reuse,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        _swap_into_place(tmp, target)
+        files["manifest.json"] = target / "manifest.json"
+        return RunResult(target, files, timings, status="rendered" if reuse else "ok")
+    except OSError as exc:  # full disk, read-only folder, ...: nothing was replaced
+        raise BuildError(f"cannot write the briefing under {req.out_dir}: {exc.strerror or exc}; free some space "
+                         f"or choose another --out (the previous briefing, if any, is unchanged)") from exc
+    finally:
+        if closing is not None:
+            closing.join()
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if in_use is not None:
+            os.close(in_use)
+
+
+def _remove_stale_builds(out_dir: Path, slug: str) -> None:
+    """Remove the temporary folders of earlier runs of ``slug`` that were killed outright, but not the one
+    a run of the same name is building in right now (two terminals, two scripts)."""
+    folders.remove_unclaimed(out_dir.glob(f".{slug}.tmp-*"))
+
+
+def _knowledge_as_of() -> str:
+    from stargate_report.catalog.knowledge import data_as_of
+
+    return data_as_of().isoformat()
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    """Replace ``target`` with ``tmp``: two renames, the old folder removed only after."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    failed = target.with_name(f"{target.name}.failed")
+    # the failed notebooks an earlier run kept (<run>.failed/<lang>/<chapter>.ipynb), and nothing of anyone else's
+    if failed.is_dir() and not failed.is_symlink() and all(
+            p.is_dir() and p.name in LOCALES and not p.is_symlink()
+            and all(f.is_file() and f.suffix == ".ipynb" for f in p.iterdir()) for p in failed.iterdir()):
+        shutil.rmtree(failed, ignore_errors=True)

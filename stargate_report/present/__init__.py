@@ -1,0 +1,1 @@
+"""Per-chapter content from results: tables, charts, text; formatting and translations."""

@@ -1,0 +1,146 @@
+"""Print a number with its unit and range, in English or German number format (Babel).
+
+The display unit is chosen from the median (MW -> GW, MWh -> TWh, USD -> bn), and the range
+uses the same scale, so ``988 MW (915-1,106)`` or ``8,66 TWh (8,02-9,69)``.
+"""
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal
+
+from stargate_report.exceptions import UnknownNameError
+
+LOCALES = {"en": "en_US", "de": "de_DE"}
+SIG = 3  # significant digits shown
+
+# unit -> [(threshold, divisor, label_en, label_de)], first match wins (largest first)
+SCALES: dict[str, list[tuple[float, float, str, str]]] = {
+    "MW": [(1e3, 1e3, "{} GW", "{} GW"), (0, 1, "{} MW", "{} MW")],
+    "MWh": [(1e6, 1e6, "{} TWh", "{} TWh"), (1e3, 1e3, "{} GWh", "{} GWh"), (0, 1, "{} MWh", "{} MWh")],
+    "usd": [(1e9, 1e9, "USD {} bn", "{} Mrd. USD"), (1e6, 1e6, "USD {} m", "{} Mio. USD"),
+            (0, 1, "USD {}", "{} USD")],
+    "tco2e": [(1e6, 1e6, "{} Mt CO₂e", "{} Mt CO₂e"), (1e3, 1e3, "{} kt CO₂e", "{} kt CO₂e"),
+              (0, 1, "{} t CO₂e", "{} t CO₂e")],
+    "m3": [(1e6, 1e6, "{} million m³", "{} Mio. m³"), (0, 1, "{} m³", "{} m³")],
+    "km2": [(0, 1, "{} km²", "{} km²")],
+    "usd_per_mwh": [(0, 1, "USD {}/MWh", "{} USD/MWh")],
+    "ratio": [(0, 1, "{}", "{}")],
+    "fraction": [(0, 0.01, "{}%", "{} %")],
+    "g_per_kwh": [(0, 1, "{} g CO₂e/kWh", "{} g CO₂e/kWh")],
+    "l_per_kwh": [(0, 1, "{} L/kWh", "{} L/kWh")],
+    "W": [(0, 1, "{} W", "{} W")],
+    "years": [(0, 1, "{} years", "{} Jahre")],
+    "usd_per_mw": [(1e6, 1e6, "USD {} m/MW", "{} Mio. USD/MW"), (0, 1, "USD {}/MW", "{} USD/MW")],
+    "usd_per_kw": [(0, 1, "USD {}/kW", "{} USD/kW")],
+    "usd_per_kwh": [(0, 1, "USD {}/kWh", "{} USD/kWh")],
+    "usd_per_w": [(0, 1, "USD {}/W", "{} USD/W")],
+    "usd_per_kw_year": [(0, 1, "USD {}/kW/yr", "{} USD/kW/Jahr")],
+    "acres_per_mw": [(0, 1, "{} acres/MW", "{} Acres/MW")],
+    "ha_per_mw": [(0, 1, "{} ha/MW", "{} ha/MW")],
+    "count": [(1e6, 1e6, "{} million", "{} Mio."), (0, 1, "{}", "{}")],
+}
+SCIENTIFIC = {"flop": "FLOP", "flop_per_s": "FLOP/s"}
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+#: units charts are drawn in, and the divisor from the ledger unit
+PLOT_UNITS = {"mw": 1.0, "gw": 1e3, "mwh": 1.0, "twh": 1e6, "usd_bn": 1e9, "usd_m": 1e6, "mt": 1e6, "kt": 1e3,
+              "million_m3": 1e6, "one": 1.0, "percent": 0.01, "usd_per_mwh": 1.0}
+
+
+def plot_scale(plot_unit: str) -> float:
+    if plot_unit not in PLOT_UNITS:
+        raise UnknownNameError("plot unit", plot_unit, list(PLOT_UNITS))
+    return PLOT_UNITS[plot_unit]
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LOCALES:
+        raise UnknownNameError("language", lang, list(LOCALES))
+    return lang
+
+
+def decimals_for(x: float, sig: int = SIG) -> int:
+    """Decimals that show ``sig`` significant digits of ``x`` (negative: round to tens, hundreds...)."""
+    if x == 0 or not math.isfinite(x):
+        return 0
+    return sig - 1 - int(math.floor(math.log10(abs(x))))
+
+
+def number(x: float, lang: str = "en", decimals: int | None = None) -> str:
+    """A plain number in the language's format, rounded to ``decimals`` (default: 3 significant)."""
+    check_lang(lang)
+    if decimals is None:
+        d = decimals_for(x)
+        if d > 0 and round(x, d) == round(x):  # a whole number at this precision: no trailing zeros
+            d = 0
+    else:
+        d = decimals
+    fmt = "#,##0" + ("." + "0" * d if d > 0 else "")
+    return format_decimal(round(x, d), format=fmt, locale=LOCALES[lang])
+
+
+def exact(x: float, lang: str = "en", grouped: bool = True) -> str:
+    """A number as given (not rounded), in the language's format: ``0.9`` -> ``0,9`` in German.
+
+    ``grouped=False`` leaves out the thousands separators (an identifier such as a random seed)."""
+    check_lang(lang)
+    return format_decimal(x, format=("#,##0" if grouped else "0") + ".###############", locale=LOCALES[lang])
+
+
+def _scale(unit: str, ref: float, lang: str) -> tuple[float, str]:
+    for threshold, div, en, de in SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)]):
+        if abs(ref) >= threshold:
+            return div, (de if lang == "de" else en)
+    return 1, "{}"
+
+
+def _scientific(x: float, lang: str, unit: str) -> str:
+    exp = int(math.floor(math.log10(abs(x)))) if x else 0
+    mant = number(x / 10 ** exp, lang, 1)
+    return f"{mant} × 10{str(exp).translate(SUPERSCRIPT)} {unit}"
+
+
+def value(x: float, unit: str, lang: str = "en") -> str:
+    """One value with its display unit, e.g. ``1.2 GW``, ``USD 38 bn``, ``68%``."""
+    check_lang(lang)
+    if unit in SCIENTIFIC:
+        return _scientific(x, lang, SCIENTIFIC[unit])
+    div, pattern = _scale(unit, x, lang)
+    return pattern.format(number(x / div, lang))
+
+
+def with_range(p50: float, p10: float, p90: float, unit: str, lang: str = "en") -> str:
+    """Median with its P10-P90 range in the same display unit, e.g. ``8.66 TWh (8.02–9.69)``."""
+    check_lang(lang)
+    if unit in SCIENTIFIC:
+        mid = _scientific(p50, lang, SCIENTIFIC[unit])
+        exp = int(math.floor(math.log10(abs(p50)))) if p50 else 0
+        lo, hi = number(p10 / 10 ** exp, lang, 1), number(p90 / 10 ** exp, lang, 1)
+        return mid if lo == hi else f"{mid} ({lo}–{hi} × 10{str(exp).translate(SUPERSCRIPT)})"
+    div, pattern = _scale(unit, p50, lang)
+    d = decimals_for(p50 / div)
+    if d > 0 and all(float(x / div).is_integer() for x in (p10, p50, p90)):  # whole numbers: no decimals
+        d = 0
+    lo, hi = number(p10 / div, lang, d), number(p90 / div, lang, d)
+    if lo == hi:  # a point value
+        return pattern.format(number(p50 / div, lang))
+    return f"{pattern.format(number(p50 / div, lang, d))} ({lo}–{hi})"
+
+
+def range_only(low: float, high: float, unit: str, lang: str = "en") -> str:
+    """Just a range in one display unit, e.g. ``USD 38–78/MWh`` (for published ranges)."""
+    check_lang(lang)
+    div, pattern = _scale(unit, high, lang)
+    d = max(decimals_for(low / div), decimals_for(high / div)) if low else decimals_for(high / div)
+    if d > 0 and all(float(x / div).is_integer() for x in (low, high)):
+        d = 0
+    return pattern.format(f"{number(low / div, lang, max(d, 0))}–{number(high / div, lang, max(d, 0))}")
+
+
+def quantity(q, lang: str = "en", show_range: bool = True) -> str:
+    """Format a ledger :class:`~stargate_report.model.ledger.Quantity`."""
+    if show_range:
+        return with_range(q.p50, q.p10, q.p90, q.unit, lang)
+    return value(q.p50, q.unit, lang)

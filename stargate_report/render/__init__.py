@@ -1,0 +1,1 @@
+"""nbconvert exporters (HTML, PDF via WeasyPrint) and the glue to templates/."""

@@ -1,0 +1,1 @@
+"""Hourly supply: per-MW profiles, dispatch simulation, least-cost sizing."""
