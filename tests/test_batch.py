@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from stargate_report.batch import sweep as batch
+from stargate_report.batch import dask_executor, index_page, local_executor, runner, sweep_file
 from stargate_report.exceptions import ParameterError, UnknownNameError
 from stargate_report.pipeline import build, run_request
 from stargate_report.present import formatting
@@ -59,7 +59,7 @@ def _sweep(tmp_path, text=SMALL, name="sweep.yaml"):
 ])
 def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, text, error, needle):
     with pytest.raises(error, match=re.escape(needle)):
-        batch.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
+        sweep_file.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
@@ -70,7 +70,7 @@ def test_a_scheduler_address_that_is_not_one_is_named(tmp_path, address):
     unpack``), or tried for 10 s to reach a port that cannot exist."""
     t = time.perf_counter()
     with pytest.raises(ParameterError, match=r"invalid value for 'scheduler'.*tcp://host:port"):
-        batch.DaskExecutor(address)
+        dask_executor.DaskExecutor(address)
     assert time.perf_counter() - t < 2
 
 
@@ -80,11 +80,11 @@ def test_a_scheduler_address_where_none_answers_is_named(tmp_path, monkeypatch):
     with socket.socket() as sock:  # a port on this machine that nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    monkeypatch.setattr(batch, "SCHEDULER_TIMEOUT_S", 1)
+    monkeypatch.setattr(dask_executor, "SCHEDULER_TIMEOUT_S", 1)
     with pytest.raises(ParameterError, match=rf"'scheduler': '127.0.0.1:{port}'.*none answered within 1 s"):
-        batch.DaskExecutor(f"127.0.0.1:{port}")
-    assert batch.scheduler_address(f"127.0.0.1:{port}") == f"tcp://127.0.0.1:{port}"
-    assert batch.scheduler_address("tls://[::1]:8786") == "tls://[::1]:8786"
+        dask_executor.DaskExecutor(f"127.0.0.1:{port}")
+    assert dask_executor.scheduler_address(f"127.0.0.1:{port}") == f"tcp://127.0.0.1:{port}"
+    assert dask_executor.scheduler_address("tls://[::1]:8786") == "tls://[::1]:8786"
 
 
 def test_a_scheduler_without_dask_installed_says_what_to_install(monkeypatch):
@@ -92,7 +92,7 @@ def test_a_scheduler_without_dask_installed_says_what_to_install(monkeypatch):
     for name in ("dask.distributed", "distributed", "distributed.comm.addressing"):
         monkeypatch.setitem(sys.modules, name, None)  # (an import of it now fails, as if not installed)
     with pytest.raises(ParameterError, match=r"'scheduler'.*pip install 'stargate-report\[dask\]'"):
-        batch.DaskExecutor("tcp://localhost:8786")
+        dask_executor.DaskExecutor("tcp://localhost:8786")
 
 
 def test_a_bad_scheduler_on_the_command_line_exits_2_before_anything_runs(tmp_path):
@@ -101,12 +101,12 @@ def test_a_bad_scheduler_on_the_command_line_exits_2_before_anything_runs(tmp_pa
                            "--scheduler", "tcp://localhost"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        f"stargate-report: error: invalid value for 'scheduler': 'tcp://localhost'; allowed: {batch.SCHEDULER_RULE}"]
+        f"stargate-report: error: invalid value for 'scheduler': 'tcp://localhost'; allowed: {dask_executor.SCHEDULER_RULE}"]
     assert not (tmp_path / "out").exists()
 
 
 def test_grid_expands_to_named_runs(tmp_path):
-    sweep = batch.load_sweep(_sweep(tmp_path, "name: g\ngrid: {region: [us-tx, de], pue: [1.1, 1.3]}\n"), tmp_path)
+    sweep = sweep_file.load_sweep(_sweep(tmp_path, "name: g\ngrid: {region: [us-tx, de], pue: [1.1, 1.3]}\n"), tmp_path)
     assert [r.name for r in sweep.runs] == ["region-us-tx-pue-1-1", "region-us-tx-pue-1-3", "region-de-pue-1-1",
                                             "region-de-pue-1-3"]
     assert sweep.runs[3].request.scenario.region == "de" and sweep.runs[3].request.scenario.pue == 1.3
@@ -116,7 +116,7 @@ def test_grid_expands_to_named_runs(tmp_path):
 def swept(tmp_path_factory):
     root = tmp_path_factory.mktemp("batch")
     path = _sweep(root)
-    sweep = batch.load_sweep(path, root / "out")
+    sweep = sweep_file.load_sweep(path, root / "out")
     steps: list = []
     lock = threading.Lock()
 
@@ -129,20 +129,20 @@ def swept(tmp_path_factory):
     sampler = threading.Thread(target=_where_runs_run, args=(root / "out", placed, done), daemon=True)
     sampler.start()
     try:
-        first = batch.run_sweep(sweep, root / "out", workers=2, run_progress=step)
+        first = runner.run_sweep(sweep, root / "out", workers=2, run_progress=step)
     finally:
         done.set()
         sampler.join()
     t = time.perf_counter()
-    second = batch.run_sweep(sweep, root / "out", workers=2)
+    second = runner.run_sweep(sweep, root / "out", workers=2)
     return root, sweep, first, second, time.perf_counter() - t, steps, placed
 
 
 def _where_runs_run(out, placed: dict, done: threading.Event) -> None:
-    """Samples which cores each run's worker (``batch.RUNNING``) and kernels (working in the run's
+    """Samples which cores each run's worker (``local_executor.RUNNING``) and kernels (working in the run's
     temporary folder, ``.<run>.tmp-*``) may use, until ``done``."""
     while not done.is_set():
-        for pid, run in list(batch.RUNNING.items()):
+        for pid, run in list(local_executor.RUNNING.items()):
             try:
                 placed.setdefault(run, {}).setdefault("worker", set()).add(frozenset(os.sched_getaffinity(pid)))
             except OSError:
@@ -172,7 +172,7 @@ def test_each_run_reports_its_chapters_as_they_start(swept):
                     reason="pinning needs at least two cores")
 def test_each_worker_and_its_kernels_keep_to_their_own_cores(swept):
     placed = swept[-1]
-    slots = batch.slot_cores(2)
+    slots = local_executor.slot_cores(2)
     assert set(placed) == {"texas", "germany"}
     for run, seen in placed.items():
         # the worker is pinned as it starts; its kernel comes from the sweep's kernel server, which may use
@@ -191,17 +191,17 @@ def test_each_worker_and_its_kernels_keep_to_their_own_cores(swept):
     (3, {0, 1}, None),  # more workers than cores: no core of its own for each
 ])
 def test_slots_get_neighbouring_cores_as_equal_as_they_go(workers, allowed, slots):
-    assert batch.slot_cores(workers, allowed) == (None if slots is None else [frozenset(c) for c in slots])
+    assert local_executor.slot_cores(workers, allowed) == (None if slots is None else [frozenset(c) for c in slots])
 
 
 def test_runs_count_the_cores_they_may_use(monkeypatch):
     # `taskset -c 3 stargate-report run`, or a pinned sweep worker: one kernel, not one per core of the machine
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
     assert cores.usable_cores() == 1
-    assert batch.slot_cores(2) is None  # two workers, one core: nothing to pin
+    assert local_executor.slot_cores(2) is None  # two workers, one core: nothing to pin
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # macOS, Windows
     monkeypatch.setattr(os, "cpu_count", lambda: 6)
-    assert cores.usable_cores() == 6 and batch.slot_cores(2) is None
+    assert cores.usable_cores() == 6 and local_executor.slot_cores(2) is None
 
 
 def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
@@ -214,8 +214,8 @@ def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
         def release(self) -> None: ...
         def close(self) -> None: ...
 
-    monkeypatch.setattr(batch, "slot_cores", lambda workers, allowed=None: [frozenset({0}), frozenset({1})])
-    unpinned, pinned = batch.LocalExecutor(2, NoServers(), pin=False), batch.LocalExecutor(2, NoServers())
+    monkeypatch.setattr(local_executor, "slot_cores", lambda workers, allowed=None: [frozenset({0}), frozenset({1})])
+    unpinned, pinned = local_executor.LocalExecutor(2, NoServers(), pin=False), local_executor.LocalExecutor(2, NoServers())
     try:
         assert unpinned.slots == [None, None] and pinned.slots == [frozenset({0}), frozenset({1})]
     finally:
@@ -298,15 +298,15 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
     assert not re.findall(r'(?:src|href)="https?:', index) and "<svg" in index
     # metrics under their labels (the ledger id in the tooltip); chart axes in a plot unit, with its title
     assert '<th title="capex_usd">Capital cost</th>' in index
-    for metric in batch.INDEX_CHARTS:
+    for metric in index_page.INDEX_CHARTS:
         assert html.escape(t(f"index.axis.{metric}", "en"), quote=False) in index
-    assert batch.summary_table(first).splitlines()[-1].startswith("ok 2, cached 0")
+    assert index_page.summary_table(first).splitlines()[-1].startswith("ok 2, cached 0")
     # headline figures carry their P10-P90 range, in the table and as rules on the bars (as in a briefing)
     results = json.loads((root / "out" / "small" / "texas" / "data" / "results.json").read_text())
     capex = results["quantities"]["capex_usd"]
     assert html.escape(formatting.with_range(capex["p50"], capex["p10"], capex["p90"], "usd", "en")) in index
     assert re.search(r"\(\d[\d.]*–\d[\d.]*\)", formatting.with_range(capex["p50"], capex["p10"], capex["p90"], "usd"))
-    assert index.count('class="mark-rule') >= len(batch.INDEX_CHARTS)  # the P10-P90 rules
+    assert index.count('class="mark-rule') >= len(index_page.INDEX_CHARTS)  # the P10-P90 rules
     assert html.escape(t("index.ranges", "en"), quote=False) in index
 
 
@@ -324,10 +324,10 @@ def test_the_worker_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
     (dead / "sr-kernels-x").mkdir(parents=True)
     past = time.time() - folders.STALE_AFTER_S - 1
     os.utime(dead, (past, past))
-    live = batch.LocalExecutor(1)
+    live = local_executor.LocalExecutor(1)
     os.utime(live.tmp, (past, past))
     try:
-        ex = batch.LocalExecutor(1)
+        ex = local_executor.LocalExecutor(1)
         ex.shutdown()
         assert not dead.exists() and os.path.isdir(live.tmp) and not os.path.exists(ex.tmp)
     finally:
@@ -337,10 +337,10 @@ def test_the_worker_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
 
 def test_a_german_sweeps_index_is_german(tmp_path):
     """Its headers, counts and statuses were English whatever the sweep's language, and seconds had a dot."""
-    sweep = batch.load_sweep(_sweep(tmp_path, SMALL.replace("lang: en", "lang: de")), tmp_path / "out")
+    sweep = sweep_file.load_sweep(_sweep(tmp_path, SMALL.replace("lang: en", "lang: de")), tmp_path / "out")
     (tmp_path / "out" / "small").mkdir(parents=True)
-    outcomes = [batch.RunOutcome("texas", "failed", 12.25, "", "kaputt"), batch.RunOutcome("germany", "cached", 0.5)]
-    index = batch.write_index(sweep, tmp_path / "out" / "small", outcomes).read_text()
+    outcomes = [sweep_file.RunOutcome("texas", "failed", 12.25, "", "kaputt"), sweep_file.RunOutcome("germany", "cached", 0.5)]
+    index = index_page.write_index(sweep, tmp_path / "out" / "small", outcomes).read_text()
     assert '<html lang="de">' in index
     for key in ("index.kicker", "index.col.run", "index.col.preset", "index.col.parameters", "index.col.seconds",
                 "index.col.briefings", "index.status.failed", "index.status.cached"):
@@ -382,13 +382,13 @@ def _left_in(folder, wait_s: float = 10.0) -> list[int]:
 
 def test_a_worker_that_dies_fails_only_its_run(tmp_path):
     path = _sweep(tmp_path, SMALL.replace("name: small", "name: killed"))
-    sweep = batch.load_sweep(path, tmp_path / "out")
+    sweep = sweep_file.load_sweep(path, tmp_path / "out")
     killed = []
 
     def assassin():
         deadline = time.time() + 60
         while time.time() < deadline and not killed:
-            for pid, name in list(batch.RUNNING.items()):
+            for pid, name in list(local_executor.RUNNING.items()):
                 if name == "germany":  # the worker process building germany
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
@@ -397,7 +397,7 @@ def test_a_worker_that_dies_fails_only_its_run(tmp_path):
 
     thread = threading.Thread(target=assassin)
     thread.start()
-    outcomes = batch.run_sweep(sweep, tmp_path / "out", workers=2)
+    outcomes = runner.run_sweep(sweep, tmp_path / "out", workers=2)
     thread.join()
     assert killed
     status = {o.name: o for o in outcomes}
@@ -411,14 +411,14 @@ def test_a_worker_that_dies_fails_only_its_run(tmp_path):
 
 def test_one_slot_keeps_its_worker_and_replaces_a_dead_one(tmp_path):
     text = SMALL.replace("name: small", "name: serial") + "  - {name: spain, params: {region: es}}\n"
-    sweep = batch.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
+    sweep = sweep_file.load_sweep(_sweep(tmp_path, text), tmp_path / "out")
     seen: dict[str, int] = {}
     killed = []
 
     def watch():
         deadline = time.time() + 120
         while time.time() < deadline and len(seen) < 3:
-            for pid, name in list(batch.RUNNING.items()):
+            for pid, name in list(local_executor.RUNNING.items()):
                 seen.setdefault(name, pid)
                 if name == "germany" and not killed:
                     time.sleep(1.0)  # let it start building
@@ -429,14 +429,14 @@ def test_one_slot_keeps_its_worker_and_replaces_a_dead_one(tmp_path):
     thread = threading.Thread(target=watch)
     thread.start()
     before = _temporary_folders()
-    outcomes = batch.run_sweep(sweep, tmp_path / "out", workers=1)
+    outcomes = runner.run_sweep(sweep, tmp_path / "out", workers=1)
     thread.join()
     assert _temporary_folders() == before  # what the killed worker had in its TMPDIR went with the sweep
     status = {o.name: o.status for o in outcomes}
     assert status == {"texas": "ok", "germany": "failed", "spain": "ok"}
     assert seen["texas"] == seen["germany"]  # the same worker process built both (kernels kept warm)
     assert seen["spain"] != seen["germany"]  # a new worker after the death
-    assert not batch.RUNNING and not batch._CHILDREN  # every worker closed at the end
+    assert not local_executor.RUNNING and not local_executor.CHILDREN  # every worker closed at the end
     assert _left_in(tmp_path) == []  # no kernel left, of the dead worker either
     assert (tmp_path / "out" / "serial" / "spain" / "briefing.en.html").is_file()
 
@@ -446,11 +446,11 @@ def test_dask_local_cluster_runs_a_sweep(tmp_path):
 
     path = _sweep(tmp_path, SMALL.replace("name: small", "name: dask").replace(
         "  - {name: germany, params: {region: de}}\n", ""))
-    sweep = batch.load_sweep(path, tmp_path / "out")
+    sweep = sweep_file.load_sweep(path, tmp_path / "out")
     steps = []
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        outcomes = batch.run_sweep(sweep, tmp_path / "out", executor=batch.DaskExecutor(client), jobs=1,
+        outcomes = runner.run_sweep(sweep, tmp_path / "out", executor=dask_executor.DaskExecutor(client), jobs=1,
                                    run_progress=lambda run, line: steps.append((run, line)))
     assert [o.status for o in outcomes] == ["ok"]
     assert (tmp_path / "out" / "dask" / "texas" / "briefing.en.html").is_file()
@@ -484,16 +484,16 @@ def test_a_cluster_gets_the_output_folder_in_full_and_runs_it_cannot_share_fail(
             pass
 
     monkeypatch.chdir(tmp_path)
-    sweep = batch.load_sweep(_sweep(tmp_path), "out")
+    sweep = sweep_file.load_sweep(_sweep(tmp_path), "out")
     cluster = ElsewhereCluster()
-    outcomes = batch.run_sweep(sweep, "out", executor=cluster)
+    outcomes = runner.run_sweep(sweep, "out", executor=cluster)
     assert cluster.outs and all(out == str(tmp_path / "out" / "small") for out in cluster.outs)
     assert {o.status for o in outcomes} == {"failed"}
     assert all("--out must be a folder the workers share with this machine" in o.message for o in outcomes)
 
 
 def test_a_run_on_a_cluster_whose_worker_dies_fails_with_why(tmp_path):
-    """What a dask worker runs (:func:`batch.run_one`, outside a dask task here): a worker process of its
+    """What a dask worker runs (:func:`dask_executor.run_one`, outside a dask task here): a worker process of its
     own; killed, the run fails and says so, and no process or half-written briefing is left."""
     spec = {"name": "texas", "preset": "milam-county", "params": {"samples": 200}, "langs": "en",
             "formats": "html", "jobs": 1}
@@ -502,19 +502,19 @@ def test_a_run_on_a_cluster_whose_worker_dies_fails_with_why(tmp_path):
     def assassin():
         deadline = time.time() + 60
         while time.time() < deadline and not killed:
-            for pid in list(batch.RUNNING):
+            for pid in list(local_executor.RUNNING):
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
             time.sleep(0.05)
 
     thread = threading.Thread(target=assassin)
     thread.start()
-    outcome = batch.run_one(spec, str(tmp_path / "out"), False)
+    outcome = dask_executor.run_one(spec, str(tmp_path / "out"), False)
     thread.join()
     assert killed and outcome["status"] == "failed" and "worker died (signal 9)" in outcome["message"]
-    assert not batch.RUNNING and not batch._CHILDREN
+    assert not local_executor.RUNNING and not local_executor.CHILDREN
     assert not (tmp_path / "out" / "texas").exists()
-    assert batch.run_one(spec, str(tmp_path / "out"), False)["status"] == "ok"  # and a new one works
+    assert dask_executor.run_one(spec, str(tmp_path / "out"), False)["status"] == "ok"  # and a new one works
 
 
 def test_the_cache_reruns_exactly_what_changed(tmp_path):
@@ -554,10 +554,10 @@ def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
 
 def test_a_worker_that_crashes_says_why(tmp_path):
     # a request without a preset is a bug in the runner, not bad user input: the worker crashes
-    out = batch.run_on_worker({"name": "x", "params": {}, "langs": "en", "formats": "html"}, str(tmp_path), False)
+    out = local_executor.run_on_worker({"name": "x", "params": {}, "langs": "en", "formats": "html"}, str(tmp_path), False)
     assert out["status"] == "failed"
     assert "worker exited with code 1" in out["message"] and "KeyError: 'preset'" in out["message"]
-    assert not batch._CHILDREN
+    assert not local_executor.CHILDREN
 
 
 def test_the_index_renderer_warms_up_at_once_at_the_lowest_priority(monkeypatch):
@@ -567,7 +567,7 @@ def test_the_index_renderer_warms_up_at_once_at_the_lowest_priority(monkeypatch)
     monkeypatch.setattr(charts, "warm_up", lambda: seen.append(
         (threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))))
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    renderer = batch._IndexRenderer()
+    renderer = index_page.IndexRenderer()
     renderer.wait()
     assert seen == [("index-renderer", 19)]  # only time the runs leave idle
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # this thread keeps its own

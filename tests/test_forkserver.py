@@ -11,7 +11,7 @@ import time
 import nbformat
 import pytest
 
-from stargate_report.batch import sweep as batch
+from stargate_report.batch import local_executor
 from stargate_report.runtime import forkserver
 from stargate_report.runtime import kernels as warm_kernels
 
@@ -43,8 +43,8 @@ def servers():
 
 
 def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(servers):
-    plain = batch._start_worker()  # a new interpreter: WeasyPrint's Pango is loaded only at the first PDF
-    forked = batch._start_worker(servers)
+    plain = local_executor.start_worker()  # a new interpreter: WeasyPrint's Pango is loaded only at the first PDF
+    forked = local_executor.start_worker(servers)
     try:
         assert isinstance(plain, subprocess.Popen)
         assert isinstance(forked, forkserver.ForkedProcess), (  # (what went wrong, if the server did not fork)
@@ -58,18 +58,18 @@ def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(server
         for proc in (plain, forked):
             proc.stdin.close()  # end of input: the worker exits
             assert proc.wait(timeout=30) == 0
-            batch._CHILDREN.discard(proc)
+            local_executor.CHILDREN.discard(proc)
             proc.log.close()
-    killed = batch._start_worker(servers)
+    killed = local_executor.start_worker(servers)
     os.kill(killed.pid, signal.SIGKILL)
     assert killed.wait(timeout=30) == -signal.SIGKILL  # as Popen reports a signal
-    batch._CHILDREN.discard(killed)
+    local_executor.CHILDREN.discard(killed)
     killed.log.close()
 
 
 def test_weasyprint_is_imported_for_the_first_worker_that_makes_pdfs(servers):
-    html_only = batch._start_worker(servers, pdf=False)
-    with_pdf = batch._start_worker(servers, pdf=True)
+    html_only = local_executor.start_worker(servers, pdf=False)
+    with_pdf = local_executor.start_worker(servers, pdf=True)
     try:
         time.sleep(0.3)
         assert not _mapped(html_only.pid, "libpango")  # an HTML sweep's workers start without it
@@ -78,7 +78,7 @@ def test_weasyprint_is_imported_for_the_first_worker_that_makes_pdfs(servers):
         for proc in (html_only, with_pdf):
             proc.stdin.close()
             assert proc.wait(timeout=30) == 0
-            batch._CHILDREN.discard(proc)
+            local_executor.CHILDREN.discard(proc)
             proc.log.close()
 
 
@@ -157,13 +157,13 @@ def test_a_large_request_reaches_the_server_whole(servers):
 
 
 def test_a_child_whose_server_died_is_still_seen_to_end(servers):
-    worker = batch._start_worker(servers, pdf=False)
+    worker = local_executor.start_worker(servers, pdf=False)
     servers.procs[0].kill()  # the worker server dies: the exit code would have come from it
     servers.procs[0].wait()
     assert worker.poll() is None  # the worker lives on
     worker.stdin.close()
     assert worker.wait(timeout=30) == 1  # its end is seen; its code went with the server: "failed"
-    batch._CHILDREN.discard(worker)
+    local_executor.CHILDREN.discard(worker)
     worker.log.close()
 
 
@@ -211,24 +211,24 @@ def test_without_a_server_processes_start_the_usual_way(tmp_path):
         proc.kill()
         proc.wait()
     try:
-        worker = batch._start_worker(broken)
+        worker = local_executor.start_worker(broken)
         assert isinstance(worker, subprocess.Popen)
         worker.stdin.close()
         assert worker.wait(timeout=30) == 0
-        batch._CHILDREN.discard(worker)
+        local_executor.CHILDREN.discard(worker)
         worker.log.close()
     finally:
         broken.close()
 
 
 def test_servers_end_after_their_children_and_leave_nothing(servers):
-    worker = batch._start_worker(servers)
+    worker = local_executor.start_worker(servers)
     servers.release()  # no more requests; the running worker goes on
     time.sleep(0.3)
     assert all(p.poll() is None for p in servers.procs[:1])  # the worker server waits to report its child
     worker.stdin.close()
     assert worker.wait(timeout=30) == 0  # reported by the server before it ended
-    batch._CHILDREN.discard(worker)
+    local_executor.CHILDREN.discard(worker)
     worker.log.close()
     servers.close()
     assert all(p.poll() is not None for p in servers.procs)

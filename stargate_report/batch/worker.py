@@ -1,6 +1,6 @@
 """A batch worker: runs briefings read from standard input, one after another, on kernels it keeps warm.
 
-The batch runner (:mod:`stargate_report.batch.sweep`) starts one worker process per local slot and sends it
+The batch runner (:mod:`stargate_report.batch.runner`) starts one worker process per local slot and sends it
 one run at a time, one JSON object per line::
 
     in:  {"name": ..., "preset": ..., "params": {...}, "langs": "en", "formats": "html", "out": "...",

@@ -292,12 +292,12 @@ def cmd_batch(args) -> int:
     servers = None if args.scheduler else forkserver.Servers()
     status = None
     try:
-        from stargate_report.batch import sweep as batch
+        from stargate_report.batch import dask_executor, index_page, runner, sweep_file
 
-        sweep = batch.load_sweep(args.sweep, args.out)  # validates every run before anything runs
-        executor = batch.DaskExecutor(args.scheduler) if args.scheduler else None
+        sweep = sweep_file.load_sweep(args.sweep, args.out)  # validates every run before anything runs
+        executor = dask_executor.DaskExecutor(args.scheduler) if args.scheduler else None
         status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
-        outcomes = batch.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
+        outcomes = runner.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
                                    progress=status and status.line, jobs=args.jobs,
                                    run_progress=status and status.step, servers=servers, pin=args.pin)
     finally:
@@ -307,7 +307,7 @@ def cmd_batch(args) -> int:
             servers.close()  # (run_sweep has closed them already, unless the sweep was rejected)
     code = EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
     try:
-        print(batch.summary_table(outcomes))
+        print(index_page.summary_table(outcomes))
         print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
     except BrokenPipeError:  # output piped into `head`: the exit code still says how the runs went
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

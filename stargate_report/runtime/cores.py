@@ -52,3 +52,37 @@ def background_priority(km) -> None:
 
 
 KERNEL_NICENESS = 10
+
+
+def slot_cores(workers: int, allowed: set[int] | frozenset[int] | None = None) -> list[frozenset[int]] | None:
+    """The cores each of ``workers`` local slots keeps to: ``allowed`` (default: the cores this process may
+    use) cut into that many runs of neighbouring cores, as equal as they go (two workers on two cores: one
+    core each; on eight: four each). ``None`` (no pinning) for one worker, more workers than cores, or a
+    system that does not pin processes.
+
+    A worker, its kernels and its PDF helpers then share their slot's cores and never run on another's:
+    measured on 2 cores with 2 workers, a sweep takes about 4 % less CPU time (caches stay warm, processes
+    do not migrate) and finishes that much sooner (``bench/bench_pipeline.py``).
+    """
+    if allowed is None:
+        if not hasattr(os, "sched_getaffinity"):
+            return None
+        allowed = os.sched_getaffinity(0)
+    cores = sorted(allowed)
+    if workers < 2 or workers > len(cores):
+        return None
+    size, extra = divmod(len(cores), workers)
+    slots, start = [], 0
+    for i in range(workers):
+        end = start + size + (i < extra)
+        slots.append(frozenset(cores[start:end]))
+        start = end
+    return slots
+
+
+def pin(pid: int, cores: frozenset[int] | None) -> None:
+    if cores:
+        try:
+            os.sched_setaffinity(pid, cores)
+        except OSError:  # gone already (its run reports it), or not allowed: the system places it
+            pass

@@ -150,7 +150,7 @@ def test_zero_target_builds_nothing_and_divides_by_nothing():
 
 
 def test_an_output_folder_that_cannot_be_one_is_refused_up_front(tmp_path, no_kernels, capsys, monkeypatch):
-    from stargate_report.batch import sweep as batch
+    from stargate_report.batch import sweep_file
 
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")
@@ -163,7 +163,7 @@ def test_an_output_folder_that_cannot_be_one_is_refused_up_front(tmp_path, no_ke
         assert err.count("\n") == 1 and "'out'" in err and str(a_file) in err and "is a file, not a folder" in err
     assert a_file.read_text() == "mine"
     with pytest.raises(ParameterError, match="'out'.*can be written"):
-        batch.load_sweep(sweep, a_file)
+        sweep_file.load_sweep(sweep, a_file)
     # a folder this user cannot write to (as root every folder can be written: simulated)
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -204,7 +204,7 @@ def test_a_run_never_replaces_what_is_not_its_own(tmp_path, no_kernels, capsys, 
 
 
 def test_a_sweep_never_replaces_what_is_not_its_own(tmp_path):
-    from stargate_report.batch import sweep as batch
+    from stargate_report.batch import sweep_file
 
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text("name: mine\nformats: html\nscenarios:\n  - {name: texas}\n")
@@ -212,10 +212,10 @@ def test_a_sweep_never_replaces_what_is_not_its_own(tmp_path):
     (out / "mine" / "texas").mkdir(parents=True)
     (out / "mine" / "texas" / "notes.txt").write_text("precious")
     with pytest.raises(ParameterError, match=r"scenario 'texas'.*notes|scenario 'texas'.*not a briefing"):
-        batch.load_sweep(sweep, out)
+        sweep_file.load_sweep(sweep, out)
     (out / "mine" / "texas" / "notes.txt").unlink()  # now empty: may be used
     (out / "mine" / "index.html").write_text("<html>my own index</html>")
     with pytest.raises(ParameterError, match=r"'name': 'mine'.*index.html is not one this package wrote"):
-        batch.load_sweep(sweep, out)
+        sweep_file.load_sweep(sweep, out)
     (out / "mine" / "index.html").write_text('<p class="sr-kicker">stargate-report sweep</p>')  # an older one of ours
-    assert [r.name for r in batch.load_sweep(sweep, out).runs] == ["texas"]
+    assert [r.name for r in sweep_file.load_sweep(sweep, out).runs] == ["texas"]

@@ -1,0 +1,134 @@
+"""A sweep's index page (one self-contained HTML file comparing the runs) and its summary table."""
+from __future__ import annotations
+
+import html
+import json
+import os
+import threading
+from pathlib import Path
+
+from stargate_report.batch.sweep_file import INDEX_GENERATOR, RunOutcome, Sweep
+from stargate_report.catalog import files as datafiles
+
+#: ledger quantities the index page compares (median with its P10-P90 range)
+INDEX_METRICS = ("facility_power_mw", "annual_energy_mwh", "capex_usd", "supply_cost_usd_per_mwh",
+                 "emissions_tco2e_per_year", "water_m3_per_year")
+
+
+#: the index page's bar charts: metric -> plot unit (``formatting.PLOT_UNITS``); axis titles are the
+#: catalogue's ``index.axis.<metric>``
+INDEX_CHARTS = {"capex_usd": "usd_bn", "supply_cost_usd_per_mwh": "usd_per_mwh", "emissions_tco2e_per_year": "mt"}
+
+
+
+
+class IndexRenderer:
+    """Warms the index page's chart renderer (Altair's imports and vl-convert's JavaScript engine, about
+    0.9 CPU-s) in a background thread at the lowest CPU priority, from the start of the sweep: it takes
+    only time the runs leave idle, and the index is written at once when the last run ends."""
+
+    def __init__(self) -> None:
+        self.thread = threading.Thread(target=_warm_index_charts, name="index-renderer", daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        self.thread.join()
+
+
+def _warm_index_charts() -> None:
+    try:  # this thread only (Linux: a thread is a task of its own); the renderer's threads inherit it
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
+    try:
+        from stargate_report.present import charts
+
+        charts.warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: write_index renders (and reports) for real
+        pass
+
+
+# -- the sweep's index page ------------------------------------------------------------------------
+def _metrics(folder: Path) -> dict[str, float] | None:
+    try:
+        meta = json.loads((folder / "data" / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    q = meta["quantities"]
+    # the median with its P10-P90 range, as every headline figure of a briefing
+    return {k: (q[k]["p50"], q[k].get("p10", q[k]["p50"]), q[k].get("p90", q[k]["p50"])) for k in INDEX_METRICS
+            if k in q} | {"_units": {k: q[k]["unit"] for k in INDEX_METRICS if k in q}}
+
+
+def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
+    """``<out>/index.html``: one self-contained page comparing the runs, with links to each briefing."""
+    import pandas as pd
+
+    from stargate_report.present import charts, formatting
+    from stargate_report.present.i18n import t
+
+    lang = sweep.langs.split(",")[0]
+    rows, chart_rows = [], []
+    for spec, oc in zip(sweep.runs, outcomes):
+        folder = out / spec.name
+        m = _metrics(folder) if oc.status != "failed" else None
+        links = " ".join(f'<a href="{html.escape(spec.name)}/briefing.{lg}.{fmt}">{lg}.{fmt}</a>'
+                         for lg in spec.request.langs for fmt in spec.request.formats
+                         if (folder / f"briefing.{lg}.{fmt}").is_file())
+        cells = []
+        for k in INDEX_METRICS:
+            if m and k in m:
+                p50, p10, p90 = m[k]
+                cells.append(html.escape(formatting.with_range(p50, p10, p90, m["_units"][k], lang)))
+                chart_rows.append({"run": spec.name, "metric": k, "p10": p10, "p50": p50, "p90": p90})
+            else:
+                cells.append("–")
+        params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
+        rows.append(f"<tr><td>{html.escape(spec.name)}</td><td>{html.escape(spec.preset)}</td>"
+                    f"<td>{html.escape(params)}</td><td>{html.escape(t(f'index.status.{oc.status}', lang))}</td>"
+                    f"<td>{formatting.number(oc.seconds, lang, 1)}</td>" + "".join(f"<td>{c}</td>" for c in cells)
+                    + f"<td>{links}</td></tr>"
+                    + (f'<tr class="err"><td colspan="{6 + len(INDEX_METRICS)}">{html.escape(oc.message)}</td></tr>'
+                       if oc.message else ""))
+    svgs = []
+    df = pd.DataFrame(chart_rows)
+    for metric, plot_unit in INDEX_CHARTS.items():
+        part = df[df["metric"] == metric] if not df.empty else df
+        if part.empty:
+            continue
+        scale = formatting.plot_scale(plot_unit)
+        part = part.assign(**{c: part[c] / scale for c in ("p10", "p50", "p90")})
+        # bars of the median, a rule from P10 to P90 (as the briefings' range charts)
+        chart = charts.range_bars(part, "run", t(f"index.axis.{metric}", lang), "", sort=list(part["run"]))
+        svgs.append(f"<figure>{charts.to_svg(chart.properties(width=charts.WIDTH - 160), lang)}</figure>")
+    css = (datafiles.bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
+    # the metrics' headers are their labels in the sweep's language; the ledger id stays in the tooltip
+    head = "".join(f"<th>{html.escape(t(f'index.col.{h}', lang))}</th>"
+                   for h in ("run", "preset", "parameters", "status", "seconds")) \
+        + "".join(f'<th title="{html.escape(k)}">{html.escape(t(f"label.{k}", lang))}</th>' for k in INDEX_METRICS) \
+        + f"<th>{html.escape(t('index.col.briefings', lang))}</th>"
+    statuses = ("ok", "cached", "rendered", "failed")
+    page = (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>'
+            f"{html.escape(sweep.name)}</title>{INDEX_GENERATOR}<style>{css}\n.err td {{ color: #a00; }}</style></head>"
+            f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">'
+            f'{html.escape(t("index.kicker", lang))}</p>'
+            f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} '
+            f'{html.escape(t("index.runs", lang))}: '
+            + ", ".join(f"{html.escape(t(f'index.status.{s}', lang))} {sum(o.status == s for o in outcomes)}"
+                        for s in statuses)
+            + f'</p><p class="sr-meta">{html.escape(t("index.ranges", lang))}</p></header>'
+            f'<table class="sr-table sr-auto"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            f"</tbody></table>{''.join(svgs)}</body></html>")
+    tmp = out / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out / "index.html")
+    return out / "index.html"
+
+
+def summary_table(outcomes: list[RunOutcome]) -> str:
+    width = max([len(o.name) for o in outcomes] + [3])
+    lines = [f"{'run':{width}s}  status    seconds  message", "-" * (width + 30)]
+    lines += [f"{o.name:{width}s}  {o.status:8s}  {o.seconds:7.1f}  {o.message}" for o in outcomes]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "cached", "rendered", "failed")}
+    lines.append(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; total {sum(o.seconds for o in outcomes):.1f} s")
+    return "\n".join(lines)
