@@ -226,7 +226,7 @@ def test_no_pin_leaves_the_workers_to_the_system(monkeypatch):
 def test_sweep_status_on_a_terminal_and_in_a_log():
     import io
 
-    from stargate_report.cli.main import SweepStatus
+    from stargate_report.cli.sweep_status import SweepStatus
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -253,7 +253,7 @@ def test_sweep_status_on_a_terminal_and_in_a_log():
 def test_sweep_status_on_a_closed_stream_stays_quiet():
     import io
 
-    from stargate_report.cli.main import SweepStatus
+    from stargate_report.cli.sweep_status import SweepStatus
 
     class Closed(io.StringIO):  # a pipe whose reader has gone (`| head`)
         def write(self, text):

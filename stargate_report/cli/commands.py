@@ -1,0 +1,300 @@
+"""What each command of ``stargate-report`` does: calls into the library and prints (``main`` parses and dispatches)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+from pathlib import Path
+
+from stargate_report.cli.sweep_status import SweepStatus
+from stargate_report.exceptions import ParameterError, UnknownNameError
+from stargate_report.pipeline import run_request
+
+#: exit codes of the command: done, a build or a run failed, bad input (before anything ran), Ctrl-C
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
+
+
+def _resolve(args):
+    from stargate_report.model.scenario import parse_overrides, resolve
+
+    return resolve(args.preset, args.params, parse_overrides(args.overrides))
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    from stargate_report.runtime import forkserver
+
+    # the chapters' kernels are forked from a kernel server, which imports their libraries while this
+    # process imports, validates and evaluates (about 0.3 s sooner than kernels that each import them);
+    # a run served from the cache never asks it, and it is ended at once
+    servers = forkserver.Servers(roles=("kernel",))
+    try:
+        from stargate_report.model.scenario import parse_overrides
+        from stargate_report.pipeline import build
+
+        req = run_request.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
+                                 args.out, args.cell_timeout, args.name, args.max_source_age, args.jobs)
+        progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+        with servers.kernels():
+            result = build.run(req, progress, warn=lambda msg: print(msg, file=sys.stderr, flush=True),
+                               force=args.force)
+    finally:
+        servers.close()
+    if not args.quiet:
+        if result.status == "cached":
+            print(f"unchanged since the last run: served from the cache ({result.folder})", file=sys.stderr)
+        for name in sorted(result.files):
+            print(result.files[name])
+    return EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    from stargate_report.model.evaluate import evaluate
+
+    sc = _resolve(args)
+    res = evaluate(sc, samples=args.samples, seed=args.seed)
+    if args.json:
+        print(res.to_json(indent=1))
+        return EXIT_OK
+    rows = [{"quantity": k, **{f: f"{v:.4g}" for f, v in q.to_dict().items() if f in ("p10", "p50", "p90")},
+             "unit": q.unit, "status": q.status} for k, q in res.quantities.items()]
+    print(_table(rows, ["quantity", "p10", "p50", "p90", "unit", "status"]))
+    for note in res.notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def cmd_params(args) -> int:
+    from stargate_report.model.scenario import parameter_table
+
+    rows = parameter_table()
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        print(_table(rows, ["parameter", "unit", "default", "allowed", "help"]))
+    return EXIT_OK
+
+
+def cmd_presets(args) -> int:
+    from stargate_report.model.scenario import load_preset, preset_names
+
+    rows = [{"preset": n, "title": load_preset(n).get("title", ""), "region": load_preset(n).get("region", "")}
+            for n in preset_names()]
+    print(_table(rows, ["preset", "region", "title"]))
+    return EXIT_OK
+
+
+def cmd_footprint(args) -> int:
+    from stargate_report.calc.footprint import run_footprint
+    from stargate_report.catalog.assumptions import load_registry
+
+    if args.device_hours is not None:
+        if args.devices is not None or args.hours is not None or args.days is not None:
+            raise ParameterError("device-hours", args.device_hours, "either --device-hours, or --devices with "
+                                 "--hours or --days, not both")
+        device_hours = args.device_hours
+    else:
+        if args.devices is None or (args.hours is None) == (args.days is None):
+            raise ParameterError("devices", args.devices, "--device-hours H, or --devices N with exactly one of "
+                                 "--hours H or --days D")
+        # named as given (the footprint itself checks only their product, the device-hours)
+        for name, value in (("devices", args.devices), ("hours", args.hours), ("days", args.days)):
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ParameterError(name, value, "a number > 0")
+        hours = args.hours if args.hours is not None else args.days * 24.0
+        device_hours = args.devices * hours
+    reg = load_registry()
+    defaults = {"pue": ("pue", "industry-average"), "grid_g_per_kwh": ("grid_intensity_g_per_kwh", "world"),
+                "wue_l_per_kwh": ("wue_onsite_l_per_kwh", "us"),
+                "grid_water_l_per_kwh": ("water_intensity_grid_l_per_kwh", "us")}
+    used, values = {}, {}
+    for key, (quantity, scope) in defaults.items():
+        given = getattr(args, key)
+        if given is None:
+            row = reg.get(quantity, scope)
+            values[key] = row.base
+            used[key] = {"value": row.base, "unit": row.unit, "assumption": row.id, "sources": list(row.source_ids),
+                         "status": row.status}
+        else:
+            values[key] = given
+    fp = run_footprint(device_hours, args.watts, **values)
+    if args.json:
+        print(json.dumps({**fp.to_dict(), "device_hours": device_hours, "watts": args.watts,
+                          "inputs": values, "assumptions": used}, indent=1))
+        return EXIT_OK
+    rows = [{"quantity": k, "value": f"{v:,.4g}"} for k, v in fp.to_dict().items()]
+    print(_table(rows, ["quantity", "value"]))
+    if used:
+        print("\ndefaults used (pass the option to override):")
+        print(_table([{"input": k, "value": f"{u['value']:g} {u['unit']}", "assumption": u["assumption"],
+                       "sources": "; ".join(u["sources"])} for k, u in used.items()],
+                     ["input", "value", "assumption", "sources"]))
+    return EXIT_OK
+
+
+def cmd_sensitivity(args) -> int:
+    from stargate_report.model.sensitivity import sobol, tornado
+
+    sc = _resolve(args)
+    df = tornado(sc, args.output) if args.method == "tornado" else sobol(sc, args.output, n=args.samples)
+    if args.json:
+        print(df.to_json(orient="records", indent=1))
+    else:
+        print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return EXIT_OK
+
+
+def _emit(df, fmt: str, extra: dict | None = None) -> None:
+    if fmt == "json":
+        records = json.loads(df.to_json(orient="records"))
+        print(json.dumps({**(extra or {}), "records": records}, indent=1, ensure_ascii=False))
+    elif fmt == "csv":
+        print(df.to_csv(index=False), end="")
+    else:
+        rows = df.astype(str).to_dict("records")
+        print(_table(rows, list(df.columns)) if rows else "(no records)")
+
+
+def cmd_facts(args) -> int:
+    from stargate_report.catalog import knowledge as kb
+    from stargate_report.present.formatting import check_lang
+
+    check_lang(args.lang)
+    # named as on the command line (the Python API calls them start and end)
+    since, until = kb.as_date("since", args.since), kb.as_date("until", args.until)
+    df = kb.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
+                        start=since, end=until)
+    extra = {"data_as_of": kb.data_as_of().isoformat()}
+    if args.site:
+        extra["site"] = kb.site_record(args.site, args.lang)
+    if args.format == "table":
+        if args.site:
+            site = extra["site"]
+            cap = "-" if site["planned_capacity_mw"] is None else f"{site['planned_capacity_mw']:g}"
+            print(f"{site['name']} ({site['location']}): {cap} MW planned, "
+                  f"builder {site['builder'] or '-'}, operator {site['operator'] or '-'}; "
+                  f"sources: {'; '.join(site['sources'])}\n")
+        df = df[["date", "id", "status", "statement", "sources"]]
+    _emit(df, args.format, extra)
+    return EXIT_OK
+
+
+def cmd_claims(args) -> int:
+    from stargate_report.catalog import knowledge as kb
+    from stargate_report.present.formatting import check_lang
+
+    check_lang(args.lang)
+    df = kb.claims_frame(args.lang)
+    if args.format == "table":
+        df = df[["id", "verdict", "quote_de", "sources"]]
+    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    return EXIT_OK
+
+
+def cmd_sources(args) -> int:
+    from stargate_report.catalog import knowledge as kb
+
+    if args.stale is not None and args.stale < 0:
+        raise ParameterError("stale", args.stale, "a whole number of days >= 0")
+    df = kb.sources_frame(args.stale)
+    if args.format == "table":
+        df = df[["id", "date", "cited_by", "url"]]
+    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    return EXIT_OK
+
+
+#: options of `supply` that the library checks under its own (underscored) parameter names
+SUPPLY_OPTIONS = ("load_mw", "solar_mw", "wind_mw", "battery_mw", "battery_mwh", "target_cfe")
+
+
+def cmd_supply(args) -> int:
+    try:
+        return _supply(args)
+    except ParameterError as exc:  # named as typed: 'load-mw', not the library's 'load_mw'
+        if exc.key in SUPPLY_OPTIONS:
+            allowed = re.sub(r"\b(" + "|".join(SUPPLY_OPTIONS) + r")\b", lambda m: m.group(1).replace("_", "-"),
+                             str(exc.allowed))
+            raise ParameterError(exc.key.replace("_", "-"), exc.value, allowed, exc.hint) from None
+        raise
+
+
+def _supply(args) -> int:
+    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.model.scenario import region_ids
+    from stargate_report.supply import dispatch as supply
+    from stargate_report.supply.profiles import region_profiles
+
+    if args.region not in region_ids():
+        raise UnknownNameError("region", args.region, list(region_ids()))
+    prof = region_profiles(args.region)
+    rte = load_registry().get("battery_round_trip_efficiency").base
+    for tech, value in (("solar", args.solar_mw), ("wind", args.wind_mw)):
+        if value and getattr(prof, tech) is None:
+            raise ParameterError(f"{tech}-mw", value, f"0 in region {args.region}: no published {tech} capacity "
+                                 "factor, so no profile")
+    if args.target_cfe is not None:
+        given = [f for f in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh") if getattr(args, f)]
+        if given:
+            raise ParameterError(given[0].replace("_", "-"), getattr(args, given[0]),
+                                 "no capacities with --target-cfe (it sizes the mix itself)")
+        mix = supply.size_mixes(args.region, args.load_mw, [args.target_cfe], allow_wind=not args.no_wind,
+                                allow_battery=not args.no_battery)[0]
+        sim = supply.simulate(args.load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
+                              solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte)
+        out = {**sim.metrics(), **{k: v for k, v in mix.to_dict().items() if k != "load_mw"}}
+    else:
+        sim = supply.simulate(args.load_mw, args.solar_mw or 0.0, args.wind_mw or 0.0, args.battery_mw or 0.0,
+                              args.battery_mwh or 0.0, solar_profile=prof.solar, wind_profile=prof.wind,
+                              round_trip_efficiency=rte)
+        out = sim.metrics()
+    out = {"region": args.region, "load_mw": args.load_mw, **out}
+    if args.json:
+        print(json.dumps(out, indent=1, default=float))
+    else:
+        print(_table([{"metric": k, "value": f"{v:,.4g}" if isinstance(v, float) else str(v)} for k, v in out.items()],
+                     ["metric", "value"]))
+    return EXIT_OK
+
+
+def cmd_batch(args) -> int:
+    from stargate_report.runtime import forkserver
+
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError("workers", args.workers, "a whole number >= 1")
+    if args.scheduler and (args.workers is not None or not args.pin):  # would be ignored: say so
+        key, value = ("workers", args.workers) if args.workers is not None else ("no-pin", True)
+        raise ParameterError(key, value, "only for this machine's workers: with --scheduler the cluster's own "
+                             "workers run the sweep (leave it out, or --scheduler)")
+    # local workers come from fork servers: they import their libraries while this process imports the
+    # batch runner (about 0.15 s, so the servers start first) and validates the sweep
+    servers = None if args.scheduler else forkserver.Servers()
+    status = None
+    try:
+        from stargate_report.batch import dask_executor, index_page, runner, sweep_file
+
+        sweep = sweep_file.load_sweep(args.sweep, args.out)  # validates every run before anything runs
+        executor = dask_executor.DaskExecutor(args.scheduler) if args.scheduler else None
+        status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
+        outcomes = runner.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
+                                   progress=status and status.line, jobs=args.jobs,
+                                   run_progress=status and status.step, servers=servers, pin=args.pin)
+    finally:
+        if status is not None:
+            status.close()
+        if servers is not None:
+            servers.close()  # (run_sweep has closed them already, unless the sweep was rejected)
+    code = EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
+    try:
+        print(index_page.summary_table(outcomes))
+        print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
+    except BrokenPipeError:  # output piped into `head`: the exit code still says how the runs went
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code
