@@ -149,7 +149,7 @@ def test_html_makes_no_network_request(briefing):
 
 def test_sources_are_links_and_citations_lead_to_them(briefing):
     from stargate_report.catalog.sources import load_sources
-    from stargate_report.present.chapter import KNOWLEDGE_ANCHOR, SOURCE_ANCHOR
+    from stargate_report.present.tables import KNOWLEDGE_ANCHOR, SOURCE_ANCHOR
 
     markup = (briefing.folder / "briefing.en.html").read_text()
     results = json.loads((briefing.folder / "data" / "results.json").read_text())

@@ -46,7 +46,7 @@ def test_every_chapter_runs(ledger, lang, capsys):
 def test_tables_get_column_widths_from_their_text():
     import pandas as pd
 
-    from stargate_report.present.chapter import column_widths_pct, table_html
+    from stargate_report.present.tables import column_widths_pct, table_html
 
     df = pd.DataFrame({"id": ["P1", "P22"], "source": ["IEA, Energy and AI (2025), table 2.1 on page 45", "EPRI"],
                        "value": ["1.20", "8.65"]})
@@ -63,7 +63,7 @@ def test_a_chapter_started_away_from_its_run_says_where_it_looked(ledger, tmp_pa
     """papermill runs the kernel in the folder it is started from: a chapter of output/<run>/notebooks/<lang>/
     re-run from elsewhere used to fail with a bare FileNotFoundError for '../../data/results.json'."""
     from stargate_report.exceptions import ParameterError
-    from stargate_report.present.chapter import open_chapter
+    from stargate_report.present.chapters import open_chapter
 
     preset, stem = ledger
     monkeypatch.chdir(tmp_path)

@@ -178,7 +178,7 @@ def test_a_citation_links_only_a_web_address():
 
 
 def test_a_source_table_is_model_or_knowledge():
-    from stargate_report.present.chapter import open_chapter
+    from stargate_report.present.chapters import open_chapter
 
     ch = open_chapter("appendix", preset="milam-county", overrides={"samples": 200})
     with pytest.raises(UnknownNameError, match="'models'.*did you mean 'model'"):

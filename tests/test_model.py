@@ -181,7 +181,7 @@ def test_supply_tables(with_supply):
 
 def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supply, tmp_path):
     from stargate_report.model.ledger import Results
-    from stargate_report.present.chapter import Chapter
+    from stargate_report.present.chapters.supply import SupplyChapter
 
     series = with_supply.series
     assert {f"dispatch.{k}" for k in ("load", "solar", "grid", "soc")} <= set(series)
@@ -189,9 +189,9 @@ def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supp
     with_supply.save(tmp_path / "r")
     back = Results.load(tmp_path / "r")
     assert set(back.series) == set(series) and set(back.quantities) == set(with_supply.quantities)
-    kept = Chapter.__new__(Chapter)
+    kept = SupplyChapter.__new__(SupplyChapter)
     kept.results = back
-    fresh = Chapter.__new__(Chapter)
+    fresh = SupplyChapter.__new__(SupplyChapter)
     fresh.results = Results(back.scenario, tables=back.tables)  # no series: the chapter re-simulates
     a, b = kept.dispatch(), fresh.dispatch()
     for name in ("load", "solar", "charge", "discharge", "soc", "grid", "curtailed"):

@@ -44,11 +44,11 @@ WORKER_ENTRY = "stargate_report.batch.worker"
 KERNEL_SERVER_ENV = "STARGATE_REPORT_KERNEL_SERVER"
 #: what each role's server imports before it forks anything
 ROLES = {
-    # (not stargate_report.present.chapter: Altair and the chapters' helpers are the kernels' business)
+    # (not stargate_report.present.chapters: Altair and the chapters' helpers are the kernels' business)
     "worker": ("stargate_report.batch.worker", "stargate_report.pipeline.build", "stargate_report.model.evaluate", "pandas",
                "stargate_report.render.exporters", "nbformat", "nbclient", "jupyter_client.manager",
                "papermill.iorw", "papermill.parameterize"),
-    "kernel": ("ipykernel.kernelapp", "stargate_report.present.chapter", "stargate_report.present.charts"),
+    "kernel": ("ipykernel.kernelapp", "stargate_report.present.chapters", "stargate_report.present.charts"),
 }
 #: imported for a request that asks for them (``imports``), once: WeasyPrint only for sweeps with PDFs
 ON_REQUEST = ("weasyprint",)

@@ -30,7 +30,7 @@ def helper_pool(n: int):
 #: run by every kernel as it starts: the chapters' imports and the chart renderer's start-up; then the
 #: objects so far (modules, schemas) move to the collector's permanent generation, so the full collection
 #: in each chapter's namespace reset scans only what chapters made (about 70 ms a chapter otherwise)
-WARM_UP = ("import stargate_report.present.chapter, stargate_report.present.charts", "stargate_report.present.charts.warm_up()",
+WARM_UP = ("import stargate_report.present.chapters, stargate_report.present.charts", "stargate_report.present.charts.warm_up()",
            "import gc; gc.freeze()")
 
 

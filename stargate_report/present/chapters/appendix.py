@@ -1,0 +1,76 @@
+"""The appendix: parameters, assumptions, derivations, sources and the run."""
+from __future__ import annotations
+
+import pandas as pd
+
+from stargate_report.catalog.sources import load_sources
+from stargate_report.model.scenario import Scenario
+from stargate_report.present import formatting
+from stargate_report.present.chapter import Chapter
+from stargate_report.present.i18n import formula, t
+
+
+class AppendixChapter(Chapter):
+    """The appendix: parameters, assumptions, derivations, sources and the run."""
+
+    def run_frame(self) -> pd.DataFrame:
+        """The run's reproducibility record: version, Python, parameters that fix the numbers, data hashes."""
+        import platform
+
+        from stargate_report import __version__
+        from stargate_report.catalog.files import file_hashes
+
+        rows = [("stargate-report", __version__), ("Python", platform.python_version()),
+                ("preset", self.preset), ("samples", str(self.results.scenario["samples"])),
+                ("seed", str(self.results.scenario["seed"]))]
+        rows += [(name, digest[:16]) for name, digest in file_hashes().items()]
+        return pd.DataFrame(rows, columns=[t("col.item", self.lang), t("col.value", self.lang)])
+
+    def assumptions_frame(self) -> pd.DataFrame:
+        rows = []
+        for iid, i in self.results.inputs.items():
+            rows.append({t("col.id", self.lang): iid,
+                         t("col.value", self.lang): formatting.value(i.value, i.unit, self.lang),
+                         t("col.range", self.lang): formatting.with_range(i.value, i.low, i.high, i.unit, self.lang),
+                         t("col.status", self.lang): self.status(i.status),
+                         t("col.sources", self.lang): "; ".join(i.sources)})
+        return pd.DataFrame(rows)
+
+    def derivations_frame(self) -> pd.DataFrame:
+        rows = []
+        for qid, q in self.results.quantities.items():
+            rows.append({t("col.quantity", self.lang): qid, t("col.value", self.lang): self.num(qid),
+                         t("col.formula", self.lang): formula(q.formula, self.lang),
+                         t("col.inputs", self.lang): ", ".join(q.inputs)})
+        return pd.DataFrame(rows)
+
+    def parameters_frame(self) -> pd.DataFrame:
+        """The run's parameters and their values, in the chapter's language: a preset's own title as the
+        briefing shows it (:attr:`title`), a parameter left unset (``None``: sampled from its range, or
+        the campus sized another way) and a yes/no in words, numbers as given in the language's format
+        (a random seed without thousands separators)."""
+        def shown(k: str, v):
+            if k == "title":
+                return self.title
+            if v is None:
+                return t("appendix.parameter_not_set", self.lang)
+            if isinstance(v, bool):
+                return t("appendix.yes" if v else "appendix.no", self.lang)
+            if isinstance(v, (int, float)):
+                field = Scenario.model_fields.get(k)
+                unit = (field.json_schema_extra or {}).get("unit", "-") if field is not None else "-"
+                return formatting.exact(v, self.lang, grouped=unit != "-")
+            return v
+
+        return pd.DataFrame([{t("col.parameter", self.lang): k, t("col.value", self.lang): shown(k, v)}
+                             for k, v in self.results.scenario.items()]).astype(str)
+
+    def sources_frame(self) -> pd.DataFrame:
+        used: list[str] = []
+        for i in self.results.inputs.values():
+            for s in i.sources:
+                if s not in used:
+                    used.append(s)
+        reg = load_sources()
+        return pd.DataFrame([{t("col.id", self.lang): s, t("col.sources", self.lang): reg[s].citation()}
+                             for s in used])

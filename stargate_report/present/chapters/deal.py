@@ -1,0 +1,107 @@
+"""The deal chapter: the knowledge base's facts, sites, timeline and claims."""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from stargate_report.catalog.sources import load_sources
+from stargate_report.present import formatting
+from stargate_report.present.chapter import Chapter, display_html
+from stargate_report.present.i18n import t
+from stargate_report.present.tables import KNOWLEDGE_ANCHOR, cite_links
+
+
+class DealChapter(Chapter):
+    """The deal chapter: the knowledge base's facts, sites, timeline and claims."""
+
+    # -- knowledge base ---------------------------------------------------------------------------
+    def data_as_of(self) -> str:
+        """The knowledge base's "as of" date, in the language's long format."""
+        from babel.dates import format_date
+
+        from stargate_report.catalog.knowledge import data_as_of
+
+        return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])
+
+    def fact_list(self, since_fact: str | None = None, anchor: str = KNOWLEDGE_ANCHOR, **filters: Any) -> None:
+        """Show facts (filtered as :func:`knowledge.query_facts`) as a list, each citing its source ids.
+
+        ``since_fact`` starts the list at the date of that fact (an id, so no date is typed in a notebook).
+        Each source id links to its row ``#<anchor>-<id>`` of the knowledge base's sources table
+        (:meth:`source_table` of :meth:`knowledge_sources_frame`, in the deal chapter).
+        """
+        from stargate_report.catalog.knowledge import get_fact, query_facts
+
+        if since_fact:
+            filters["start"] = get_fact(since_fact).date
+        items = "".join(
+            f'<li>{html.escape(f.statement(self.lang))} <span class="sr-cite">[{cite_links(f.sources, anchor)}'
+            f'{"; " + html.escape(t("status." + f.status, self.lang)) if f.status != "confirmed" else ""}]</span></li>'
+            for f in query_facts(**filters))
+        display_html(f'<ul class="sr-facts">{items}</ul>')
+
+    def timeline_frame(self) -> pd.DataFrame:
+        """Dated facts that have a headline: ``date, start, label, kind, id, inputs``."""
+        from stargate_report.catalog.knowledge import load_facts
+
+        facts = [f for f in load_facts().values() if f.headline_en]
+        first = min(f.date for f in facts).isoformat()
+        return pd.DataFrame([{"date": f.date.isoformat(), "start": first, "label": f.headline(self.lang, formatting.value),
+                              "kind": t(f"kind.{f.kind}", self.lang), "id": f.id, "inputs": f"fact:{f.id}"}
+                             for f in sorted(facts, key=lambda f: (f.date, f.id))])
+
+    def capacity_frame(self, plot_unit: str) -> pd.DataFrame:
+        """Planned capacity of every site that has a published one, with its developers (partners)."""
+        from stargate_report.catalog.knowledge import load_knowledge
+
+        kb = load_knowledge()
+        scale = formatting.plot_scale(plot_unit)
+        rows = []
+        for s in kb.sites.values():
+            if s.capacity_fact:
+                f = kb.facts[s.capacity_fact]
+                rows.append({"site": s.name, "partner": " / ".join(kb.entities[e].name for e in s.developer),
+                             "capacity": f.value / scale, "status": t(f"status.{f.status}", self.lang),
+                             "inputs": f"fact:{f.id}"})
+        return pd.DataFrame(rows)
+
+    def sites_table(self) -> pd.DataFrame:
+        from stargate_report.catalog.knowledge import load_knowledge
+
+        kb = load_knowledge()
+        rows = []
+        for s in sorted(kb.sites.values(), key=lambda s: s.announced):
+            cap = kb.facts[s.capacity_fact] if s.capacity_fact else None
+            rows.append({t("col.site", self.lang): f"{s.name} ({s.place(self.lang)})",
+                         t("col.partner", self.lang): ", ".join(kb.entities[e].name for e in s.developer),
+                         t("col.capacity", self.lang): formatting.value(cap.value, cap.unit, self.lang) if cap
+                         else t("deal.not_published", self.lang),
+                         t("col.power", self.lang): s.power(self.lang),
+                         t("col.status", self.lang): t(f"site_status.{s.status}", self.lang),
+                         t("col.sources", self.lang): "; ".join(s.sources)})
+        return pd.DataFrame(rows)
+
+    def claims_table(self) -> pd.DataFrame:
+        from stargate_report.catalog.knowledge import load_knowledge
+
+        rows = []
+        for c in load_knowledge().claims.values():
+            row = {t("col.quote", self.lang): f"„{c.quote_de}“"}
+            if self.lang != "de":
+                row[t("col.claim", self.lang)] = c.claim_en
+            row.update({t("col.verdict", self.lang): t(f"verdict.{c.verdict}", self.lang),
+                        t("col.evidence", self.lang): c.evidence(self.lang),
+                        t("col.sources", self.lang): "; ".join(c.sources)})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def knowledge_sources_frame(self) -> pd.DataFrame:
+        """Every source the knowledge base cites (of the entities' roles too), with its full citation."""
+        from stargate_report.catalog.knowledge import cited_sources
+
+        used = cited_sources()
+        reg = load_sources()
+        return pd.DataFrame([{t("col.id", self.lang): s, t("col.sources", self.lang): reg[s].citation()}
+                             for s in used])
