@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from stargate_report.catalog.assumptions import load_registry
 from stargate_report.exceptions import ParameterError, UnknownNameError
+from stargate_report.supply import accounting, costs, sizing
 from stargate_report.supply import dispatch as supply
 from stargate_report.supply.profiles import CF_TOLERANCE, region_profiles, regions
 
@@ -113,17 +114,17 @@ def test_bad_systems_are_refused(kwargs, key):
 @pytest.mark.parametrize("target", [-0.1, 1.5, 90.0, float("nan")])
 def test_targets_are_shares(target):
     with pytest.raises(ParameterError, match="not percent"):
-        supply.size_mixes("us-tx", 100, [target])
+        sizing.size_mixes("us-tx", 100, [target])
 
 
 def test_unknown_region():
     with pytest.raises(UnknownNameError, match="known: ae, de, es, jp, no, us, us-tx"):
-        supply.size_mixes("fr", 100, [0.5])
+        sizing.size_mixes("fr", 100, [0.5])
 
 
 @pytest.fixture(scope="module")
 def sized():
-    return supply.size_mixes("us-tx", LOAD, [0.8, 0.95])
+    return sizing.size_mixes("us-tx", LOAD, [0.8, 0.95])
 
 
 def test_sizing_meets_the_target_and_costs_rise_with_it(sized):
@@ -133,25 +134,25 @@ def test_sizing_meets_the_target_and_costs_rise_with_it(sized):
 
 
 def test_sizing_is_no_dearer_than_any_mix_on_the_grid_around_it(sized, tx):
-    costs = supply.SupplyCosts.from_registry()
+    unit_costs = costs.SupplyCosts.from_registry()
     for mix in sized:
         x = np.array([mix.solar_mw, mix.wind_mw, mix.battery_mw]) / LOAD
         d = mix.battery_mwh / mix.battery_mw if mix.battery_mw else 0.0
         centre = np.array([*x, d])
-        steps = supply.MIN_STEP
+        steps = sizing.MIN_STEP
         offsets = np.array(np.meshgrid(*[[-1, 0, 1]] * 4, indexing="ij")).reshape(4, -1).T
         grid = np.maximum(centre + offsets * steps, 0.0)
         s, w, b, dur = grid.T
         res = supply.simulate(LOAD, s * LOAD, w * LOAD, b * LOAD, b * dur * LOAD, solar_profile=tx.solar,
                               wind_profile=tx.wind)
-        cost = costs.annual_cost_usd(s * LOAD, w * LOAD, b * LOAD, b * dur * LOAD)
+        cost = unit_costs.annual_cost_usd(s * LOAD, w * LOAD, b * LOAD, b * dur * LOAD)
         feasible = res.hourly_cfe_share >= mix.target_cfe - 1e-12
         assert feasible.any()
         assert cost[feasible].min() >= mix.annual_cost_usd * (1 - 1e-9)
 
 
 def test_a_mix_scales_with_the_load_and_its_shares_and_unit_cost_do_not(sized):
-    other = supply.size_mixes("us-tx", LOAD * 3.7, [0.8, 0.95])
+    other = sizing.size_mixes("us-tx", LOAD * 3.7, [0.8, 0.95])
     for a, b in zip(sized, other, strict=True):
         for f in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "capex_usd", "annual_cost_usd"):
             assert getattr(b, f) == pytest.approx(3.7 * getattr(a, f), rel=1e-12)
@@ -168,32 +169,32 @@ def test_a_mix_scales_with_the_load_and_its_shares_and_unit_cost_do_not(sized):
 def test_sizing_is_read_back_from_the_cache_and_costs_are_part_of_its_key(tmp_path, monkeypatch):
     monkeypatch.setenv("STARGATE_REPORT_CACHE_DIR", str(tmp_path))
     searched = []
-    real = supply._search_unit_mixes
-    monkeypatch.setattr(supply, "_search_unit_mixes", lambda *a: searched.append(1) or real(*a))
-    first = supply.size_mixes("de", 500.0, [0.9])
-    again = supply.size_mixes("de", 800.0, [0.9])  # another load: the same mix per MW of load
+    real = sizing._search_unit_mixes
+    monkeypatch.setattr(sizing, "_search_unit_mixes", lambda *a: searched.append(1) or real(*a))
+    first = sizing.size_mixes("de", 500.0, [0.9])
+    again = sizing.size_mixes("de", 800.0, [0.9])  # another load: the same mix per MW of load
     assert len(searched) == 1 and len(list(tmp_path.glob("least-cost-mixes-*.npz"))) == 1
     assert again[0].solar_mw == pytest.approx(first[0].solar_mw * 800 / 500, rel=1e-12)
-    dearer = supply.SupplyCosts.from_registry()
+    dearer = costs.SupplyCosts.from_registry()
     dearer = dataclasses.replace(dearer, battery_energy_usd_per_kwh=dearer.battery_energy_usd_per_kwh * 2)
-    supply.size_mixes("de", 500.0, [0.9], costs=dearer)
-    supply.size_mixes("de", 500.0, [0.9], allow_battery=False)
+    sizing.size_mixes("de", 500.0, [0.9], costs=dearer)
+    sizing.size_mixes("de", 500.0, [0.9], allow_battery=False)
     assert len(searched) == 3  # other costs, other options: searched anew
 
 
 def test_premium_over_annual_matching_is_plausible():
     # EPRI (Bistline et al. 2025, P103): the CFE premium over annual matching is 1-130 USD/MWh across US regions
-    rows = supply.cost_curve("us-tx", LOAD, targets=(0.8,))
+    rows = sizing.cost_curve("us-tx", LOAD, targets=(0.8,))
     assert 1 <= rows[0]["premium_usd_per_mwh"] <= 130
 
 
 def test_emissions_accounting_hand_computed():
-    out = supply.emissions_accounting_tco2e(1000.0, 600.0, 300.0, 400.0)
+    out = accounting.emissions_accounting_tco2e(1000.0, 600.0, 300.0, 400.0)
     assert out["location_annual"] == pytest.approx(400.0)  # 1,000 MWh x 0.4 t/MWh
     assert out["location_hourly"] == pytest.approx(400.0)
     assert out["market_annual"] == pytest.approx(160.0)  # (1,000 - 600) x 0.4
     assert out["market_hourly"] == pytest.approx(120.0)  # 300 x 0.4
-    assert supply.emissions_accounting_tco2e(1000.0, 1500.0, 0.0, 400.0)["market_annual"] == 0.0
+    assert accounting.emissions_accounting_tco2e(1000.0, 1500.0, 0.0, 400.0)["market_annual"] == 0.0
 
 
 @settings(max_examples=15, deadline=None)

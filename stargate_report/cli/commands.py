@@ -230,6 +230,7 @@ def _supply(args) -> int:
     from stargate_report.catalog.assumptions import load_registry
     from stargate_report.model.scenario import region_ids
     from stargate_report.supply import dispatch as supply
+    from stargate_report.supply import sizing
     from stargate_report.supply.profiles import region_profiles
 
     if args.region not in region_ids():
@@ -245,7 +246,7 @@ def _supply(args) -> int:
         if given:
             raise ParameterError(given[0].replace("_", "-"), getattr(args, given[0]),
                                  "no capacities with --target-cfe (it sizes the mix itself)")
-        mix = supply.size_mixes(args.region, args.load_mw, [args.target_cfe], allow_wind=not args.no_wind,
+        mix = sizing.size_mixes(args.region, args.load_mw, [args.target_cfe], allow_wind=not args.no_wind,
                                 allow_battery=not args.no_battery)[0]
         sim = supply.simulate(args.load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
                               solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte)

@@ -302,6 +302,7 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
     then carries it through every Monte Carlo sample, so the ranges show load, cost and finance
     uncertainty for that mix. The CFE share itself scales with the mix and is a single modelled value.
     """
+    from stargate_report.supply import accounting, costs, sizing
     from stargate_report.supply import dispatch as supply
     from stargate_report.supply.profiles import region_profiles
 
@@ -309,7 +310,7 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
     i = plan.input_id
     prof = region_profiles(s.region)
     load_mw = float(np.median(res["facility_power_avg_mw"].samples))
-    mix = supply.size_mixes(s.region, load_mw, [s.target_cfe], allow_wind=s.allow_wind,
+    mix = sizing.size_mixes(s.region, load_mw, [s.target_cfe], allow_wind=s.allow_wind,
                             allow_battery=s.allow_battery)[0]
     sim = supply.simulate(load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
                           solar_profile=prof.solar, wind_profile=prof.wind,
@@ -359,7 +360,7 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
                    ["annual_energy_mwh", "hourly_cfe_share"])
     res.add("grid_peak_mw", shares["peak"] * avg, "MW", "peak grid import per MW of load x facility_power_avg_mw",
             ["facility_power_avg_mw", *sized])
-    costs = supply.SupplyCosts(
+    costs = costs.SupplyCosts(
         v["solar_capex_usd_per_w"] * 1e3, v["solar_fom_usd_per_kw_year"], v["wind_capex_usd_per_kw"],
         v["wind_fom_usd_per_kw_year"], v["battery_power_capex_usd_per_kw"], v["battery_energy_capex_usd_per_kwh"],
         v["battery_fom_usd_per_kw_year"], v["discount_rate"], v["life_solar_years"], v["life_wind_years"],
@@ -386,7 +387,7 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
             ["supply_capex_usd", "annual_energy_mwh", i("discount_rate"), i("solar_fom_usd_per_kw_year"),
              i("wind_fom_usd_per_kw_year"), i("battery_fom_usd_per_kw_year"), i("life_solar_years"),
              i("life_wind_years"), i("life_battery_years")])
-    acc = supply.emissions_accounting_tco2e(energy, shares["renewable"] * energy, grid,
+    acc = accounting.emissions_accounting_tco2e(energy, shares["renewable"] * energy, grid,
                                             v["grid_intensity_g_per_kwh"])
     ci = i("grid_intensity_g_per_kwh")
     res.add("emissions_location_annual_tco2e", acc["location_annual"], "tco2e",
@@ -403,13 +404,13 @@ def _supply_block(res: Results, plan: Plan, v: dict[str, np.ndarray]) -> None:
 
 def add_supply_tables(res: Results) -> Results:
     """Add the cost-vs-CFE curve and the regional comparison of the supply to ``res.tables`` (seconds)."""
-    from stargate_report.supply import dispatch as supply
+    from stargate_report.supply import sizing
 
     s = Scenario(**res.scenario)
     load_mw = float(np.median(res["facility_power_avg_mw"].samples))
-    res.tables["cfe_curve"] = supply.cost_curve(s.region, load_mw, s.allow_wind, s.allow_battery)
+    res.tables["cfe_curve"] = sizing.cost_curve(s.region, load_mw, s.allow_wind, s.allow_battery)
     # every region with all technologies it has a profile for: a comparison of places, not of the site's plan
-    res.tables["supply_regions"] = supply.region_comparison(load_mw, s.target_cfe, True, s.allow_battery)
+    res.tables["supply_regions"] = sizing.region_comparison(load_mw, s.target_cfe, True, s.allow_battery)
     return res
 
 

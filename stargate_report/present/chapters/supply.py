@@ -28,7 +28,7 @@ class SupplyChapter(Chapter):
 
     def dispatch_week_frame(self) -> pd.DataFrame:
         """How the load is met in a winter and a summer week: ``season, hour, source, mw`` (stacked)."""
-        from stargate_report.supply.dispatch import TYPICAL_WEEKS
+        from stargate_report.supply.sizing import TYPICAL_WEEKS
 
         h = self.dispatch()
         direct = h.load - h.discharge - h.grid
