@@ -2,7 +2,6 @@
 would silently replace the first, so an edit to the first would show nowhere)."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -14,7 +13,7 @@ from stargate_report.present.formatting import LOCALES
 from stargate_report.present.i18n import missing_keys
 
 
-@pytest.mark.parametrize("name", [f"{lang}.yaml" for lang in sorted(LOCALES)] + ["formulas.de.yaml"])
+@pytest.mark.parametrize("name", [f"{lang}.yaml" for lang in sorted(LOCALES)])
 def test_catalogue_keys_are_unique(name):
 
     path = Path(str(resources.files("stargate_report.present.i18n"))) / name
@@ -33,36 +32,42 @@ def test_the_duplicate_check_would_catch_a_repeated_key():
     assert Counter(key.value for key, _ in root.value)["a"] == 2
 
 
-PROSE = re.compile(r"\b[A-Za-z][a-z]+\b")  # a word: not an identifier (those have "_"), not a unit (kW, km2)
-NOT_PROSE = {"min", "max", "pue", "mfu", "acre", "ha"}  # functions, parameters and units written as words
-TOKENS = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+|\d+(?:\.\d+)?|\b(?:min|max|CRF)\b")  # ids, numbers, functions
-
-
 @pytest.fixture(scope="module")
-def ledger_formulas():
-    """Every formula the model writes: each preset, sized each way, with and without a set investment."""
+def ledger_notes():
+    """Every note of a formula the model writes, by quantity: each preset, sized each way, with and without a
+    set investment."""
     from stargate_report import evaluate, resolve
     from stargate_report.model.scenario import preset_names
 
-    found = set()
+    found: dict[str, set[str]] = {}
     for preset in preset_names():
         for extra in ({}, {"accelerator_count": 100_000, "capacity_fact": None},
                       {"it_load_mw": 500.0, "capacity_fact": None}, {"investment_fact": None, "investment_usd": 1e9}):
             res = evaluate(resolve(preset, overrides={"samples": 20, **extra}), supply=True)
-            found |= {q.formula for q in res.quantities.values()}
+            for q in res.quantities.values():
+                if q.note:
+                    found.setdefault(q.id, set()).add(q.note)
     return found
 
 
-def test_every_formula_in_words_has_its_german_wording(ledger_formulas):
-    from stargate_report.present.i18n import formulas
+def test_every_formula_note_has_its_german_wording_and_none_is_stale(ledger_notes):
+    from stargate_report.present.i18n import catalogue
 
-    worded = {f for f in ledger_formulas if set(PROSE.findall(f)) - NOT_PROSE}
-    assert worded and sorted(worded - set(formulas("de"))) == []
+    assert ledger_notes and all(len(notes) == 1 for notes in ledger_notes.values())  # one note per quantity
+    german = {k[5:] for k in catalogue("de") if k.startswith("note.")}
+    assert sorted(set(ledger_notes) - german) == []
+    assert sorted(german - set(ledger_notes)) == []  # a note no formula has any more: remove it
 
 
-def test_a_german_formula_keeps_the_identifiers_and_numbers_and_none_is_stale(ledger_formulas):
-    from stargate_report.present.i18n import formulas
+def test_the_derivations_show_the_code_that_ran():
+    """The formula of a quantity is the expression evaluated for it (one record, no second text to drift)."""
+    from stargate_report import evaluate, resolve
+    from stargate_report.model import quantities
 
-    for en, de in formulas("de").items():
-        assert sorted(TOKENS.findall(de)) == sorted(TOKENS.findall(en)), en
-    assert sorted(set(formulas("de")) - ledger_formulas) == []  # a formula changed in model.py: translate anew
+    res = evaluate(resolve(overrides={"samples": 20}), supply=True)
+    for qid, q in res.quantities.items():
+        (f,) = [g for g in quantities.ALL if g.id == qid and g.expr == q.formula]  # the record that ran
+        assert f.unit == q.unit and f.note == q.note
+        named = set(f.names)
+        for i in q.inputs:  # every input is a name of the expression, or the input behind one of its roles
+            assert i in named or i in res.inputs

@@ -44,6 +44,7 @@ class Quantity:
     sources: tuple[str, ...]
     inputs: tuple[str, ...]
     formula: str
+    note: str = ""  # what the formula cannot say (a method, an accounting convention), in English
 
     @property
     def p10(self) -> float:
@@ -60,7 +61,8 @@ class Quantity:
     def to_dict(self) -> dict[str, Any]:
         p10, p50, p90 = (float(v) for v in np.percentile(self.samples, [10, 50, 90]))
         return {"p10": p10, "p50": p50, "p90": p90, "unit": self.unit, "status": self.status,
-                "sources": list(self.sources), "inputs": list(self.inputs), "formula": self.formula}
+                "sources": list(self.sources), "inputs": list(self.inputs), "formula": self.formula,
+                "note": self.note}
 
 
 SERIES = "series:"  # prefix of the time series in the saved .npz (quantity ids never contain a colon)
@@ -88,7 +90,8 @@ class Results:
     def __contains__(self, qid: str) -> bool:
         return qid in self.quantities
 
-    def add(self, qid: str, values, unit: str, formula: str, inputs: tuple[str, ...] | list[str]) -> np.ndarray:
+    def add(self, qid: str, values, unit: str, formula: str, inputs: tuple[str, ...] | list[str],
+            note: str = "") -> np.ndarray:
         """Record a derived quantity; status and sources follow from its inputs."""
         values = np.asarray(values, dtype=float)
         sources: list[str] = []
@@ -102,7 +105,7 @@ class Results:
                 if s not in sources:
                     sources.append(s)
         status = "uncertain" if rank >= STATUS_RANK["uncertain"] else "derived"
-        self.quantities[qid] = Quantity(qid, values, unit, status, tuple(sources), tuple(inputs), formula)
+        self.quantities[qid] = Quantity(qid, values, unit, status, tuple(sources), tuple(inputs), formula, note)
         return values
 
     def trace(self, qid: str) -> list[str]:
@@ -163,5 +166,5 @@ class Results:
                                   tuple(d["sources"]), d.get("note", ""))
         for k, d in meta["quantities"].items():
             res.quantities[k] = Quantity(k, samples[k], d["unit"], d["status"], tuple(d["sources"]),
-                                         tuple(d["inputs"]), d["formula"])
+                                         tuple(d["inputs"]), d["formula"], d.get("note", ""))
         return res

@@ -168,7 +168,7 @@ class Chapter:
         """Where the investment comes from: the fact's statement in this language, or the scenario."""
         from stargate_report.catalog.knowledge import get_fact
 
-        iid = self.results.roles.get("investment_usd", "")
+        iid = self.results.roles.get("investment", "")
         if iid.startswith("fact:"):
             return FactStatement(get_fact(iid[5:]).statement(self.lang), iid[5:])
         return t("summary.investment.param", self.lang)

@@ -7,7 +7,7 @@ from stargate_report.catalog.sources import load_sources
 from stargate_report.model.scenario import Scenario
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter
-from stargate_report.present.i18n import formula, t
+from stargate_report.present.i18n import formula_note, t
 
 
 class AppendixChapter(Chapter):
@@ -40,7 +40,8 @@ class AppendixChapter(Chapter):
         rows = []
         for qid, q in self.results.quantities.items():
             rows.append({t("col.quantity", self.lang): qid, t("col.value", self.lang): self.num(qid),
-                         t("col.formula", self.lang): formula(q.formula, self.lang),
+                         t("col.formula", self.lang): q.formula + (f" ({formula_note(qid, q.note, self.lang)})"
+                                                                  if q.note else ""),
                          t("col.inputs", self.lang): ", ".join(q.inputs)})
         return pd.DataFrame(rows)
 

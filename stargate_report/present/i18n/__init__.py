@@ -39,24 +39,6 @@ def missing_keys(lang: str) -> list[str]:
     return sorted(set(catalogue("en")) - set(catalogue(lang)))
 
 
-@functools.cache
-def formulas(lang: str) -> dict[str, str]:
-    """The ledger's formulas in ``lang``: ``{English formula: its wording in lang}`` (``formulas.<lang>.yaml``;
-    none for English, whose wording is the ledger's own)."""
-    check_lang(lang)
-    p = Path(str(resources.files("stargate_report.present.i18n") / f"formulas.{lang}.yaml"))
-    if not p.is_file():
-        return {}
-    data = read_yaml(p)
-    if not isinstance(data, dict):
-        raise DataError(p, "-", "-", "expected a mapping of English formula: its translation")
-    return {str(k): str(v) for k, v in data.items()}
-
-
-def formula(text: str, lang: str = "en") -> str:
-    """A ledger formula in ``lang``; the English text where there is no translation."""
-    return formulas(lang).get(text, text)
-
 
 def display_title(preset: str, title: str, lang: str) -> str:
     """The briefing's title in ``lang``.
@@ -68,3 +50,8 @@ def display_title(preset: str, title: str, lang: str) -> str:
     if title and title == own:
         return catalogue(lang).get(f"preset.{preset}.title", title)
     return title
+
+
+def formula_note(qid: str, note: str, lang: str = "en") -> str:
+    """A ledger formula's note (its English text is the model's own) in ``lang``: catalogue key ``note.<qid>``."""
+    return note if lang == "en" or not note else t(f"note.{qid}", lang)

@@ -1,0 +1,138 @@
+"""The model's quantities, one :class:`~stargate_report.model.formulas.Formula` each, in the order they are
+computed. Names in an expression are the model's roles (see :data:`stargate_report.model.evaluate.ROLES`)
+or quantities above it; ``power.``, ``cost.`` and the like are the modules of :mod:`stargate_report.calc`.
+"""
+from __future__ import annotations
+
+from stargate_report.model.formulas import Formula as F
+
+#: the campus's size, by what the scenario gives (``Scenario.sizing()``): a site's capacity (fact or
+#: parameter), its IT load, or a number of accelerators
+SIZING: dict[str, tuple[F, ...]] = {
+    "facility_capacity_mw": (
+        F("facility_power_mw", "MW", "facility_capacity_mw", "facility capacity (site)"),
+        F("it_power_mw", "MW", "facility_power_mw / pue"),
+        F("accelerator_count", "count",
+          "power.accelerators_for_it_power(it_power_mw, accelerator_tdp_w, server_overhead_ratio)"),
+    ),
+    "it_load_mw": (
+        F("it_power_mw", "MW", "it_load_mw", "IT load (scenario)"),
+        F("facility_power_mw", "MW", "power.facility_power_mw(it_power_mw, pue)"),
+        F("accelerator_count", "count",
+          "power.accelerators_for_it_power(it_power_mw, accelerator_tdp_w, server_overhead_ratio)"),
+    ),
+    "accelerator_count": (
+        F("accelerator_count", "count", "accelerators", "accelerators (scenario)"),
+        F("it_power_mw", "MW", "power.it_power_mw(accelerator_count, accelerator_tdp_w, server_overhead_ratio)"),
+        F("facility_power_mw", "MW", "power.facility_power_mw(it_power_mw, pue)"),
+    ),
+}
+
+ENERGY = (
+    F("it_power_avg_mw", "MW", "it_power_mw * load_factor"),
+    F("facility_power_avg_mw", "MW", "facility_power_mw * load_factor"),
+    F("it_energy_mwh", "MWh", "power.annual_energy_mwh(it_power_mw, load_factor)"),
+    F("annual_energy_mwh", "MWh", "power.annual_energy_mwh(facility_power_mw, load_factor)"),
+)
+
+COMPUTE = (
+    F("compute_flop_per_year", "flop", "compute.flop_per_year(accelerator_count, peak_flop_per_s, mfu)"),
+    F("training_runs_per_year", "count", "compute.training_runs(compute_flop_per_year, training_run_flop)"),
+)
+
+COST = (
+    F("dc_capex_usd", "usd", "cost.capex_usd(it_power_mw, dc_capex_usd_per_mw)"),
+    F("it_capex_usd", "usd", "accelerator_count * it_capex_usd_per_accelerator * cluster_capex_overhead_ratio"),
+    F("capex_usd", "usd", "dc_capex_usd + it_capex_usd"),
+    F("it_share_of_capex", "fraction", "it_capex_usd / capex_usd"),
+    F("it_depreciation_usd_per_year", "usd", "it_capex_usd / life_it_years", "straight-line depreciation per year"),
+)
+
+#: what the investment (a fact or the scenario's amount) buys of each part, alone
+INVESTMENT = (
+    F("investment_usd", "usd", "investment", "investment (fact or scenario)"),
+    F("investment_dc_mw", "MW", "cost.capacity_for_budget(investment_usd, dc_capex_usd_per_mw)"),
+    F("investment_solar_mw", "MW", "cost.capacity_for_budget(investment_usd, solar_capex_usd_per_w * W_PER_MW)"),
+    F("investment_wind_mw", "MW", "cost.capacity_for_budget(investment_usd, wind_capex_usd_per_kw * KW_PER_MW)"),
+    F("investment_battery_mwh", "MWh",
+      "cost.capacity_for_budget(investment_usd, battery_capex_usd_per_kwh * KWH_PER_MWH)"),
+    F("investment_accelerators", "count",
+      "cost.capacity_for_budget(investment_usd, it_capex_usd_per_accelerator * cluster_capex_overhead_ratio)"),
+    F("investment_share_of_capex", "fraction", "investment_usd / capex_usd"),
+    F("investment_share_of_dc_capex", "fraction", "investment_usd / dc_capex_usd"),
+)
+
+FOOTPRINT = (
+    F("emissions_tco2e_per_year", "tco2e", "emissions.emissions_tco2e(annual_energy_mwh, grid_intensity_g_per_kwh)",
+      "location-based, all energy from the grid"),
+    F("water_onsite_m3_per_year", "m3", "water.water_onsite_m3(it_energy_mwh, wue_l_per_kwh)"),
+    F("water_offsite_m3_per_year", "m3", "water.water_offsite_m3(annual_energy_mwh, ewif_l_per_kwh)"),
+    F("water_m3_per_year", "m3", "water_onsite_m3_per_year + water_offsite_m3_per_year"),
+    F("campus_land_km2", "km2", "land.land_km2_from_acres(facility_power_mw, campus_land_acres_per_mw)"),
+)
+
+#: annual matching with one technology, where the region has a published capacity factor for it
+ANNUAL_SOLAR = (
+    F("solar_mw_annual_match", "MW", "annual_matching.capacity_for_annual_energy_mw(annual_energy_mwh, solar_cf)"),
+    F("solar_capex_annual_match_usd", "usd", "solar_mw_annual_match * solar_capex_usd_per_w * W_PER_MW"),
+    F("solar_land_km2", "km2", "land.land_km2_from_acres(solar_mw_annual_match, solar_land_acres_per_mw)"),
+    F("solar_lcoe_usd_per_mwh", "usd_per_mwh",
+      "cost.lcoe_usd_per_mwh(solar_capex_usd_per_w * W_PER_KW, solar_fom_usd_per_kw_year, solar_cf, "
+      "discount_rate, life_solar_years)"),
+)
+ANNUAL_WIND = (
+    F("wind_mw_annual_match", "MW", "annual_matching.capacity_for_annual_energy_mw(annual_energy_mwh, wind_cf)"),
+    F("wind_land_km2", "km2", "land.land_km2_from_ha(wind_mw_annual_match, wind_land_ha_per_mw)"),
+    F("wind_lcoe_usd_per_mwh", "usd_per_mwh",
+      "cost.lcoe_usd_per_mwh(wind_capex_usd_per_kw, wind_fom_usd_per_kw_year, wind_cf, discount_rate, "
+      "life_wind_years)"),
+)
+
+#: the hourly supply of the least-cost mix for the scenario's CFE target. The sizing (a model input,
+#: ``model:supply-sizing``) gives the mix per MW of average load and the shares of the simulated year;
+#: the ledger carries them through every Monte Carlo sample of load and cost.
+SUPPLY = (
+    F("solar_mw_cfe", "MW", "solar_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
+    F("wind_mw_cfe", "MW", "wind_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
+    F("battery_mw_cfe", "MW", "battery_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
+    F("battery_mwh_cfe", "MWh", "battery_mwh_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
+    F("hourly_cfe_share", "fraction", "sized_hourly_cfe_share", "1 - grid import / load, hourly dispatch"),
+    F("annual_match_share", "fraction", "sized_annual_match_share", "renewable generation / load over the year"),
+    F("curtailed_mwh", "MWh", "curtailed_share_of_load * annual_energy_mwh"),
+    F("grid_import_mwh", "MWh", "(1 - hourly_cfe_share) * annual_energy_mwh"),
+    F("grid_peak_mw", "MW", "grid_peak_per_mw_load * facility_power_avg_mw"),
+    F("supply_capex_usd", "usd",
+      "solar_mw_cfe * solar_capex_usd_per_w * W_PER_MW + wind_mw_cfe * wind_capex_usd_per_kw * KW_PER_MW"
+      " + battery_mw_cfe * battery_power_capex_usd_per_kw * KW_PER_MW"
+      " + battery_mwh_cfe * battery_energy_capex_usd_per_kwh * KWH_PER_MWH"),
+    F("investment_share_of_supply_capex", "fraction",
+      "where(supply_capex_usd > 0, investment_usd / maximum(supply_capex_usd, 1.0), 0.0)",
+      "0 where no supply is built"),
+    F("solar_land_cfe_km2", "km2", "land.land_km2_from_acres(solar_mw_cfe, solar_land_acres_per_mw)"),
+    F("wind_land_cfe_km2", "km2", "land.land_km2_from_ha(wind_mw_cfe, wind_land_ha_per_mw)"),
+    F("supply_cost_usd_per_mwh", "usd_per_mwh",
+      "(solar_mw_cfe * KW_PER_MW * (solar_capex_usd_per_w * W_PER_KW * cost.capital_recovery_factor(discount_rate, "
+      "life_solar_years) + solar_fom_usd_per_kw_year)"
+      " + wind_mw_cfe * KW_PER_MW * (wind_capex_usd_per_kw * cost.capital_recovery_factor(discount_rate, "
+      "life_wind_years) + wind_fom_usd_per_kw_year)"
+      " + battery_mw_cfe * KW_PER_MW * (battery_power_capex_usd_per_kw * cost.capital_recovery_factor(discount_rate, "
+      "life_battery_years) + battery_fom_usd_per_kw_year)"
+      " + battery_mwh_cfe * KWH_PER_MWH * battery_energy_capex_usd_per_kwh * cost.capital_recovery_factor("
+      "discount_rate, life_battery_years)) / annual_energy_mwh",
+      "annualised capital and fixed O&M of the sized mix per MWh of load; grid purchases excluded"),
+    F("emissions_location_annual_tco2e", "tco2e",
+      "emissions.emissions_tco2e(annual_energy_mwh, grid_intensity_g_per_kwh)",
+      "location-based, annual average grid intensity"),
+    F("emissions_location_hourly_tco2e", "tco2e",
+      "emissions.emissions_tco2e(annual_energy_mwh, grid_intensity_g_per_kwh)",
+      "sum over hours of load x hourly grid intensity; the intensity is flat over the year here, so it "
+      "equals the annual figure"),
+    F("emissions_market_annual_tco2e", "tco2e",
+      "emissions.emissions_tco2e(maximum(annual_energy_mwh * (1 - renewable_share_of_load), 0.0), "
+      "grid_intensity_g_per_kwh)", "annual matching of certificates"),
+    F("emissions_market_hourly_tco2e", "tco2e", "emissions.emissions_tco2e(grid_import_mwh, grid_intensity_g_per_kwh)",
+      "hourly matching (24/7): only the energy imported in the hours the own supply falls short"),
+)
+
+ALL = (*{f for group in SIZING.values() for f in group}, *ENERGY, *COMPUTE, *COST, *INVESTMENT, *FOOTPRINT,
+       *ANNUAL_SOLAR, *ANNUAL_WIND, *SUPPLY)
