@@ -1,11 +1,12 @@
 """A sweep's index page (one self-contained HTML file comparing the runs) and its summary table."""
 from __future__ import annotations
 
-import html
 import json
 import os
 import threading
 from pathlib import Path
+
+import jinja2
 
 from stargate_report.batch.sweep_file import INDEX_GENERATOR, RunOutcome, Sweep
 from stargate_report.catalog import files as datafiles
@@ -72,24 +73,21 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
     for spec, oc in zip(sweep.runs, outcomes):
         folder = out / spec.name
         m = _metrics(folder) if oc.status != "failed" else None
-        links = " ".join(f'<a href="{html.escape(spec.name)}/briefing.{lg}.{fmt}">{lg}.{fmt}</a>'
-                         for lg in spec.request.langs for fmt in spec.request.formats
-                         if (folder / f"briefing.{lg}.{fmt}").is_file())
         cells = []
         for k in INDEX_METRICS:
             if m and k in m:
                 p50, p10, p90 = m[k]
-                cells.append(html.escape(formatting.with_range(p50, p10, p90, m["_units"][k], lang)))
+                cells.append(formatting.with_range(p50, p10, p90, m["_units"][k], lang))
                 chart_rows.append({"run": spec.name, "metric": k, "p10": p10, "p50": p50, "p90": p90})
             else:
                 cells.append("–")
-        params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
-        rows.append(f"<tr><td>{html.escape(spec.name)}</td><td>{html.escape(spec.preset)}</td>"
-                    f"<td>{html.escape(params)}</td><td>{html.escape(t(f'index.status.{oc.status}', lang))}</td>"
-                    f"<td>{formatting.number(oc.seconds, lang, 1)}</td>" + "".join(f"<td>{c}</td>" for c in cells)
-                    + f"<td>{links}</td></tr>"
-                    + (f'<tr class="err"><td colspan="{6 + len(INDEX_METRICS)}">{html.escape(oc.message)}</td></tr>'
-                       if oc.message else ""))
+        rows.append({"name": spec.name, "preset": spec.preset,
+                     "params": ", ".join(f"{k}={v}" for k, v in spec.params.items()),
+                     "status": t(f"index.status.{oc.status}", lang), "seconds": formatting.number(oc.seconds, lang, 1),
+                     "cells": cells, "message": oc.message,
+                     "links": [{"href": f"{spec.name}/briefing.{lg}.{fmt}", "text": f"{lg}.{fmt}"}
+                               for lg in spec.request.langs for fmt in spec.request.formats
+                               if (folder / f"briefing.{lg}.{fmt}").is_file()]})
     svgs = []
     df = pd.DataFrame(chart_rows)
     for metric, plot_unit in INDEX_CHARTS.items():
@@ -100,25 +98,22 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
         part = part.assign(**{c: part[c] / scale for c in ("p10", "p50", "p90")})
         # bars of the median, a rule from P10 to P90 (as the briefings' range charts)
         chart = charts.range_bars(part, "run", t(f"index.axis.{metric}", lang), "", sort=list(part["run"]))
-        svgs.append(f"<figure>{charts.to_svg(chart.properties(width=charts.WIDTH - 160), lang)}</figure>")
-    css = (datafiles.bundled("templates") / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8")
+        svgs.append(charts.to_svg(chart.properties(width=charts.WIDTH - 160), lang))
     # the metrics' headers are their labels in the sweep's language; the ledger id stays in the tooltip
-    head = "".join(f"<th>{html.escape(t(f'index.col.{h}', lang))}</th>"
-                   for h in ("run", "preset", "parameters", "status", "seconds")) \
-        + "".join(f'<th title="{html.escape(k)}">{html.escape(t(f"label.{k}", lang))}</th>' for k in INDEX_METRICS) \
-        + f"<th>{html.escape(t('index.col.briefings', lang))}</th>"
+    headers = [{"text": t(f"index.col.{h}", lang)} for h in ("run", "preset", "parameters", "status", "seconds")] \
+        + [{"text": t(f"label.{k}", lang), "title": k} for k in INDEX_METRICS] \
+        + [{"text": t("index.col.briefings", lang)}]
     statuses = ("ok", "cached", "rendered", "failed")
-    page = (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>'
-            f"{html.escape(sweep.name)}</title>{INDEX_GENERATOR}<style>{css}\n.err td {{ color: #a00; }}</style></head>"
-            f'<body class="sr-briefing"><header class="sr-title"><p class="sr-kicker">'
-            f'{html.escape(t("index.kicker", lang))}</p>'
-            f'<h1 class="sr-doc-title">{html.escape(sweep.name)}</h1><p class="sr-meta">{len(outcomes)} '
-            f'{html.escape(t("index.runs", lang))}: '
-            + ", ".join(f"{html.escape(t(f'index.status.{s}', lang))} {sum(o.status == s for o in outcomes)}"
-                        for s in statuses)
-            + f'</p><p class="sr-meta">{html.escape(t("index.ranges", lang))}</p></header>'
-            f'<table class="sr-table sr-auto"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
-            f"</tbody></table>{''.join(svgs)}</body></html>")
+    templates = datafiles.bundled("templates")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    page = env.get_template("sweep/index.html.j2").render(
+        lang=lang, name=sweep.name, generator=INDEX_GENERATOR,
+        css=(templates / "briefing" / "static" / "briefing.css").read_text(encoding="utf-8"),
+        kicker=t("index.kicker", lang), ranges_note=t("index.ranges", lang),
+        runs_line=f"{len(outcomes)} {t('index.runs', lang)}: " + ", ".join(
+            f"{t(f'index.status.{s}', lang)} {sum(o.status == s for o in outcomes)}" for s in statuses),
+        headers=headers, rows=rows, charts=svgs)
     tmp = out / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out / "index.html")
