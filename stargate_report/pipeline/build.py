@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from stargate_report import __version__, folders
+from stargate_report import __version__, folders, runtime
 from stargate_report.catalog import files as datafiles
 from stargate_report.exceptions import BuildError
 from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files
@@ -107,7 +107,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             merged[lang] = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
         # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the
         # others the PDFs of the other languages
-        helpers = (req.jobs or usable_cores()) - 1
+        helpers = (req.jobs or usable_cores()) - 1 if runtime.enabled() else 0
         for lang, payloads in render_languages(merged, req.formats, timings, say, helpers, kernels).items():
             for fmt in req.formats:
                 name = f"briefing.{lang}.{fmt}"

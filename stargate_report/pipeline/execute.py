@@ -9,7 +9,9 @@ import shutil
 import time
 from pathlib import Path
 
+from stargate_report import runtime
 from stargate_report.exceptions import ChapterError
+from stargate_report.pipeline.plain import PlainRunner
 from stargate_report.pipeline.run_request import RunRequest
 from stargate_report.runtime.cores import usable_cores
 from stargate_report.runtime.kernels import KernelPool, NotWritten, SharedKernels
@@ -47,6 +49,14 @@ def _chapter_error(name: str, exc: BaseException, kept: Path | None, cell: int |
     return ChapterError(name, cell or _running_cell(kept), ename, text, kept)
 
 
+def _runner(n: int, tmp: Path, cell_timeout_s: int, shared: SharedKernels | None, say):
+    """The chapters' runner: warm kernels (:mod:`stargate_report.runtime`), or papermill as shipped when the
+    runtime is switched off (``STARGATE_REPORT_RUNTIME=plain``)."""
+    if not runtime.enabled():
+        return PlainRunner(n, cell_timeout_s)
+    return shared.get(n, cell_timeout_s) if shared is not None else KernelPool(n, tmp, cell_timeout_s)
+
+
 def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict,
                  shared: SharedKernels | None = None) -> KernelPool | None:
     """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them.
@@ -67,7 +77,7 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
             jobs.append((lang, nb, tmp / "notebooks" / lang / nb.name, params))
     # the kernels start and import the chapters' libraries while this process evaluates
     n = min(len(jobs), req.jobs or usable_cores())
-    pool = shared.get(n, req.cell_timeout_s) if shared is not None else KernelPool(n, tmp, req.cell_timeout_s)
+    pool = _runner(n, tmp, req.cell_timeout_s, shared, say)
     all_ran = False  # only then do the kernels shut down while the caller goes on
     try:
         say(f"evaluating scenario '{req.slug}' ({req.scenario.samples} samples)")
@@ -80,10 +90,19 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
         timings["evaluate_s"] = time.perf_counter() - t
         t = time.perf_counter()
         failures = pool.run(jobs, say)
+        if failures and isinstance(pool, KernelPool) and len(pool.start_errors) == pool.n:
+            # not one warm kernel started (a broken ipykernel set-up, a sandbox): papermill as shipped
+            say(f"warm kernels could not start ({failures[0][1]}): running the chapters with papermill")
+            if shared is not None:
+                shared.close()
+            else:
+                pool.close()
+            pool = PlainRunner(n, req.cell_timeout_s)
+            failures = pool.run(jobs, say)
         timings["chapters_s"] = time.perf_counter() - t
         all_ran = not failures
     finally:  # an error or Ctrl-C waits for the kernels to be gone before it goes on up
-        if shared is None:
+        if shared is None or not isinstance(pool, KernelPool):
             pool.close(wait=not all_ran)
         elif pool.broken:
             shared.close()

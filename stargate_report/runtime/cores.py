@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from stargate_report.runtime import enabled
+
 
 def usable_cores() -> int:
     """How many cores this process may run on: its CPU affinity (``taskset``, a sweep's worker that keeps
@@ -64,6 +66,8 @@ def slot_cores(workers: int, allowed: set[int] | frozenset[int] | None = None) -
     measured on 2 cores with 2 workers, a sweep takes about 4 % less CPU time (caches stay warm, processes
     do not migrate) and finishes that much sooner (``bench/bench_pipeline.py``).
     """
+    if not enabled():  # the speed machinery is off: the system places every process
+        return None
     if allowed is None:
         if not hasattr(os, "sched_getaffinity"):
             return None

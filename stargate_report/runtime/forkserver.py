@@ -38,6 +38,8 @@ import threading
 import time
 from pathlib import Path
 
+from stargate_report.runtime import enabled
+
 #: the module whose ``main()`` a forked ``worker`` runs (named, so that runtime/ imports nothing above it)
 WORKER_ENTRY = "stargate_report.batch.worker"
 #: set in a sweep's workers: the Unix socket of the fork server their kernels come from
@@ -428,7 +430,7 @@ class Servers:
         self.paths: dict[str, str] = {}
         self.procs: list[subprocess.Popen] = []
         self.used = False  # nothing was asked of the servers (a sweep rejected before it ran): just end them
-        for role in roles if AVAILABLE else ():
+        for role in roles if AVAILABLE and enabled() else ():
             path = os.path.join(self.folder, f"{role}.sock")
             proc = subprocess.Popen([sys.executable, "-m", "stargate_report.runtime.forkserver", role, path],
                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

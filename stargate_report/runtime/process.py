@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from stargate_report.runtime import enabled
+
 
 def keep_freed_memory() -> None:
     """Ask glibc to keep freed memory for reuse instead of returning it to the system at once.
@@ -16,6 +18,8 @@ def keep_freed_memory() -> None:
     """
     import ctypes
 
+    if not enabled():
+        return
     try:
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
@@ -38,7 +42,7 @@ def quick_exit(code: int) -> None:
     import atexit
     import threading
 
-    if threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs"):
+    if threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs") or not enabled():
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
