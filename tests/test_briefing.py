@@ -311,10 +311,10 @@ def test_source_age_warning_is_configurable():
     import datetime as dt
 
     line = build.source_age_warning(365, today=dt.date(2026, 11, 29))
-    assert "capacitymedia-stargate (2025-01-22)" in line and "older than 365 days" in line
+    assert "openai-stargate-2025 (2025-01-21)" in line and "older than 365 days" in line
     assert "finanznachrichten-sbe-japan" not in line and "pvmag-sbe-2019" not in line  # past events
     assert build.source_age_warning(730, today=dt.date(2026, 11, 29)) is None  # the default, today
-    assert "capacitymedia-stargate (2025-01-22)" in build.source_age_warning(730, today=dt.date(2027, 6, 1))
+    assert "openai-stargate-2025 (2025-01-21)" in build.source_age_warning(730, today=dt.date(2027, 6, 1))
     assert build.source_age_warning(100_000) is None
 
 

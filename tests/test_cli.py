@@ -160,12 +160,13 @@ def test_sources_lists_every_source_with_its_address_and_who_cites_it(capsys):
     assert all(r["url"] == load_sources()[i].url for i, r in records.items())
     assert records["pvmag-sbe-2019"]["historical"] and records["pvmag-sbe-2019"]["cited_by"] == "knowledge"
     assert "assumptions" in records["tomshardware-abilene"]["cited_by"].split(";")
-    # --stale: what a build would warn about at that age (every current knowledge source is older than 0 days;
-    # the reports of past events never count)
+    # --stale: the knowledge base's current sources and the assumptions' sources older than that (every one
+    # is older than 0 days; the reports of past events never count)
     assert main(["sources", "--stale", "0", "--format", "json"]) == 0
     stale = {r["id"] for r in json.loads(capsys.readouterr().out)["records"]}
     assert "openai-sbe-2026" in stale and "pvmag-sbe-2019" not in stale
-    assert all("knowledge" in records[i]["cited_by"] for i in stale)
+    assert "nrel-land-wind" in stale and records["nrel-land-wind"]["cited_by"] == "assumptions"
+    assert all(records[i]["cited_by"] for i in stale)
     assert main(["sources", "--stale", "100000"]) == 0 and "(no records)" in capsys.readouterr().out
 
 

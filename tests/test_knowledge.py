@@ -52,7 +52,7 @@ def test_every_verdict_is_represented_honestly():
     ({"site": "milam-county"}, {"milam-announced", "milam-capacity", "milam-water", "milam-supply"}),
     ({"entity": "ares"}, {"sbe-ares"}),
     ({"kind": "investment", "start": "2026-01-01"}, {"sbe-equity-total", "sbe-purpose", "sbe-ares"}),
-    ({"status": "uncertain", "site": "abilene"}, {"abilene-gb200", "abilene-gas"}),
+    ({"status": "uncertain", "site": "abilene"}, {"abilene-gb200", "abilene-gb200-count", "abilene-gas"}),
 ])
 def test_queries_on_the_real_data(filters, expected):
     assert {f.id for f in kb.query_facts(**filters)} == expected
@@ -91,8 +91,49 @@ def test_bad_date_range():
 def test_stale_sources_uses_publication_dates():
     stale = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29)))
     assert stale["openai-five-sites"] == dt.date(2025, 9, 23) and "openai-sbe-2026" not in stale
-    assert stale["capacitymedia-stargate"] == dt.date(2025, 1, 22)
+    assert stale["openai-stargate-2025"] == dt.date(2025, 1, 21)
     assert kb.stale_sources(100_000, today=dt.date(2026, 11, 29)) == []
+    # the knowledge base alone by default (what a build warns about); with the assumptions' sources on request
+    assert "nrel-land-wind" not in stale
+    with_rows = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29), include_assumptions=True))
+    assert with_rows["nrel-land-wind"] == dt.date(2009, 8, 1) and with_rows["openai-five-sites"] == dt.date(2025, 9, 23)
+    assert set(kb.assumption_sources()) <= set(load_sources())
+
+
+def test_sources_frame_stale_covers_the_assumptions_sources():
+    df = kb.sources_frame(stale_after_days=365, today=dt.date(2026, 11, 29))
+    cited = dict(zip(df["id"], df["cited_by"]))
+    assert "assumptions" in cited["nrel-land-wind"] and "knowledge" in cited["openai-stargate-2025"]
+    assert "pvmag-sbe-2019" not in cited  # the record of a past event
+    assert kb.sources_frame(stale_after_days=100_000).empty
+
+
+def test_site_status_words_rest_on_dated_sources():
+    sites = kb.load_knowledge().sites
+    # Abilene is partly operational (OpenAI, 22 Jul 2025) while six of eight buildings are being built
+    assert sites["abilene"].status == "under construction" and sites["abilene"].status_as_of == dt.date(2025, 7, 22)
+    facts = kb.load_facts()
+    assert "some parts of the site are operational" in facts["abilene-operational"].statement_en
+    for site in sites.values():
+        assert site.status_as_of is not None and site.status_as_of >= site.announced, site.id
+
+
+def test_corrected_facts_follow_their_sources():
+    facts = kb.load_facts()
+    gas = facts["abilene-gas"]
+    assert gas.date == dt.date(2025, 1, 30) and gas.sources == ("dcd-abilene-gas",)
+    assert load_sources()["dcd-abilene-gas"].date == "2025-01-30"
+    assert "CoreWeave" in facts["five-sites"].statement_en and "CoreWeave" in facts["five-sites"].statement_de
+    largest = kb.load_knowledge().claims["c-largest"]
+    assert largest.verdict == "partly supported" and "openai-stargate-2025" in largest.sources
+    assert "Not supported" in largest.evidence_en and "$500 billion" in largest.evidence_en
+
+
+def test_every_capacity_fact_is_a_power():
+    k = kb.load_knowledge()
+    for site in k.sites.values():
+        if site.capacity_fact:
+            assert k.facts[site.capacity_fact].unit == "MW", site.id
 
 
 def test_sources_of_past_events_do_not_go_stale():
@@ -133,6 +174,10 @@ def _doc():
     (lambda d: d["sites"][1].update(builder="acme"), "milam-county", "builder", "not defined"),
     (lambda d: d["sites"][1].update(capacity_fact="nope"), "milam-county", "capacity_fact", "not defined"),
     (lambda d: d["sites"][1].update(status="dreaming"), "milam-county", "status", "unknown site status"),
+    (lambda d: d["sites"][1].update(capacity_fact="sbe-equity-total"), "milam-county", "capacity_fact",
+     "not a power (unit 'usd', not 'MW'); facts in MW: abilene-capacity, abilene-gas,"),
+    (lambda d: d["sites"][0].update(capacity_fact="abilene-gb200-count"), "abilene", "capacity_fact", "not a power"),
+    (lambda d: d["sites"][1].update(status_as_of="last spring"), "milam-county", "status_as_of", "not an ISO date"),
     (lambda d: d["claims"][0].update(verdict="true-ish"), "c-amounts", "verdict", "unknown verdict"),
     (lambda d: d["claims"][0].update(sources=[]), "c-amounts", "sources", "missing"),
     (lambda d: d["claims"][0].update(facts=["nope"]), "c-amounts", "facts", "not defined"),

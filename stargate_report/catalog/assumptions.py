@@ -12,25 +12,24 @@ from __future__ import annotations
 
 import csv
 import functools
-import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from stargate_report.catalog import files as datafiles
 from stargate_report.catalog.sources import load_sources
+from stargate_report.catalog.validation import ASSUMPTION_UNITS, STATUSES, first_error  # noqa: F401 - re-exported
 from stargate_report.exceptions import DataError, UnknownNameError
 
-#: Units the data may use (the suffix vocabulary of the package).
-UNITS = frozenset({
-    "W", "ratio", "fraction", "flop", "flop_per_s", "usd", "usd_per_mw", "usd_per_w",
-    "usd_per_kw", "usd_per_kwh", "usd_per_kw_year", "usd_per_mwh", "g_per_kwh", "l_per_kwh",
-    "years", "acres_per_mw", "ha_per_mw",
-})
-STATUSES = frozenset({"confirmed", "confirmed (secondary)", "secondary", "derived", "uncertain"})
+#: Units the data may use (defined once, in :mod:`stargate_report.catalog.validation`).
+UNITS = ASSUMPTION_UNITS
 COLUMNS = ("id", "quantity", "scope", "low", "base", "high", "unit", "year",
            "source_id", "status", "ref", "notes")
+#: optional columns: ``derived`` (``yes`` where the value is arithmetic on sourced values)
+OPTIONAL_COLUMNS = ("derived",)
 DEFAULT_SCOPE = "default"
 
 
@@ -48,6 +47,7 @@ class Assumption:
     status: str
     ref: str
     notes: str
+    derived: bool = False
 
     @property
     def uncertain(self) -> bool:
@@ -58,21 +58,99 @@ class Assumption:
         return {"id": self.id, "quantity": self.quantity, "scope": self.scope, "low": self.low,
                 "base": self.base, "high": self.high, "unit": self.unit, "year": self.year,
                 "sources": list(self.source_ids), "status": self.status, "ref": self.ref,
-                "notes": self.notes}
+                "notes": self.notes, "derived": self.derived}
 
 
-def _number(path: Path, rid: str, field: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise DataError(path, rid, field, f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise DataError(path, rid, field, f"not a finite number: {text!r}")
-    return value
+class AssumptionRecord(BaseModel):
+    """The schema of one row of ``assumptions.csv``. ``base`` is declared before ``low`` so that each bound
+    is checked against it (an error names the bound that is out of order). The source ids are checked
+    against the ``source_ids`` of the validation context."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    id: str
+    quantity: str
+    scope: str
+    base: float
+    low: float
+    high: float
+    unit: str
+    year: str = ""
+    source_id: tuple[str, ...]
+    status: Literal["confirmed", "secondary", "uncertain"]
+    ref: str = ""
+    notes: str = ""
+    derived: bool = False
+
+    @field_validator("id", "quantity", "scope", "unit", "source_id", "status", "base", "low", "high", mode="before")
+    @classmethod
+    def _present(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("missing or empty")
+        return value
+
+    @field_validator("low")
+    @classmethod
+    def _low(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("base")
+        if base is not None and value > base:
+            raise ValueError(f"low {value:g} is greater than base {base:g}")
+        return value
+
+    @field_validator("high")
+    @classmethod
+    def _high(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("base")
+        if base is not None and base > value:
+            raise ValueError(f"high {value:g} is less than base {base:g}")
+        return value
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str) -> str:
+        if value not in UNITS:
+            raise ValueError(f"unknown unit {value!r}; known: {', '.join(sorted(UNITS))}")
+        return value
+
+    @field_validator("source_id", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(s.strip() for s in value.split(";") if s.strip())
+        return value
+
+    @field_validator("source_id")
+    @classmethod
+    def _known_sources(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("missing or empty")
+        known = (info.context or {}).get("source_ids")
+        for sid in value:
+            if known is not None and sid not in known:
+                raise ValueError(f"source {sid!r} is not in sources.yaml")
+        return value
+
+    @field_validator("derived", mode="before")
+    @classmethod
+    def _flag(cls, value: object) -> object:
+        if value is None or value == "":
+            return False
+        if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+            return value.strip().lower() == "yes"
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"expected yes or empty, not {value!r}")
+
+    def to_assumption(self) -> Assumption:
+        return Assumption(self.id, self.quantity, self.scope, self.low, self.base, self.high, self.unit, self.year,
+                          self.source_id, self.status, self.ref, self.notes, self.derived)
 
 
 def parse_assumptions(path: Path, source_ids: set[str]) -> dict[str, Assumption]:
-    """Read and validate an assumptions CSV; returns ``{id: Assumption}``."""
+    """Read and validate an assumptions CSV; returns ``{id: Assumption}``.
+
+    Every row is validated by :class:`AssumptionRecord`; an error names the file, the row (id and line)
+    and the field."""
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
@@ -83,39 +161,29 @@ def parse_assumptions(path: Path, source_ids: set[str]) -> dict[str, Assumption]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise DataError(path, "header", missing[0], "column missing")
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise DataError(path, "header", unknown[0], "unknown column")
     out: dict[str, Assumption] = {}
     seen: dict[tuple[str, str], str] = {}
+    context = {"source_ids": set(source_ids)}
     for lineno, row in enumerate(rows, start=2):
         rid = (row.get("id") or "").strip()
         label = f"{rid or '?'} (line {lineno})"
         if None in row:
             raise DataError(path, label, "-", "more fields than columns (quote fields with commas)")
-        for field in ("id", "quantity", "scope", "unit", "source_id", "status"):
-            if not (row.get(field) or "").strip():
-                raise DataError(path, label, field, "missing or empty")
+        try:
+            rec = AssumptionRecord.model_validate(row, context=context)
+        except ValidationError as exc:
+            field, problem = first_error(exc)
+            raise DataError(path, label, field, problem) from None
         if rid in out:
             raise DataError(path, label, "id", "duplicate id")
-        low, base, high = (_number(path, label, f, row[f]) for f in ("low", "base", "high"))
-        if low > base:
-            raise DataError(path, label, "low", f"low {low:g} is greater than base {base:g}")
-        if base > high:
-            raise DataError(path, label, "high", f"high {high:g} is less than base {base:g}")
-        unit = row["unit"].strip()
-        if unit not in UNITS:
-            raise DataError(path, label, "unit", f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}")
-        status = row["status"].strip()
-        if status not in STATUSES:
-            raise DataError(path, label, "status", f"unknown status {status!r}; known: {', '.join(sorted(STATUSES))}")
-        sids = tuple(s.strip() for s in row["source_id"].split(";") if s.strip())
-        for sid in sids:
-            if sid not in source_ids:
-                raise DataError(path, label, "source_id", f"source {sid!r} is not in sources.yaml")
-        key = (row["quantity"].strip(), row["scope"].strip())
+        key = (rec.quantity, rec.scope)
         if key in seen:
             raise DataError(path, label, "scope", f"quantity {key[0]!r} already has scope {key[1]!r} (row {seen[key]})")
         seen[key] = rid
-        out[rid] = Assumption(rid, key[0], key[1], low, base, high, unit, row["year"].strip(), sids,
-                              status, (row.get("ref") or "").strip(), (row.get("notes") or "").strip())
+        out[rid] = rec.to_assumption()
     return out
 
 

@@ -16,13 +16,17 @@ from typing import Any
 from stargate_report.catalog import files as datafiles
 from stargate_report.catalog.regions import region_ids
 from stargate_report.catalog.sources import load_sources
+from stargate_report.catalog.validation import FACT_UNITS
+from stargate_report.catalog.validation import STATUSES as _STATUSES
 from stargate_report.exceptions import DataError, UnknownNameError
 
 KINDS = frozenset({"programme", "site", "investment", "event", "company"})
-STATUSES = frozenset({"confirmed", "secondary", "uncertain"})
+STATUSES = frozenset(_STATUSES)
 VERDICTS = ("supported", "partly supported", "not supported", "contradicted")
 SITE_STATUSES = frozenset({"announced", "under construction", "operational"})
-UNITS = frozenset({"MW", "usd", "count", "acres"})
+UNITS = FACT_UNITS
+#: the unit of a fact a site may name as its ``capacity_fact`` (a power, not a count or an amount)
+CAPACITY_UNIT = "MW"
 SECTIONS = ("entities", "sites", "facts", "claims")
 
 FACT_REQUIRED = ("id", "kind", "statement_en", "statement_de", "date", "sources", "status", "as_of")
@@ -30,7 +34,7 @@ FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "hea
 ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
 SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
                  "sources")
-SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact", "location_de")
+SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact", "location_de", "status_as_of")
 CLAIM_REQUIRED = ("id", "quote_de", "claim_en", "verdict", "evidence_en", "evidence_de", "sources")
 CLAIM_OPTIONAL = ("facts",)
 
@@ -95,6 +99,7 @@ class Site:
     operator: str | None = None
     capacity_fact: str | None = None
     location_de: str | None = None  # the location in German where it differs ("bei Narvik, Norwegen")
+    status_as_of: dt.date | None = None  # the date of the source the status word rests on
 
     def power(self, lang: str = "en") -> str:
         return self.power_de if lang == "de" else self.power_en
@@ -174,6 +179,15 @@ def _unique(path, section: list[dict], name: str) -> None:
         seen.add(rid)
 
 
+def _capacity_fact(path, rid, fact_id, facts: list[dict]) -> None:
+    """A site's ``capacity_fact`` must state a power: a fact with a value in MW. The error lists the facts that fit."""
+    rec = next(f for f in facts if f.get("id") == fact_id)
+    if rec.get("unit") != CAPACITY_UNIT or rec.get("value") is None:
+        fitting = sorted(f.get("id") for f in facts if f.get("unit") == CAPACITY_UNIT and f.get("value") is not None)
+        raise DataError(path, rid, "capacity_fact", f"fact {fact_id!r} is not a power (unit {rec.get('unit')!r}, "
+                        f"not {CAPACITY_UNIT!r}); facts in {CAPACITY_UNIT}: {', '.join(fitting)}")
+
+
 def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowledge:
     """Validate a knowledge-base document (a mapping of the four sections) into :class:`Knowledge`."""
     if isinstance(data, list):  # a plain list of facts is accepted too
@@ -209,6 +223,7 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
                 _ids(path, rid, role, rec[role], entity_ids, "entity")
         if rec.get("capacity_fact") is not None:
             _ids(path, rid, "capacity_fact", rec["capacity_fact"], fact_ids, "fact")
+            _capacity_fact(path, rid, rec["capacity_fact"], sec["facts"])
         if rec.get("region") is not None:
             _ids(path, rid, "region", rec["region"], set(region_ids()), "region")
         sites[rid] = Site(
@@ -219,7 +234,9 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
             sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"),
             region=rec.get("region"), builder=rec.get("builder"), operator=rec.get("operator"),
             capacity_fact=rec.get("capacity_fact"),
-            location_de=str(rec["location_de"]) if rec.get("location_de") is not None else None)
+            location_de=str(rec["location_de"]) if rec.get("location_de") is not None else None,
+            status_as_of=(_date(path, rid, "status_as_of", rec["status_as_of"])
+                          if rec.get("status_as_of") is not None else None))
 
     facts = {}
     for i, rec in enumerate(sec["facts"], start=1):
@@ -426,8 +443,9 @@ def historical_sources(kb: Knowledge | None = None) -> set[str]:
 def sources_frame(stale_after_days: int | None = None, today: dt.date | None = None):
     """Every source of the package data as a DataFrame: ``id, date, publisher, title, url, cited_by``
     (``knowledge``, ``assumptions``, both joined by ``;``, or empty) and ``historical``
-    (:func:`historical_sources`). ``stale_after_days``: only the sources a build warns about, those
-    :func:`stale_sources` names for that age."""
+    (:func:`historical_sources`). ``stale_after_days``: only the sources older than that, those
+    :func:`stale_sources` names for that age with ``include_assumptions=True`` (the knowledge base's current
+    sources and every source of ``assumptions.csv``)."""
     import pandas as pd
 
     from stargate_report.catalog.assumptions import load_registry
@@ -438,7 +456,7 @@ def sources_frame(stale_after_days: int | None = None, today: dt.date | None = N
     history = historical_sources(kb)
     ids = list(reg)
     if stale_after_days is not None:
-        ids = [sid for sid, _ in stale_sources(stale_after_days, today)]
+        ids = [sid for sid, _ in stale_sources(stale_after_days, today, include_assumptions=True)]
     rows = [{"id": sid, "date": reg[sid].date, "publisher": reg[sid].publisher, "title": reg[sid].title,
              "url": reg[sid].url,
              "cited_by": ";".join(n for n, used in (("knowledge", by_kb), ("assumptions", by_assumptions))
@@ -455,13 +473,27 @@ def cited_sources(kb: Knowledge | None = None) -> list[str]:
     return list(dict.fromkeys(cited))
 
 
-def stale_sources(max_age_days: int, today: dt.date | None = None) -> list[tuple[str, dt.date]]:
+def assumption_sources() -> list[str]:
+    """Every source ``assumptions.csv`` cites, once, in row order."""
+    from stargate_report.catalog.assumptions import load_registry
+
+    return list(dict.fromkeys(s for row in load_registry().rows.values() for s in row.source_ids))
+
+
+def stale_sources(max_age_days: int, today: dt.date | None = None,
+                  include_assumptions: bool = False) -> list[tuple[str, dt.date]]:
     """Sources cited by the knowledge base that were published more than ``max_age_days`` ago, except
-    :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets)."""
+    :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets).
+
+    ``include_assumptions``: also the sources of ``assumptions.csv`` (every one counts: a value's source
+    is as current as its publication), as ``stargate-report sources --stale`` lists them. A build's
+    warning (:func:`stargate_report.pipeline.build.source_age_warning`) keeps to the knowledge base."""
     today = today or dt.date.today()
     kb, reg = load_knowledge(), load_sources()
     history = historical_sources(kb)
     cited = [s for s in cited_sources(kb) if s not in history]
+    if include_assumptions:
+        cited = list(dict.fromkeys(cited + assumption_sources()))
     out = []
     for sid in cited:
         d = _source_date(reg[sid].date)

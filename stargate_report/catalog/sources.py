@@ -1,14 +1,60 @@
-"""The sources registry: every publication the package data cites (``data/sources.yaml``)."""
+"""The sources registry: every publication the package data cites (``data/sources.yaml``).
+
+Each record is validated on load by a pydantic model (:class:`SourceRecord`); an error names the file, the
+source id and the field. :class:`Source` is the validated, immutable record the rest of the package uses.
+"""
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from stargate_report.catalog import files as datafiles
+from stargate_report.catalog.validation import first_error
 from stargate_report.exceptions import DataError, UnknownNameError
 
 REQUIRED = ("id", "title", "publisher", "date", "url", "retrieved")
+#: primary: the url is the publisher's own document; secondary: a news report or a redistribution;
+#: no primary confirmed: a retelling whose original could not be found or read (rows citing it are uncertain)
+SOURCE_STATUSES = ("primary", "secondary", "no primary confirmed")
+SourceStatus = Literal["primary", "secondary", "no primary confirmed"]
+
+
+class SourceRecord(BaseModel):
+    """The schema of one entry of ``sources.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+    id: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+    retrieved: str
+    locator: str = ""
+    licence: str = ""
+    ref: str = ""
+    note: str = ""
+    status: SourceStatus = "primary"
+
+    @field_validator(*REQUIRED, mode="before")
+    @classmethod
+    def _present(cls, value: object) -> object:
+        if value is None or not str(value).strip():
+            raise ValueError("missing or empty")
+        return str(value)
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        parts = value.split("-")
+        ok = 1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4
+        if not ok or (len(parts) > 1 and not 1 <= int(parts[1]) <= 12) or (len(parts) > 2 and not 1 <= int(parts[2]) <= 31):
+            raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+        return value
 
 
 @dataclass(frozen=True)
@@ -22,17 +68,23 @@ class Source:
     licence: str = ""
     ref: str = ""
     note: str = ""
+    locator: str = ""
+    status: str = "primary"
+
+    def _head(self) -> str:
+        where = f", {self.locator}" if self.locator else ""
+        return f"{self.publisher}: {self.title} ({self.date}){where}. "
 
     def citation(self) -> str:
-        """One-line citation: publisher, title, date, URL."""
-        return f"{self.publisher}: {self.title} ({self.date}). {self.url}"
+        """One-line citation: publisher, title, date, locator (page/table/section, where recorded), URL."""
+        return self._head() + self.url
 
     def citation_html(self) -> str:
         """:meth:`citation` as HTML, its web address a link (a link is only followed when clicked: the page
         loads nothing from the network); an address that is not a web page's stays text."""
         import html
 
-        text = html.escape(f"{self.publisher}: {self.title} ({self.date}). ")
+        text = html.escape(self._head())
         url = html.escape(self.url)
         if self.url.startswith(("https://", "http://")):
             return f'{text}<a href="{url}">{url}</a>'
@@ -47,15 +99,15 @@ def parse_sources(records: object, path: object) -> dict[str, Source]:
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             raise DataError(path, i, "-", "each source must be a mapping")
-        for field in REQUIRED:
-            if not str(rec.get(field, "") or "").strip():
-                raise DataError(path, rec.get("id", i), field, "missing or empty")
-        unknown = set(rec) - set(Source.__dataclass_fields__)
-        if unknown:
-            raise DataError(path, rec["id"], sorted(unknown)[0], "unknown field")
-        if rec["id"] in out:
-            raise DataError(path, rec["id"], "id", "duplicate id")
-        out[rec["id"]] = Source(**{k: str(v) for k, v in rec.items()})
+        rid = rec.get("id") or i
+        try:
+            model = SourceRecord.model_validate(rec)
+        except ValidationError as exc:
+            field, problem = first_error(exc)
+            raise DataError(path, rid, field, problem) from None
+        if model.id in out:
+            raise DataError(path, model.id, "id", "duplicate id")
+        out[model.id] = Source(**model.model_dump())
     return out
 
 
