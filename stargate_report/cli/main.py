@@ -166,6 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     p = parser()
     args = p.parse_args(argv)
+    try:
+        os.getcwd()
+    except OSError:  # deleted under the shell: every relative path (output/, a params file) would fail
+        print("stargate-report: error: the current folder no longer exists (it was deleted or moved); allowed: "
+              "a command started in an existing folder (cd into one)", file=sys.stderr)
+        return EXIT_USAGE
     if not getattr(args, "command", None):
         p.print_help()
         return EXIT_USAGE

@@ -81,11 +81,13 @@ def run_slug(text: str) -> str:
     text = str(text)
     spelled = unicodedata.normalize("NFKD", text.translate(_SPELLED))
     latin = spelled.encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-")[:80].rstrip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-")
+    cut = len(slug) > 80  # two long names that differ after 80 characters must not share a folder
+    slug = slug[:80].rstrip("-")
     # letters or digits that have no Latin spelling were dropped ('Straße 東京' and 'Straße 大阪' would both be
     # 'strasse', '日本 1' would be '1'): a hash of the name keeps their folders apart
     dropped = any(ch.isalnum() and not ch.isascii() for ch in spelled)
-    if dropped or (not slug and any(ch.isalnum() for ch in text)):
+    if dropped or cut or (not slug and any(ch.isalnum() for ch in text)):
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
         slug = f"{slug[:71].rstrip('-')}-{digest}" if slug else f"run-{digest}"
     if not slug:
