@@ -3,6 +3,8 @@ naming key, value and what is allowed, no kernel started, nothing under the outp
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -384,3 +386,49 @@ def test_a_histogram_of_many_samples_is_binned_before_it_is_charted():
     assert len(rows) <= 40 and sum(r["count"] for r in rows) == 100_000
     assert "<svg" in charts.to_svg(chart)
     assert "<svg" in charts.to_svg(charts.histogram(np.full(7, 3.0), "x", "y"))  # one value: one bar
+
+
+# -- docs/bad-input.md: the table of bad input is what the user sees ---------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
+ROW = re.compile(r"^\| `stargate-report (?P<cmd>[^`]+)` \| `(?P<msg>[^`]+)` \| (?P<code>\d+) \|$")
+
+
+def _table_rows():
+    text = DOCS.read_text(encoding="utf-8")
+    table = text.split("<!-- bad-input-table -->")[1].split("<!-- /bad-input-table -->")[0]
+    rows = [ROW.match(line) for line in table.splitlines() if line.startswith("| `")]
+    assert rows and all(rows), "a row of the table is not | `command` | `message` | exit |"
+    return [(m["cmd"], m["msg"], int(m["code"])) for m in rows]
+
+
+def _table_files(tmp_path) -> dict[str, str]:
+    grid = "".join(f"  {k}: [{', '.join(str(0.5 + i / 1000) for i in range(100))}]\n"
+                   for k in ("pue", "load_factor", "target_cfe"))
+    files = {"latin1.yaml": 'title: "Caf\u00e9"\n'.encode("latin-1"), "bomb.yaml": b"a: &a [x, x]\nb: [*a, *a]\n",
+             "list.yaml": b"- pue: 1.2\n", "huge-grid.yaml": ("name: g\ngrid:\n" + grid).encode(),
+             "sweep.yaml": b"name: s\nformats: html\nscenarios:\n  - {name: texas}\n"}
+    subs = {"{out}": str(tmp_path / "out")}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        subs["{" + name + "}"] = str(tmp_path / name)
+    return subs
+
+
+def test_the_bad_input_table_is_what_the_user_sees(tmp_path, no_kernels, capsys):
+    import shlex
+
+    subs = _table_files(tmp_path)
+    for cmd, msg, code in _table_rows():
+        for key, value in subs.items():
+            cmd, msg = cmd.replace(key, shlex.quote(value)), msg.replace(key, value)
+        argv = [a.replace("{BEL}", "\x07") for a in shlex.split(cmd)]
+        try:
+            got = main(argv)
+        except SystemExit as exc:  # (argparse's own errors)
+            got = exc.code
+        err = capsys.readouterr().err
+        assert got == code, (cmd, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, (cmd, err)
+        assert err.split()[:len(msg.split())] == msg.split(), (cmd, err)
+    assert not (tmp_path / "out").exists()
