@@ -83,8 +83,11 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
     name = run_request.run_slug(data.get("name") or p.stem)
     langs = data.get("lang", "en")
     formats = data.get("formats", "html,pdf")
-    langs = ",".join(langs) if isinstance(langs, list) else str(langs)
-    formats = ",".join(formats) if isinstance(formats, list) else str(formats)
+    for key, value in (("lang", langs), ("formats", formats)):
+        if not isinstance(value, str) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ParameterError(key, value, "a comma-separated text or a list of names")
+    langs = ",".join(langs) if isinstance(langs, list) else langs
+    formats = ",".join(formats) if isinstance(formats, list) else formats
     base = mapping(data.get("base"), "base")
     for key in base:
         if key not in ("preset", "params"):

@@ -37,7 +37,8 @@ def _parse(p: str | Path, text: str) -> object:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "-"
-        raise DataError(p, where, "-", f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # (one line)
+        raise DataError(p, where, "-", f"not valid YAML ({problem})") from exc
 
 
 def read_user_yaml(p: str | Path, key: str, allowed: str) -> object:

@@ -156,6 +156,11 @@ def _sigterm_to_interrupt(signum, frame):  # so that cleanup (temporary folders)
     raise KeyboardInterrupt
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error's message on one line (a library's message may span several: a YAML parser's, say)."""
+    return " ".join(str(exc).splitlines())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
     import threading
@@ -178,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ParameterError, DataError) as exc:
-        print(f"stargate-report: error: {exc}", file=sys.stderr)
+        print(f"stargate-report: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BuildError as exc:
         print(f"stargate-report: build failed: {exc}", file=sys.stderr)
