@@ -189,8 +189,8 @@ def _other_output(rel: str, req: RunRequest) -> bool:
 
 def _carry_over(target: Path, tmp: Path, manifest: dict | None, req: RunRequest) -> dict[str, list[str]]:
     """Copy into the new run folder ``tmp`` what the current one holds that this run did not write: the
-    user's files and folders, and the runs' outputs of other languages and formats. Copies, so that until
-    the swap both folders are whole; links are copied as links, never followed. Returns the paths copied:
+    user's files and folders, and the runs' outputs of other languages and formats. Hard links (or copies),
+    so that until the swap both folders are whole; symbolic links are carried as links, never followed. Returns the paths copied:
     ``{"ours": [...], "theirs": [...]}``."""
     out: dict[str, list[str]] = {"ours": [], "theirs": []}
     if not target.is_dir() or target.is_symlink():
@@ -210,7 +210,10 @@ def _carry_over(target: Path, tmp: Path, manifest: dict | None, req: RunRequest)
             if ours and not _other_output(rel, req):
                 continue  # this run's own kind of output, from an earlier run: replaced
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst, follow_symlinks=False)
+            try:  # a second name for the same file: instant, whatever its size
+                os.link(src, dst, follow_symlinks=False)
+            except OSError:  # (a file system without hard links)
+                shutil.copy2(src, dst, follow_symlinks=False)
             out["ours" if ours else "theirs"].append(rel)
     return out
 

@@ -159,3 +159,15 @@ def test_a_damaged_kept_notebook_is_executed_again(fake, tmp_path, capsys, damag
     kept.write_text(kept.read_text()[:30] if damage == "truncated" else "cells:\n  - one\n")
     assert _run(out, "--format", "html,pdf") == 0, capsys.readouterr().err
     assert len(fake) == 2 and nbformat.read(str(kept), as_version=4).cells
+
+
+def test_links_in_the_run_folder_are_carried_not_followed(fake, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("precious")
+    out = tmp_path / "out"
+    assert _run(out, "--format", "html") == 0
+    (out / "run" / "link").symlink_to(elsewhere)
+    assert _run(out, "--format", "html", "--force") == 0
+    assert (out / "run" / "link").is_symlink() and os.readlink(out / "run" / "link") == str(elsewhere)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
