@@ -81,7 +81,8 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         return RunResult(target, {f: target / f for f in wanted} | {"manifest.json": target / "manifest.json"},
                          {"total_s": time.perf_counter() - t0}, status="cached")
     # the executed notebooks and data are reused only as they were written (one cut short is run again)
-    kept = [f"notebooks/{lang}/{nb.name}" for lang in req.langs for nb in books] + ["data/results.json"]
+    kept = [f"notebooks/{lang}/{nb.name}" for lang in req.langs for nb in books]
+    kept += ["data/results.json", "data/results.npz"]
     reuse = bool(previous and previous["cache"].get("execute") == keys["execute"]
                  and verified(target, previous, kept))
     _remove_stale_builds(req.out_dir.resolve(), req.slug)

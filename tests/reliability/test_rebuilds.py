@@ -30,6 +30,7 @@ def fake(monkeypatch, tmp_path):
     def execute_all(req, tmp, chapters, say, timings, kernels=None):
         executed.append(req.langs)
         (tmp / "data" / "results.json").write_text("{}")
+        (tmp / "data" / "results.npz").write_bytes(b"PK")
         for lang in req.langs:
             (tmp / "notebooks" / lang).mkdir(parents=True)
             for nb in chapters:
@@ -171,3 +172,13 @@ def test_links_in_the_run_folder_are_carried_not_followed(fake, tmp_path):
     assert _run(out, "--format", "html", "--force") == 0
     assert (out / "run" / "link").is_symlink() and os.readlink(out / "run" / "link") == str(elsewhere)
     assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
+
+
+def test_damaged_results_are_computed_again_not_reused(fake, tmp_path):
+    """A re-render reuses the kept data/results.npz; one with the wrong arrays (KeyError in the chapters)
+    or cut short is not reused: the run is executed again."""
+    out = tmp_path / "out"
+    assert _run(out, "--format", "html") == 0
+    (out / "run" / "data" / "results.npz").write_bytes(b"PK\x03\x04 other arrays")
+    assert _run(out, "--format", "html,pdf") == 0
+    assert len(fake) == 2
