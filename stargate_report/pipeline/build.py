@@ -96,8 +96,9 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     try:
         if reuse:
             say(f"'{req.slug}': chapters unchanged, re-rendering from the executed notebooks")
-            shutil.copytree(target / "data", tmp / "data")
-            shutil.copytree(target / "notebooks", tmp / "notebooks")
+            # (links copied as links: never followed out of the run folder)
+            shutil.copytree(target / "data", tmp / "data", symlinks=True)
+            shutil.copytree(target / "notebooks", tmp / "notebooks", symlinks=True)
         else:
             (tmp / "data").mkdir()
             (tmp / "notebooks").mkdir()
