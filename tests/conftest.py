@@ -45,3 +45,36 @@ def briefing(tmp_path_factory):
     result = build.run(req, warn=warnings.append)
     result.warnings = warnings
     return result
+
+
+class ProcessTree:
+    """The processes a test starts, and theirs: each inherits a marker in its environment (``env``), and
+    :meth:`commands` lists the command lines of the live ones that carry it. Never the machine's whole
+    process list: another user's (or another session's) fork server or worker is none of a test's business."""
+
+    def __init__(self) -> None:
+        import uuid
+
+        self.marker = f"STARGATE_TEST_TREE={uuid.uuid4().hex}"
+        self.env = {**os.environ, "STARGATE_TEST_TREE": self.marker.split("=", 1)[1]}
+
+    def commands(self) -> list[str]:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if self.marker.encode() not in f.read().split(b"\0"):
+                        continue
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "Z":  # ended, not reaped
+                        continue
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    found.append(f.read().replace(b"\0", b" ").decode(errors="replace"))
+            except OSError:  # gone meanwhile, or another user's
+                pass
+        return found
+
+
+@pytest.fixture
+def process_tree() -> ProcessTree:
+    return ProcessTree()

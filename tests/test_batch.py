@@ -533,12 +533,13 @@ def test_the_cache_reruns_exactly_what_changed(tmp_path):
     assert build.run(req(pue=1.3), warn=lambda m: None, force=True).status == "ok"
 
 
-def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
+def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path, process_tree):
     text = SMALL.replace("name: small", "name: stopped") + "  - {name: spain, params: {region: es}}\n"
     path = _sweep(tmp_path, text)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "stargate_report", "batch", str(path), "--out", str(out),
-                             "--workers", "2", "--quiet"], start_new_session=True, stderr=subprocess.PIPE, text=True)
+                             "--workers", "2", "--quiet"], start_new_session=True, stderr=subprocess.PIPE, text=True,
+                            env=process_tree.env)
     deadline = time.time() + 120
     while time.time() < deadline and not list(out.glob("stopped/.*.tmp-*/data/results.json")):
         time.sleep(0.1)
@@ -549,8 +550,9 @@ def test_ctrl_c_stops_a_sweep_at_once_and_leaves_nothing_behind(tmp_path):
     assert "interrupted" in proc.stderr.read()
     time.sleep(0.5)
     assert not list(out.glob("stopped/.*"))  # no temporary folder, no half-written briefing
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert str(path) not in ps and "stargate_report.batch.worker" not in ps and "stargate_report.runtime.forkserver" not in ps
+    left = " ".join(process_tree.commands())  # (this sweep's processes only, not the machine's)
+    assert str(path) not in left and "stargate_report.batch.worker" not in left
+    assert "stargate_report.runtime.forkserver" not in left
 
 
 def test_a_worker_that_crashes_says_why(tmp_path):

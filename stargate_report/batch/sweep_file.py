@@ -20,6 +20,7 @@ events of the cluster).
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
 
 
 RUN_KEYS = ("name", "preset", "params")
+
+#: the most runs one sweep may have (each is a briefing: hours of work at 10,000 already)
+MAX_RUNS = 10_000
 
 
 @dataclass
@@ -79,8 +83,11 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
     name = run_request.run_slug(data.get("name") or p.stem)
     langs = data.get("lang", "en")
     formats = data.get("formats", "html,pdf")
-    langs = ",".join(langs) if isinstance(langs, list) else str(langs)
-    formats = ",".join(formats) if isinstance(formats, list) else str(formats)
+    for key, value in (("lang", langs), ("formats", formats)):
+        if not isinstance(value, str) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ParameterError(key, value, "a comma-separated text or a list of names")
+    langs = ",".join(langs) if isinstance(langs, list) else langs
+    formats = ",".join(formats) if isinstance(formats, list) else formats
     base = mapping(data.get("base"), "base")
     for key in base:
         if key not in ("preset", "params"):
@@ -113,6 +120,10 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
             if not isinstance(v, list) or not v:
                 raise ParameterError(f"grid.{k}", v, "a non-empty list of values")
             values.append(v)
+        count = math.prod(len(v) for v in values)  # (checked before the grid is built: it may be huge)
+        if count > MAX_RUNS:
+            raise ParameterError("grid", f"{count} runs", f"at most {MAX_RUNS} runs in a sweep",
+                                 " x ".join(f"{len(v)} {k}" for k, v in zip(keys, values)))
         for combo in itertools.product(*values):
             params = dict(zip(keys, combo))
             label = "-".join(f"{k}-{v}" for k, v in params.items())
@@ -129,6 +140,8 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
             raise ParameterError(f"scenarios[{i}].name", sc.get("name"), "a name for the run")
         specs.append((str(sc["name"]), sc.get("preset", base_preset),
                       {**base_params, **mapping(sc.get("params"), f"scenarios[{i}].params")}))
+    if len(specs) > MAX_RUNS:
+        raise ParameterError("scenarios", f"{len(specs)} runs", f"at most {MAX_RUNS} runs in a sweep")
     if not specs:
         raise ParameterError("sweep", str(path), "at least one run: a 'grid' or a list of 'scenarios'")
 

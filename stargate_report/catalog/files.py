@@ -25,13 +25,20 @@ def read_yaml(p: Path) -> object:
         text = Path(p).read_text(encoding="utf-8")
     except OSError as exc:
         raise DataError(p, "-", "-", f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(p, f"byte {exc.start}", "-", "not UTF-8 text (save the file as UTF-8)") from None
+    return _parse(p, text)
+
+
+def _parse(p: str | Path, text: str) -> object:
     try:
         # libyaml's safe loader when PyYAML was built with it (about 10x faster), else the pure-Python one
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "-"
-        raise DataError(p, where, "-", f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # (one line)
+        raise DataError(p, where, "-", f"not valid YAML ({problem})") from exc
 
 
 def read_user_yaml(p: str | Path, key: str, allowed: str) -> object:
@@ -42,9 +49,38 @@ def read_user_yaml(p: str | Path, key: str, allowed: str) -> object:
     if not path.is_file():
         raise ParameterError(key, str(p), "an existing YAML file")
     try:
-        return read_yaml(path)
+        if path.stat().st_size > USER_YAML_MAX_BYTES:
+            raise DataError(p, "-", "-", f"larger than {USER_YAML_MAX_BYTES // 1024} KiB")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(p, f"byte {exc.start}", "-", "not UTF-8 text (save the file as UTF-8)") from None
+        _refuse_aliases(p, text)
+        return _parse(path, text)
+    except OSError as exc:
+        raise ParameterError(key, str(p), "an existing YAML file that can be read", exc.strerror or str(exc)) from None
     except DataError as exc:
         raise ParameterError(key, str(p), allowed, str(exc)) from None
+
+
+#: the largest parameter or sweep file read (a sweep of hundreds of runs is a few KiB)
+USER_YAML_MAX_BYTES = 1 << 20
+
+
+def _refuse_aliases(p: str | Path, text: str) -> None:
+    """Refuse YAML aliases (``*name``) in a user's file, before anything is built: nested aliases expand
+    exponentially (a few lines made the loader work for minutes: an "alias bomb"), and parameter files
+    never need them. Parsing the events is linear in the file's length."""
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent):
+                mark = getattr(event, "start_mark", None)
+                where = f"line {mark.line + 1}" if mark else "-"
+                raise DataError(p, where, "-", f"YAML aliases (*{event.anchor}) are not allowed in this file; "
+                                "write the values out")
+    except yaml.YAMLError:
+        return  # (reported with its line by the loader)
 
 
 #: what a package content hash covers: code, catalogues, data tables and derived arrays

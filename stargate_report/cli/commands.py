@@ -12,14 +12,21 @@ from stargate_report.cli.sweep_status import SweepStatus
 from stargate_report.exceptions import ParameterError, UnknownNameError
 from stargate_report.pipeline import run_request
 
+#: local sweep workers per usable core, at most (each runs kernels; more only fight over the cores and memory)
+WORKERS_PER_CORE = 4
+
 #: exit codes of the command: done, a build or a run failed, bad input (before anything ran), Ctrl-C
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 
 
-def _resolve(args):
+def _resolve(args, **options):
+    """The scenario of a command's ``--preset``, ``--params`` and ``-p``; ``options`` given on the command line
+    (``--samples``, ``--seed``) are scenario parameters too, validated as such: one bound, wherever given."""
     from stargate_report.model.scenario import parse_overrides, resolve
 
-    return resolve(args.preset, args.params, parse_overrides(args.overrides))
+    overrides = parse_overrides(args.overrides)
+    overrides.update({k: v for k, v in options.items() if v is not None})
+    return resolve(args.preset, args.params, overrides)
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
@@ -59,8 +66,8 @@ def cmd_run(args) -> int:
 def cmd_evaluate(args) -> int:
     from stargate_report.model.evaluate import evaluate
 
-    sc = _resolve(args)
-    res = evaluate(sc, samples=args.samples, seed=args.seed)
+    sc = _resolve(args, samples=args.samples, seed=args.seed)
+    res = evaluate(sc)
     if args.json:
         print(res.to_json(indent=1))
         return EXIT_OK
@@ -267,9 +274,15 @@ def _supply(args) -> int:
 
 def cmd_batch(args) -> int:
     from stargate_report.runtime import forkserver
+    from stargate_report.runtime.cores import usable_cores
 
-    if args.workers is not None and args.workers < 1:
-        raise ParameterError("workers", args.workers, "a whole number >= 1")
+    most = WORKERS_PER_CORE * usable_cores()
+    if args.workers is not None and not 1 <= args.workers <= most:
+        raise ParameterError("workers", args.workers, f"a whole number from 1 to at most {most} "
+                             f"({WORKERS_PER_CORE} x this machine's {usable_cores()} usable cores)")
+    if args.scheduler is not None and not re.fullmatch(r"[a-z][a-z0-9+]*://\S+|\S+:\d+", args.scheduler.strip()):
+        raise ParameterError("scheduler", args.scheduler, "a dask scheduler address such as tcp://host:8786 "
+                             "(leave the option out to run on this machine)")
     if args.scheduler and (args.workers is not None or not args.pin):  # would be ignored: say so
         key, value = ("workers", args.workers) if args.workers is not None else ("no-pin", True)
         raise ParameterError(key, value, "only for this machine's workers: with --scheduler the cluster's own "

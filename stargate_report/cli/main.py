@@ -156,6 +156,11 @@ def _sigterm_to_interrupt(signum, frame):  # so that cleanup (temporary folders)
     raise KeyboardInterrupt
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error's message on one line (a library's message may span several: a YAML parser's, say)."""
+    return " ".join(str(exc).splitlines())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import signal
     import threading
@@ -166,13 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     p = parser()
     args = p.parse_args(argv)
+    try:
+        os.getcwd()
+    except OSError:  # deleted under the shell: every relative path (output/, a params file) would fail
+        print("stargate-report: error: the current folder no longer exists (it was deleted or moved); allowed: "
+              "a command started in an existing folder (cd into one)", file=sys.stderr)
+        return EXIT_USAGE
     if not getattr(args, "command", None):
         p.print_help()
         return EXIT_USAGE
     try:
         return args.func(args)
     except (ParameterError, DataError) as exc:
-        print(f"stargate-report: error: {exc}", file=sys.stderr)
+        print(f"stargate-report: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BuildError as exc:
         print(f"stargate-report: build failed: {exc}", file=sys.stderr)

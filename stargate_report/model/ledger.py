@@ -152,19 +152,40 @@ class Results:
 
     @classmethod
     def load(cls, stem) -> Results:
+        """Read what :meth:`save` wrote. A file that is missing, cut short or not what ``save`` writes (an
+        array or a field missing) raises :class:`~stargate_report.exceptions.DataError` naming the file."""
+        import zipfile
         from pathlib import Path
 
+        from stargate_report.exceptions import DataError
+
         stem = Path(stem)
-        meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
-        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
-            samples = {k: arrays[k] for k in arrays.files}
-        series = {k[len(SERIES):]: samples.pop(k) for k in list(samples) if k.startswith(SERIES)}
-        res = cls(scenario=meta["scenario"], notes=list(meta.get("notes", [])), roles=dict(meta.get("roles", {})),
-                  tables=dict(meta.get("tables", {})), series=series)
-        for k, d in meta["assumptions"].items():
-            res.inputs[k] = Input(k, d["kind"], d["value"], d["low"], d["high"], d["unit"], d["status"],
-                                  tuple(d["sources"]), d.get("note", ""))
-        for k, d in meta["quantities"].items():
-            res.quantities[k] = Quantity(k, samples[k], d["unit"], d["status"], tuple(d["sources"]),
-                                         tuple(d["inputs"]), d["formula"], d.get("note", ""))
+        meta_path, npz_path = stem.with_suffix(".json"), stem.with_suffix(".npz")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataError(meta_path, "-", "-", f"cannot read the results ({exc}); build the run again") from None
+        try:
+            with np.load(npz_path, allow_pickle=False) as arrays:
+                samples = {k: arrays[k] for k in arrays.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise DataError(npz_path, "-", "-", f"cannot read the samples ({exc}); build the run again") from None
+        try:
+            series = {k[len(SERIES):]: samples.pop(k) for k in list(samples) if k.startswith(SERIES)}
+            res = cls(scenario=dict(meta["scenario"]), notes=list(meta.get("notes", [])),
+                      roles=dict(meta.get("roles", {})), tables=dict(meta.get("tables", {})), series=series)
+            for k, d in meta["assumptions"].items():
+                res.inputs[k] = Input(k, d["kind"], d["value"], d["low"], d["high"], d["unit"], d["status"],
+                                      tuple(d["sources"]), d.get("note", ""))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DataError(meta_path, "-", str(exc), "missing or of the wrong type; build the run again") from None
+        for k, d in (meta.get("quantities") or {}).items():
+            if k not in samples:
+                raise DataError(npz_path, k, k, f"no array of samples for quantity {k!r} (the file does not belong "
+                                "to these results); build the run again")
+            try:
+                res.quantities[k] = Quantity(k, samples[k], d["unit"], d["status"], tuple(d["sources"]),
+                                             tuple(d["inputs"]), d["formula"], d.get("note", ""))
+            except (KeyError, TypeError) as exc:
+                raise DataError(meta_path, k, str(exc), "missing or of the wrong type; build the run again") from None
         return res

@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -200,11 +201,65 @@ def _check_names(params: dict[str, Any]) -> None:
             raise ParameterError(key, value, describe(key))
 
 
+#: control characters a text parameter may hold (others garble the terminal, the HTML and the PDF)
+_TEXT_CONTROLS_ALLOWED = "\n\t"
+
+
+def _check_text(params: dict[str, Any]) -> None:
+    for key, value in params.items():
+        if isinstance(value, str) and any(
+                unicodedata.category(ch) == "Cc" and ch not in _TEXT_CONTROLS_ALLOWED for ch in value):
+            raise ParameterError(key, value, describe(key) + ", without control characters (but tab and line break)")
+
+
+#: the memory the model may use for its Monte Carlo arrays, unless STARGATE_REPORT_MEMORY_LIMIT_MB says otherwise
+MEMORY_LIMIT_ENV = "STARGATE_REPORT_MEMORY_LIMIT_MB"
+DEFAULT_MEMORY_LIMIT_MB = 2048
+#: what one row of the model's arrays costs, all its quantities and temporaries together (measured: about
+#: 0.6 KiB a row, for the Monte Carlo's 100,000 samples as for Sobol's design; with a margin)
+BYTES_PER_ROW = 1024
+
+
+def memory_limit_bytes() -> int:
+    import os
+
+    text = os.environ.get(MEMORY_LIMIT_ENV, "")
+    try:
+        mb = float(text) if text.strip() else DEFAULT_MEMORY_LIMIT_MB
+    except ValueError:
+        raise ParameterError(MEMORY_LIMIT_ENV, text, "a number of MiB > 0") from None
+    if not (math.isfinite(mb) and mb > 0):
+        raise ParameterError(MEMORY_LIMIT_ENV, text, "a number of MiB > 0")
+    return int(mb * 2**20)
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def check_samples(value: object, key: str = "samples", rows_per_sample: int = 1) -> int:
+    """The one check of a number of Monte Carlo samples, wherever it comes from (``-p samples=``, a params
+    file, ``evaluate --samples``, ``sensitivity --samples``): a whole number within the bounds of the
+    scenario's ``samples``, and whose arrays (``rows_per_sample`` rows each, e.g. Saltelli's ``k + 2``) fit in
+    the memory limit, estimated before anything is allocated. Returns it; raises :class:`ParameterError`."""
+    info = Scenario.model_fields["samples"]
+    lo = next(m.ge for m in info.metadata if getattr(m, "ge", None) is not None)
+    hi = next(m.le for m in info.metadata if getattr(m, "le", None) is not None)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ParameterError(key, value, describe("samples"))
+    need, limit = value * rows_per_sample * BYTES_PER_ROW, memory_limit_bytes()
+    if need > limit:
+        raise ParameterError(key, value, f"a number of samples whose arrays fit in {_size(limit)} "
+                             f"(the limit; {MEMORY_LIMIT_ENV} sets it)", f"{value} would need about {_size(need)}")
+    return value
+
+
 def validate(params: dict[str, Any]) -> Scenario:
     """Validate a flat mapping of parameters into a :class:`Scenario`."""
     if not isinstance(params, dict):
         raise ParameterError("params", params, "a mapping of parameter: value")
     _check_names(params)
+    _check_text(params)
     try:
         scenario = Scenario(**params)
     except ValidationError as exc:
@@ -213,6 +268,10 @@ def validate(params: dict[str, Any]) -> Scenario:
         value = err.get("input", params.get(key))
         raise ParameterError(key, value, describe(key) if key in Scenario.model_fields else err["msg"]) from None
     scenario.sizing()
+    if scenario.investment_usd is None and scenario.investment_fact is None:
+        raise ParameterError("investment_fact", None, describe("investment_fact"),
+                             "or set investment_usd: the briefing needs one of the two")
+    check_samples(scenario.samples)
     _check_supply_possible(scenario)
     return scenario
 

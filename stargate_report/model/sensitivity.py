@@ -11,7 +11,7 @@ import pandas as pd
 
 from stargate_report.exceptions import UnknownNameError
 from stargate_report.model.evaluate import base_values, compute_results, make_plan
-from stargate_report.model.scenario import Scenario
+from stargate_report.model.scenario import Scenario, check_samples
 
 
 def _output(plan, values, output: str) -> np.ndarray:
@@ -80,6 +80,8 @@ def sobol(scenario: Scenario, output: str, n: int = 512, seed: int = 0) -> pd.Da
     columns = ["role", "assumption", "S1", "S1_conf", "ST", "ST_conf"]
     plan = make_plan(scenario)
     roles = plan.uncertain_roles()
+    # Saltelli's design has n * (k + 2) rows: bounded like the Monte Carlo's samples, memory estimated first
+    check_samples(n, "samples", len(roles) + 2)
     if not roles:
         return pd.DataFrame(columns=columns)
     problem = {"num_vars": len(roles), "names": roles,

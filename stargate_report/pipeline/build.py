@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from stargate_report import __version__, folders, runtime
 from stargate_report.catalog import files as datafiles
 from stargate_report.exceptions import BuildError
-from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files
+from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files, sha256_file, verified
 from stargate_report.pipeline.execute import execute_all
 from stargate_report.pipeline.publish import merge, render_languages
 from stargate_report.pipeline.run_request import RunRequest, RunResult, chapters, make_output_folder, safe_target
@@ -71,15 +72,19 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     make_output_folder(req.out_dir)
     target = safe_target(req.out_dir, req.slug)
     keys = cache_keys(req)
-    previous = None if force else cached_manifest(target)
-    if previous and previous.get("cache", {}).get("render") == keys["render"] \
-            and all((target / f).is_file() for f in previous.get("files", [])):
+    books = chapters(req.notebooks_dir)
+    before = cached_manifest(target)  # (also with force: it says which files of the folder are the runs')
+    previous = None if force else before
+    wanted = [f"briefing.{lang}.{fmt}" for lang in req.langs for fmt in req.formats]
+    if previous and previous["cache"].get("render") == keys["render"] and verified(target, previous, wanted):
         say(f"'{req.slug}' is unchanged: served from {target}")
-        return RunResult(target, {f: target / f for f in previous["files"]} | {"manifest.json": target / "manifest.json"},
+        return RunResult(target, {f: target / f for f in wanted} | {"manifest.json": target / "manifest.json"},
                          {"total_s": time.perf_counter() - t0}, status="cached")
-    reuse = bool(previous and previous.get("cache", {}).get("execute") == keys["execute"]
-                 and all((target / "notebooks" / lang).is_dir() for lang in req.langs)
-                 and (target / "data" / "results.json").is_file())
+    # the executed notebooks and data are reused only as they were written (one cut short is run again)
+    kept = [f"notebooks/{lang}/{nb.name}" for lang in req.langs for nb in books]
+    kept += ["data/results.json", "data/results.npz"]
+    reuse = bool(previous and previous["cache"].get("execute") == keys["execute"]
+                 and verified(target, previous, kept))
     _remove_stale_builds(req.out_dir.resolve(), req.slug)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{req.slug}.tmp-", dir=req.out_dir.resolve()))
@@ -89,11 +94,11 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     in_use = folders.claim(tmp)  # another run of the same name must not take it for a killed run's
     closing: KernelPool | None = None  # this run's kernels, shutting down while the briefing renders
     try:
-        books = chapters(req.notebooks_dir)
         if reuse:
             say(f"'{req.slug}': chapters unchanged, re-rendering from the executed notebooks")
-            shutil.copytree(target / "data", tmp / "data")
-            shutil.copytree(target / "notebooks", tmp / "notebooks")
+            # (links copied as links: never followed out of the run folder)
+            shutil.copytree(target / "data", tmp / "data", symlinks=True)
+            shutil.copytree(target / "notebooks", tmp / "notebooks", symlinks=True)
         else:
             (tmp / "data").mkdir()
             (tmp / "notebooks").mkdir()
@@ -118,6 +123,13 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             closing.join()
             closing = None
         timings["total_s"] = time.perf_counter() - t0
+        # what the folder holds besides this run's own output stays: the user's files, and the other
+        # languages' and formats' briefings and notebooks (listed again in the manifest)
+        carried = _carry_over(target, tmp, before, req)
+        written = sorted({str(p.relative_to(tmp).as_posix()) for p in tmp.rglob("*")
+                          if p.is_file() and not p.is_symlink()} - set(carried["theirs"]) | set(carried["ours"]))
+        carried = set(carried["ours"])
+        briefings = [rel for rel in written if "/" not in rel and rel.startswith("briefing.")]
         manifest = {
             "package": "stargate-report", "version": __version__, "created": dt.datetime.now(dt.timezone.utc)
             .isoformat(timespec="seconds"), "python": platform.python_version(), "preset": req.preset,
@@ -125,9 +137,12 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
             "parameters": req.scenario.to_dict(), "given": req.params,
             "data_files": datafiles.file_hashes(), "notebooks": hash_files(books),
             "templates": hash_files(p for p in datafiles.bundled("templates").rglob("*") if p.is_file()),
-            "timings_s": {k: round(v, 3) for k, v in timings.items()}, "files": sorted(files),
+            "timings_s": {k: round(v, 3) for k, v in timings.items()}, "files": sorted(briefings),
             "knowledge_as_of": _knowledge_as_of(), "source_age_warning": stale_line, "cache": keys,
-            "reused_execution": reuse,
+            "reused_execution": reuse, "written": written,
+            # what the runs wrote, as they wrote it: a cache hit checks it (an edited file is built again)
+            "sha256": {rel: (before or {}).get("sha256", {}).get(rel) if rel in carried else sha256_file(tmp / rel)
+                       for rel in written},
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         _swap_into_place(tmp, target)
@@ -146,9 +161,63 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
 
 
 def _remove_stale_builds(out_dir: Path, slug: str) -> None:
-    """Remove the temporary folders of earlier runs of ``slug`` that were killed outright, but not the one
-    a run of the same name is building in right now (two terminals, two scripts)."""
-    folders.remove_unclaimed(out_dir.glob(f".{slug}.tmp-*"))
+    """Remove the temporary folders of earlier runs of ``slug`` that were killed outright, and the previous
+    folders a killed run had moved aside (``.<slug>.old-*``), but not the one a run of the same name is
+    building in or swapping right now (two terminals, two scripts): those are claimed."""
+    folders.remove_unclaimed([*out_dir.glob(f".{slug}.tmp-*"), *out_dir.glob(f".{slug}.old-*")])
+
+
+#: the names of the files a run writes at the top of its folder (manifests before ``written`` listed no more)
+_BRIEFING = re.compile(r"briefing\.([A-Za-z_-]+)\.([a-z]+)")
+
+
+def _ours(rel: str, manifest: dict | None) -> bool:
+    """Whether ``rel`` (a path in the run folder) is a file the runs wrote: listed in the manifest's
+    ``written``, or, for manifests before it (or none readable), one of the package's own layout."""
+    if manifest is not None and manifest.get("written") is not None:
+        return rel in manifest["written"] or rel == "manifest.json"
+    return rel == "manifest.json" or rel.split("/")[0] in ("data", "notebooks") or bool(_BRIEFING.fullmatch(rel))
+
+
+def _other_output(rel: str, req: RunRequest) -> bool:
+    """Whether ``rel``, a file of the runs, is another language's or format's output, which this run does not
+    build and must not delete."""
+    m = _BRIEFING.fullmatch(rel)
+    if m:
+        return not (m.group(1) in req.langs and m.group(2) in req.formats)
+    parts = rel.split("/")
+    return parts[0] == "notebooks" and len(parts) > 2 and parts[1] not in req.langs
+
+
+def _carry_over(target: Path, tmp: Path, manifest: dict | None, req: RunRequest) -> dict[str, list[str]]:
+    """Copy into the new run folder ``tmp`` what the current one holds that this run did not write: the
+    user's files and folders, and the runs' outputs of other languages and formats. Hard links (or copies),
+    so that until the swap both folders are whole; symbolic links are carried as links, never followed. Returns the paths copied:
+    ``{"ours": [...], "theirs": [...]}``."""
+    out: dict[str, list[str]] = {"ours": [], "theirs": []}
+    if not target.is_dir() or target.is_symlink():
+        return out
+    for dirpath, dirnames, filenames in os.walk(target):  # (does not descend into links)
+        here = Path(dirpath)
+        for name in [*dirnames, *filenames]:
+            src = here / name
+            rel = src.relative_to(target).as_posix()
+            dst = tmp / rel
+            if src.is_dir() and not src.is_symlink():
+                dst.mkdir(exist_ok=True)  # (a folder of the user's stays, even an empty one)
+                continue
+            if dst.exists() or dst.is_symlink():
+                continue  # this run wrote it anew
+            ours = _ours(rel, manifest)
+            if ours and not _other_output(rel, req):
+                continue  # this run's own kind of output, from an earlier run: replaced
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:  # a second name for the same file: instant, whatever its size
+                os.link(src, dst, follow_symlinks=False)
+            except OSError:  # (a file system without hard links)
+                shutil.copy2(src, dst, follow_symlinks=False)
+            out["ours" if ours else "theirs"].append(rel)
+    return out
 
 
 def _knowledge_as_of() -> str:
@@ -158,9 +227,13 @@ def _knowledge_as_of() -> str:
 
 
 def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Replace ``target`` with ``tmp``: two renames, the old folder removed only after."""
+    """Replace ``target`` with ``tmp`` (which holds all of it that is to stay, :func:`_carry_over`): two
+    renames, the old folder removed only after. The old folder is claimed while it is moved aside, so a
+    run of the same name does not take it for one a killed run left (:func:`_remove_stale_builds`)."""
     old = None
+    held = None
     if target.exists():
+        held = folders.claim(target)  # (the lock is on the folder, so it moves with it)
         old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}")
         os.replace(target, old)
     try:
@@ -168,9 +241,11 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
     except OSError:
         if old is not None:
             os.replace(old, target)
+        if held is not None:
+            os.close(held)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        folders.release(old, held)
     failed = target.with_name(f"{target.name}.failed")
     # the failed notebooks an earlier run kept (<run>.failed/<lang>/<chapter>.ipynb), and nothing of anyone else's
     if failed.is_dir() and not failed.is_symlink() and all(

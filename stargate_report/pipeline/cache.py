@@ -27,10 +27,50 @@ def cache_keys(req: RunRequest) -> dict[str, str]:
 
 
 def cached_manifest(target: Path) -> dict | None:
+    """The run folder's manifest, or ``None`` when there is none that a cache decision can rest on: missing,
+    cut short, not JSON, or with fields of the wrong type (nulls). ``files`` and ``cache`` are then checked,
+    ``sha256`` is a mapping (empty for manifests written before it) and ``written`` a list or ``None``."""
     try:
-        return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
         return None
+    if not isinstance(data, dict):
+        return None
+    files, cache = data.get("files"), data.get("cache")
+    if not _strings(files) or not isinstance(cache, dict) or not all(isinstance(v, str) for v in cache.values()):
+        return None
+    sha = data.get("sha256")
+    data["sha256"] = {k: v for k, v in sha.items() if isinstance(v, str)} if isinstance(sha, dict) else {}
+    data["written"] = data.get("written") if _strings(data.get("written")) else None
+    return data
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verified(target: Path, manifest: dict, names) -> bool:
+    """Whether each of ``names`` (paths relative to ``target``) is a regular file whose SHA-256 is the one
+    the manifest recorded when it was written: a file edited, cut short or replaced since is not served."""
+    recorded = manifest.get("sha256") or {}
+    for name in names:
+        path = target / name
+        if name not in recorded or path.is_symlink() or not path.is_file():
+            return False
+        try:
+            if sha256_file(path) != recorded[name]:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def hash_files(paths) -> dict[str, str]:

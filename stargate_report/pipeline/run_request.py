@@ -79,10 +79,17 @@ def run_slug(text: str) -> str:
     import unicodedata
 
     text = str(text)
-    latin = unicodedata.normalize("NFKD", text.translate(_SPELLED)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-")[:80].rstrip("-")
-    if not slug and any(ch.isalnum() for ch in text):
-        slug = "run-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    spelled = unicodedata.normalize("NFKD", text.translate(_SPELLED))
+    latin = spelled.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-")
+    cut = len(slug) > 80  # two long names that differ after 80 characters must not share a folder
+    slug = slug[:80].rstrip("-")
+    # letters or digits that have no Latin spelling were dropped ('Straße 東京' and 'Straße 大阪' would both be
+    # 'strasse', '日本 1' would be '1'): a hash of the name keeps their folders apart
+    dropped = any(ch.isalnum() and not ch.isascii() for ch in spelled)
+    if dropped or cut or (not slug and any(ch.isalnum() for ch in text)):
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug[:71].rstrip('-')}-{digest}" if slug else f"run-{digest}"
     if not slug:
         raise ParameterError("name", text, "a name with at least one letter or digit")
     return slug
@@ -174,7 +181,29 @@ def safe_target(out_dir: Path, slug: str) -> Path:
     if target.parent != root:
         raise ParameterError("out", str(out_dir), "a folder; the run folder must stay inside it")
     check_replaceable(target, "name", slug)
+    failed = root / f"{slug}.failed"  # where a failed run keeps its notebooks: never through a link
+    if failed.is_symlink() or (failed.exists() and not failed.is_dir()):
+        raise ParameterError("name", slug, "a run whose <run>.failed is a folder or absent",
+                             f"{failed} is a symbolic link or a file; refusing to write through it (remove it first)")
     return target
+
+
+def is_briefing_folder(folder: Path) -> bool:
+    """Whether ``folder`` is one a run wrote: its ``manifest.json`` says so. A manifest cut short (a full disk,
+    a killed copy) or with nulls still does if its text names the package, or the run's results are there:
+    it must not keep a rebuild from repairing the folder."""
+    manifest = folder / "manifest.json"
+    try:
+        text = manifest.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and data.get("package") == "stargate-report":
+            return True
+    except ValueError:
+        pass
+    return '"package": "stargate-report"' in text or (folder / "data" / "results.json").is_file()
 
 
 #: what a run may replace: nothing, an empty folder, or a briefing folder it wrote itself
@@ -195,10 +224,6 @@ def check_replaceable(target: Path, key: str, value: object,
         raise ParameterError(key, value, REPLACEABLE_RULE, f"{target} is a file of yours: {hint}")
     if not any(target.iterdir()):
         return
-    try:
-        ours = json.loads((target / "manifest.json").read_text(encoding="utf-8")).get("package") == "stargate-report"
-    except (OSError, ValueError, AttributeError):
-        ours = False
-    if not ours:
+    if not is_briefing_folder(target):
         raise ParameterError(key, value, REPLACEABLE_RULE,
                              f"{target} holds files that are not a briefing, which a run would replace: {hint}")

@@ -76,11 +76,30 @@ def range_bars(df: pd.DataFrame, category: str, title_x: str, title_y: str, colo
     return alt.layer(bars, rules, ticks).properties(width=WIDTH, height=max(44, 24 * len(df)))
 
 
+def histogram_table(values, bins: int = 40) -> pd.DataFrame:
+    """The counts of ``values`` in ``bins`` equal bins (``start, end, count``): what a histogram charts. The
+    samples are counted here, so a chart carries ``bins`` rows whatever their number (Vega-Lite's own
+    binning would embed every sample: Altair refuses more than 5,000 rows)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return pd.DataFrame({"start": [], "end": [], "count": []})
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:  # one value: one bar around it
+        pad = abs(lo) * 0.01 or 0.5
+        lo, hi, bins = lo - pad, hi + pad, 1
+    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+    return pd.DataFrame({"start": edges[:-1], "end": edges[1:], "count": counts.astype(int)})
+
+
 def histogram(values, title_x: str, title_y: str, bins: int = 40) -> alt.Chart:
-    df = pd.DataFrame({"value": values})
-    return alt.Chart(df).mark_bar(color=PALETTE[0]).encode(
-        x=alt.X("value:Q", bin=alt.Bin(maxbins=bins), title=title_x),
-        y=alt.Y("count():Q", title=title_y)).properties(width=WIDTH, height=HEIGHT)
+    """Bars of the counts of ``values`` in ``bins`` equal bins, counted before charting (:func:`histogram_table`)."""
+    df = histogram_table(values, bins)
+    return alt.Chart(df).mark_bar(color=PALETTE[0], binSpacing=1).encode(
+        x=alt.X("start:Q", title=title_x, scale=alt.Scale(zero=False)), x2="end:Q",
+        y=alt.Y("count:Q", title=title_y)).properties(width=WIDTH, height=HEIGHT)
 
 
 def timeline(df: pd.DataFrame, title_x: str, date_format: str = "%b %Y") -> alt.LayerChart:

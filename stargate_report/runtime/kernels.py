@@ -18,11 +18,35 @@ from stargate_report.runtime.forkserver import KERNEL_SERVER_ENV
 
 
 def helper_pool(n: int):
+    """``n`` PDF helper processes. Each ends when the process that made it does, however that ends: a
+    ``run`` or batch worker killed outright (SIGKILL, the OOM killer) used to leave its helpers, and with them
+    multiprocessing's resource tracker (whose pipe they hold open), running for ever."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # spawned, not forked: this process holds kernel threads and sockets
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+#: how often a helper checks that the process that made it is still there [s]
+PARENT_POLL_S = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """Run in a helper process as it starts: end it when ``parent`` (the process that made it) has ended.
+
+    A thread watches the parent's id (a process whose parent is gone is given another one). Not
+    ``PR_SET_PDEATHSIG``: that fires when the *thread* that made the helper ends, and the thread that
+    submits to a kept pool may well end before the process."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    if os.getppid() != parent:  # gone already, before this started
+        os._exit(1)
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 
@@ -181,6 +205,9 @@ class KernelPool:
         # nbclient notices a dead kernel only through the async manager
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.sockets / f"k{slot}"),
                                 kernel_spec_manager=this_python_kernels())
+        # the connection file holds the kernel's HMAC key: in the pool's private folder (mode 700), which goes
+        # with the pool, or with the next pool's clean-up if this process is killed outright
+        km.connection_file = str(self.sockets / f"k{slot}.json")
         server = os.environ.get(KERNEL_SERVER_ENV)
         if server:  # a sweep's worker: the kernel is forked with its libraries already imported
             from stargate_report.runtime.forkserver import kernel_provisioner

@@ -3,6 +3,8 @@ naming key, value and what is allowed, no kernel started, nothing under the outp
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -219,3 +221,214 @@ def test_a_sweep_never_replaces_what_is_not_its_own(tmp_path):
         sweep_file.load_sweep(sweep, out)
     (out / "mine" / "index.html").write_text('<p class="sr-kicker">stargate-report sweep</p>')  # an older one of ours
     assert [r.name for r in sweep_file.load_sweep(sweep, out).runs] == ["texas"]
+
+
+# -- issue 24: bounds enforced everywhere, and one-line messages instead of tracebacks ----------------------
+
+def _one_line(capsys, *needles):
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def test_evaluate_samples_option_has_the_scenario_bound(capsys):
+    """`evaluate --samples 1000000000` went around the 100,000 bound of `-p samples=` and tried 7.5 GiB."""
+    assert main(["evaluate", "--samples", "1000000000"]) == 2
+    _one_line(capsys, "'samples'", "<= 100000")
+
+
+def test_evaluate_seed_option_has_the_scenario_bound(capsys):
+    assert main(["evaluate", "--seed", "-1"]) == 2  # (numpy's ValueError)
+    _one_line(capsys, "'seed'", ">= 0")
+
+
+def test_sobol_samples_are_bounded(capsys):
+    """`sensitivity --method sobol --samples 100000000` tried 42 GiB."""
+    assert main(["sensitivity", "--method", "sobol", "--samples", "100000000"]) == 2
+    _one_line(capsys, "'samples'", "<= 100000")
+
+
+def test_memory_is_estimated_before_allocating(capsys, monkeypatch):
+    monkeypatch.setenv("STARGATE_REPORT_MEMORY_LIMIT_MB", "16")
+    assert main(["evaluate", "-p", "samples=100000"]) == 2
+    err = _one_line(capsys, "'samples'", "16 MiB", "STARGATE_REPORT_MEMORY_LIMIT_MB")
+    assert "would need about" in err
+    assert main(["sensitivity", "--method", "sobol", "--samples", "20000"]) == 2
+    _one_line(capsys, "'samples'", "16 MiB")
+    assert main(["evaluate", "-p", "samples=100"]) == 0
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path, capsys):
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 9):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        bomb.append(f"{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    params = tmp_path / "bomb.yaml"
+    params.write_text("\n".join(bomb) + "\n")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("\n".join(["name: s", "scenarios: [{name: x}]", *bomb]) + "\n")
+    import time
+
+    for argv in (["evaluate", "--params", str(params)], ["batch", str(sweep), "--out", str(tmp_path / "o")]):
+        t = time.process_time()
+        assert main(argv) == 2
+        assert time.process_time() - t < 2
+        _one_line(capsys, "aliases")
+
+
+def test_a_huge_grid_is_refused_before_it_is_built(tmp_path, capsys, monkeypatch):
+    import itertools
+
+    def never(*a):
+        raise AssertionError("the grid was built")
+
+    from stargate_report.batch import sweep_file
+
+    monkeypatch.setattr(sweep_file.itertools, "product", never)
+    values = "[" + ", ".join(str(1.0 + i / 100) for i in range(100)) + "]"
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"name: s\nformats: html\ngrid:\n  pue: {values}\n  load_factor: {values.replace('1.', '0.')}\n"
+                     f"  target_cfe: {values.replace('1.', '0.')}\n")
+    assert main(["batch", str(sweep), "--out", str(tmp_path / "o")]) == 2
+    _one_line(capsys, "'grid'", "1000000 runs", "at most 10000")
+    assert itertools.product  # (the real one is untouched)
+
+
+def test_workers_are_capped_at_a_multiple_of_the_cores(tmp_path, capsys):
+    from stargate_report.runtime.cores import usable_cores
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("name: s\nformats: html\nscenarios:\n  - {name: texas}\n")
+    assert main(["batch", str(sweep), "--out", str(tmp_path / "o"), "--workers", "1000"]) == 2
+    _one_line(capsys, "'workers'", f"at most {4 * usable_cores()}", "cores")
+
+
+def test_a_latin1_parameter_file(tmp_path, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_bytes('title: "Caf\u00e9 M\u00fcnchen"\n'.encode("latin-1"))
+    assert main(["evaluate", "--params", str(params)]) == 2
+    _one_line(capsys, "'params'", str(params), "UTF-8")
+
+
+def test_results_with_the_wrong_arrays(tmp_path):
+    import numpy as np
+
+    from stargate_report.exceptions import DataError
+    from stargate_report.model.evaluate import evaluate
+    from stargate_report.model.ledger import Results
+
+    good = evaluate(scenario.resolve(overrides={"samples": 10}))
+    good.save(tmp_path / "results")
+    np.savez_compressed(tmp_path / "results.npz", other=np.zeros(3))
+    with pytest.raises(DataError, match=r"results.npz.*no array"):
+        Results.load(tmp_path / "results")
+    (tmp_path / "results.npz").write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(DataError, match=r"results.npz"):
+        Results.load(tmp_path / "results")
+    good.save(tmp_path / "results")
+    (tmp_path / "results.json").write_text('{"scenario": null}')
+    with pytest.raises(DataError, match=r"results.json"):
+        Results.load(tmp_path / "results")
+
+
+def test_a_deleted_current_directory(tmp_path, capsys, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert main(["evaluate", "-p", "samples=10"]) == 2
+    _one_line(capsys, "current folder", "no longer exists")
+
+
+@pytest.mark.parametrize("title", ["a\x01b", "bell\x07", "esc \x1b[31mred", "del\x7f", "c1\x85"])
+def test_control_characters_in_a_title(title, capsys):
+    assert main(["evaluate", "-p", f"title={title}"]) == 2
+    _one_line(capsys, "'title'", "control characters")
+    assert scenario.resolve(overrides={"title": "two\nlines\tand a tab"}).title  # (these are text)
+
+
+def test_grid_labels_over_80_characters_keep_their_runs_apart(tmp_path):
+    from stargate_report.batch import sweep_file
+
+    long = "a" * 100
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f'name: s\nformats: html\ngrid:\n  title: ["{long} 1", "{long} 2"]\n')
+    runs = sweep_file.load_sweep(sweep, tmp_path / "o").runs
+    assert len({r.name for r in runs}) == 2 and all(len(r.name) <= 80 for r in runs)
+
+
+def test_an_empty_scheduler_is_refused(tmp_path, capsys):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("name: s\nformats: html\nscenarios:\n  - {name: texas}\n")
+    assert main(["batch", str(sweep), "--out", str(tmp_path / "o"), "--scheduler", ""]) == 2
+    _one_line(capsys, "'scheduler'", "tcp://")
+
+
+def test_investment_fact_none_is_a_message(capsys):
+    """`-p investment_fact=none` failed with KeyError: 'investment_usd'."""
+    assert main(["evaluate", "-p", "investment_fact=none"]) == 2
+    _one_line(capsys, "'investment_fact'", "investment_usd")
+    assert main(["evaluate", "-p", "investment_fact=none", "-p", "investment_usd=1e9", "-p", "samples=10"]) == 0
+
+
+def test_a_histogram_of_many_samples_is_binned_before_it_is_charted():
+    """`-p samples=5001` failed in chapter 03 with Altair's MaxRowsError: raw samples went to Vega."""
+    import numpy as np
+
+    from stargate_report.present import charts
+
+    values = np.random.default_rng(1).normal(10, 2, 100_000)
+    chart = charts.histogram(values, "x", "y")
+    spec = chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) <= 40 and sum(r["count"] for r in rows) == 100_000
+    assert "<svg" in charts.to_svg(chart)
+    assert "<svg" in charts.to_svg(charts.histogram(np.full(7, 3.0), "x", "y"))  # one value: one bar
+
+
+# -- docs/bad-input.md: the table of bad input is what the user sees ---------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
+ROW = re.compile(r"^\| `stargate-report (?P<cmd>[^`]+)` \| `(?P<msg>[^`]+)` \| (?P<code>\d+) \|$")
+
+
+def _table_rows():
+    text = DOCS.read_text(encoding="utf-8")
+    table = text.split("<!-- bad-input-table -->")[1].split("<!-- /bad-input-table -->")[0]
+    rows = [ROW.match(line) for line in table.splitlines() if line.startswith("| `")]
+    assert rows and all(rows), "a row of the table is not | `command` | `message` | exit |"
+    return [(m["cmd"], m["msg"], int(m["code"])) for m in rows]
+
+
+def _table_files(tmp_path) -> dict[str, str]:
+    grid = "".join(f"  {k}: [{', '.join(str(0.5 + i / 1000) for i in range(100))}]\n"
+                   for k in ("pue", "load_factor", "target_cfe"))
+    files = {"latin1.yaml": 'title: "Caf\u00e9"\n'.encode("latin-1"), "bomb.yaml": b"a: &a [x, x]\nb: [*a, *a]\n",
+             "list.yaml": b"- pue: 1.2\n", "huge-grid.yaml": ("name: g\ngrid:\n" + grid).encode(),
+             "sweep.yaml": b"name: s\nformats: html\nscenarios:\n  - {name: texas}\n"}
+    subs = {"{out}": str(tmp_path / "out")}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        subs["{" + name + "}"] = str(tmp_path / name)
+    return subs
+
+
+def test_the_bad_input_table_is_what_the_user_sees(tmp_path, no_kernels, capsys):
+    import shlex
+
+    subs = _table_files(tmp_path)
+    for cmd, msg, code in _table_rows():
+        for key, value in subs.items():
+            cmd, msg = cmd.replace(key, shlex.quote(value)), msg.replace(key, value)
+        argv = [a.replace("{BEL}", "\x07") for a in shlex.split(cmd)]
+        try:
+            got = main(argv)
+        except SystemExit as exc:  # (argparse's own errors)
+            got = exc.code
+        err = capsys.readouterr().err
+        assert got == code, (cmd, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, (cmd, err)
+        assert err.split()[:len(msg.split())] == msg.split(), (cmd, err)
+    assert not (tmp_path / "out").exists()

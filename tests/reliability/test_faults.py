@@ -270,3 +270,59 @@ def test_a_good_run_clears_its_failed_notebooks_and_nothing_else(site, theirs):
     assert (out / "run.failed").exists() == theirs
     if theirs:
         assert (out / "run.failed" / "notes.txt").read_text() == "precious"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie nobody reaps, as under a container's first process, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_pdf_helpers_die_with_their_parent():
+    """SIGKILL of `run` (or of a batch worker) orphaned its PDF helper process and multiprocessing's
+    resource tracker, which then lived on for ever."""
+    code = ("import os, sys, time\nfrom stargate_report.runtime.kernels import helper_pool\n"
+            "pool = helper_pool(1)\nprint(pool.submit(os.getpid).result(), flush=True)\ntime.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        helper = int(proc.stdout.readline())
+        family = set(_children(proc.pid)) | {helper}  # the helper and the resource tracker
+        assert helper in family and len(family) >= 2
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(_alive(p) for p in family):
+        time.sleep(0.1)
+    assert not [p for p in family if _alive(p)]
+
+
+def test_kernel_connection_files_live_in_the_pools_private_folder(tmp_path):
+    """The connection files carry the kernels' HMAC keys; they went to the shared runtime/temporary folder and
+    stayed there after SIGKILL. Now they are in the pool's own folder (mode 700), which the next pool
+    removes once its process is gone (test_socket_folders_of_killed_processes_are_removed)."""
+    pool = warm_kernels.KernelPool(1, tmp_path, 60)
+    try:
+        assert (pool.sockets.stat().st_mode & 0o777) == 0o700
+        files = [Path(km.connection_file) for km in pool.managers]
+        assert files and all(f.parent == pool.sockets and f.is_file() for f in files)
+    finally:
+        pool.close()
+    assert not pool.sockets.exists()
