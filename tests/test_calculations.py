@@ -86,17 +86,34 @@ def test_footprint_rejects_bad_input(kwargs, key):
         run_footprint(**kwargs)
 
 
-def test_power_chain_hand_computed():
-    it = power.it_power_mw(100_000, 700, 1.82)
-    assert it == pytest.approx(127.4)
-    assert power.facility_power_mw(it, 1.2) == pytest.approx(152.88)
+def test_power_chain_hand_computed_from_the_dgx_h100_specification():
+    """DGX H100: 10.2 kW maximum system power for 8 GPUs (NVIDIA DGX H100 User Guide, specifications)."""
+    server_w = 10_200 / 8  # 1,275 W per GPU at the server
+    it_w = power.it_power_w_per_accelerator(server_w, 1.14)  # + 14 % network and storage
+    assert it_w == pytest.approx(1453.5)
+    it = power.it_power_mw(100_000, it_w)
+    assert it == pytest.approx(145.35)
+    assert power.facility_power_mw(it, 1.25) == pytest.approx(181.6875)  # design PUE: the capacity it needs
+    assert power.accelerators_for_it_power(145.35, it_w) == pytest.approx(100_000)
+
+
+def test_power_chain_reproduces_the_superpod_reference_architecture():
+    """NVIDIA DGX SuperPOD with GB200: a scalable unit of 8 NVL72 racks (576 GPUs) with its network and storage
+    needs 1.2 MW of IT power, i.e. 2,083 W per GPU; at a rack power of 132 kW (1,833 W per GPU) that is an IT
+    overhead of 2,083 / 1,833 = 1.136."""
+    it_w = power.it_power_w_per_accelerator(132_000 / 72, 1.2e6 / 576 / (132_000 / 72))
+    assert power.it_power_mw(576, it_w) == pytest.approx(1.2)
+    # a 1.2 GW facility at a design PUE of 1.25 then holds 460,800 GPUs
+    assert power.accelerators_for_it_power(1200 / 1.25, it_w) == pytest.approx(460_800)
+
+
+def test_annual_energy_hand_computed():
     assert power.annual_energy_mwh(152.88, 0.75) == pytest.approx(152.88 * 0.75 * 8760)
-    assert power.accelerators_for_it_power(127.4, 700, 1.82) == pytest.approx(100_000)
 
 
 def test_functions_are_vectorized_and_propagate_nan():
     counts = np.array([1.0, 2.0, np.nan])
-    out = power.it_power_mw(counts, 1000, 1.5)
+    out = power.it_power_mw(counts, 1500)
     assert out.shape == (3,) and out[1] == pytest.approx(3e-3) and math.isnan(out[2])
     assert it_energy_mwh(np.array([1e6, 2e6]), 500).tolist() == [500.0, 1000.0]
 

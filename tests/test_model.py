@@ -58,24 +58,29 @@ def test_every_input_id_is_a_quantity_or_an_assumption(default):
 
 def test_trace_leads_to_sources(default):
     inputs = default.trace("emissions_tco2e_per_year")
-    assert inputs == ["fact:milam-capacity", "loadfactor.default", "grid.us-tx"]
-    # with the facility capacity fixed by the site, PUE moves the IT share, not the facility energy
-    assert "pue.default" in default.trace("water_onsite_m3_per_year")
+    # the site's capacity, sized at the design PUE, drawn at the load factor and the annual PUE, times the grid
+    assert inputs == ["fact:milam-capacity", "designpue.default", "loadfactor.default", "pue.default", "grid.us-tx"]
+    assert "pue.default" not in default.trace("water_onsite_m3_per_year")  # on-site water: IT energy only
     assert "co2js-emaps" in default["emissions_tco2e_per_year"].sources
 
 
 def test_scenario_parameter_overrides_assumption():
-    res = evaluate(resolve(overrides={"pue": 1.5}), samples=100)
-    assert res["it_power_mw"].p50 == pytest.approx(800)
-    assert "param:pue" in res["it_power_mw"].inputs
+    """The annual-average PUE (a parameter here) gives the energy; the count is sized by the design PUE."""
+    res = evaluate(resolve(overrides={"pue": 1.5, "load_factor": 0.75}), samples=1)
+    it = 1200 / res["facility_power_w"].p50 * res["it_power_w"].p50  # MW of IT at the design PUE
+    assert res["it_power_mw"].p50 == pytest.approx(it)
+    assert res["facility_power_avg_mw"].p50 == pytest.approx(min(it * 0.75 * 1.5, 1200))
+    assert "param:pue" in res["facility_power_avg_mw"].inputs and "param:pue" not in res["it_power_mw"].inputs
 
 
 def test_accelerator_sizing_hand_computed():
+    """DGX H100: 10.2 kW for 8 GPUs (1,275 W), 14 % for network and storage, design PUE 1.25, annual PUE 1.2."""
     res = evaluate(resolve(overrides={"accelerator_count": 100_000, "accelerator": "h100", "pue": 1.2,
                                       "load_factor": 1.0}), samples=1)
-    assert res["it_power_mw"].p50 == pytest.approx(100_000 * 700 * 1.82 / 1e6)
-    assert res["facility_power_mw"].p50 == pytest.approx(127.4 * 1.2)
-    assert res["annual_energy_mwh"].p50 == pytest.approx(127.4 * 1.2 * 8760)
+    it = 100_000 * 1275 * 1.14 / 1e6  # 145.35 MW
+    assert res["it_power_mw"].p50 == pytest.approx(it)
+    assert res["facility_power_mw"].p50 == pytest.approx(it * 1.25)
+    assert res["annual_energy_mwh"].p50 == pytest.approx(it * 1.2 * 8760)
 
 
 def test_region_without_solar_factor_leaves_quantity_out_with_a_note():
@@ -197,3 +202,32 @@ def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supp
     for name in ("load", "solar", "charge", "discharge", "soc", "grid", "curtailed"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, atol=1e-9)
     assert float(a.grid.sum() / a.load.sum()) == pytest.approx(1 - with_supply["hourly_cfe_share"].p50)
+
+
+@pytest.mark.parametrize("preset", ["milam-county", "abilene", "stargate-norway", "stargate-10gw"])
+def test_every_published_figure_is_inside_the_models_range_or_explained(preset):
+    """Issue 20: the model beside the published record. A published figure outside the model's P10-P90 must
+    come with the reason the two may differ, in every language of the briefing."""
+    from stargate_report.present.i18n import catalogue
+
+    res = evaluate(resolve(preset))
+    rows = res.tables["model_vs_reported"]
+    assert any(r["quantity"] == "capex_usd_per_gw" for r in rows)  # the published capex per GW, for every preset
+    for r in rows:
+        assert r["ratio"] == pytest.approx(r["p50"] / r["reported"])
+        if not r["inside"]:
+            key = "reported.reason." + r["reported_id"].removeprefix("fact:")
+            assert key in catalogue("en") and key in catalogue("de"), key
+
+
+def test_the_power_chain_of_a_gb200_campus_is_the_superpod_ones():
+    """With base values a GB200 accelerator draws NVIDIA's 1,833 W rack share at the server, 2,083 W of IT power
+    with the SuperPOD's network and storage (1.2 MW per 576 GPUs), and 2,604 W of capacity at a design PUE of
+    1.25; so a site's capacity holds capacity / 2,604 W accelerators (the design PUE, not the annual one)."""
+    res = evaluate(resolve("abilene"), samples=1)
+    assert res["server_power_w"].p50 == pytest.approx(1833, rel=1e-3)
+    assert res["it_power_w"].p50 == pytest.approx(1833 * 1.14, rel=1e-3)
+    assert res["facility_power_w"].p50 == pytest.approx(1833 * 1.14 * 1.25, rel=1e-3)
+    assert res["accelerator_count"].p50 == pytest.approx(1200e6 / (1833 * 1.14 * 1.25), rel=1e-3)
+    # energy at the annual-average PUE: IT x load factor x PUE x 8760 h
+    assert res["annual_energy_mwh"].p50 == pytest.approx(1200 / 1.25 * 0.75 * 1.2 * 8760, rel=1e-3)

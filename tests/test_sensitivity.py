@@ -9,12 +9,12 @@ from stargate_report.model.sensitivity import sobol, tornado
 
 def test_tornado_of_emissions_hand_computed():
     df = tornado(resolve(), "emissions_tco2e_per_year")
-    # only the load factor and the grid intensity move the emissions of a site of fixed facility capacity
-    assert set(df["assumption"]) >= {"loadfactor.default", "grid.us-tx"}
+    # a site of fixed capacity: the design PUE sets its IT power, the load factor and the annual PUE its draw,
+    # the grid intensity the emissions of each MWh; nothing else moves them
     moving = df[df["swing"] > 0]
-    assert set(moving["assumption"]) == {"loadfactor.default", "grid.us-tx"}
+    assert set(moving["assumption"]) == {"designpue.default", "loadfactor.default", "pue.default", "grid.us-tx"}
     grid = df.set_index("assumption").loc["grid.us-tx"]
-    base_e = 1200 * 0.75 * 8760  # MWh at the base load factor
+    base_e = 1200 / 1.25 * 0.75 * 1.2 * 8760  # MWh: IT at the design PUE x load factor x annual PUE
     assert grid["output_at_low"] == pytest.approx(base_e * 363 / 1000)
     assert grid["output_at_high"] == pytest.approx(base_e * 410 / 1000)
     assert df["swing"].is_monotonic_decreasing

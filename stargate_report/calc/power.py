@@ -9,64 +9,96 @@ import numpy as np
 from stargate_report.constants import HOURS_PER_YEAR, W_PER_MW
 
 
-def it_power_mw(accelerator_count, accelerator_tdp_w, server_overhead_ratio):
-    r"""Peak IT power of a fleet of accelerators.
+def it_power_w_per_accelerator(server_power_w_per_accelerator, it_overhead_ratio):
+    r"""Design IT power per accelerator: its server's (or rack's) power plus its share of the cluster's network,
+    storage and management.
+
+    Parameters
+    ----------
+    server_power_w_per_accelerator : numeric
+        Maximum power of the server or rack divided by its accelerators [W]: GPU, host CPUs, memory, NICs,
+        fans, and for a GB200 NVL72 the NVLink switches (the rack's published power / 72).
+    it_overhead_ratio : numeric
+        IT power of the whole cluster divided by the power of its compute servers [unitless]:
+        the network fabric, storage and management racks.
+
+    Returns
+    -------
+    numeric
+        IT power per accelerator [W].
+
+    Notes
+    -----
+    .. math:: P_{IT,acc} = P_{server,acc} \cdot k_{IT}
+
+    References
+    ----------
+    .. [1] NVIDIA, "DGX SuperPOD with DGX GB200 Systems, Reference Architecture": 1.2 MW of IT power for a
+       scalable unit of 8 racks (576 GPUs) with its network and storage, i.e. 2,083 W per GPU.
+
+    Examples
+    --------
+    DGX H100 (10.2 kW for 8 GPUs) with 14 % for network and storage:
+
+    >>> round(float(it_power_w_per_accelerator(10_200 / 8, 1.14)), 1)
+    1453.5
+    """
+    return np.multiply(server_power_w_per_accelerator, it_overhead_ratio)
+
+
+def it_power_mw(accelerator_count, it_power_w_per_accelerator):
+    r"""Design (peak) IT power of a fleet of accelerators.
 
     Parameters
     ----------
     accelerator_count : numeric
         Number of accelerators (GPUs) [unitless].
-    accelerator_tdp_w : numeric
-        Thermal design power of one accelerator [W].
-    server_overhead_ratio : numeric
-        Server (or rack) maximum power per accelerator divided by the accelerator TDP:
-        host CPUs, memory, network, fans [unitless], e.g. 1.82 for a DGX H100.
+    it_power_w_per_accelerator : numeric
+        Design IT power per accelerator [W] (:func:`it_power_w_per_accelerator`).
 
     Returns
     -------
     numeric
-        Peak IT power [MW].
+        Design IT power [MW].
 
     Notes
     -----
-    .. math:: P_{IT} = N \cdot P_{TDP} \cdot k_{server} / 10^6
-
-    References
-    ----------
-    .. [1] Cottier et al., "The rising costs of training frontier AI models",
-       arXiv:2405.21015 (2024), App. C: Power = N x server-level TDP x PUE.
+    .. math:: P_{IT} = N \cdot P_{IT,acc} / 10^6
 
     Examples
     --------
-    >>> round(float(it_power_mw(100_000, 700, 1.82)), 1)
-    127.4
+    >>> round(float(it_power_mw(576, 2083.3)), 3)
+    1.2
     """
-    return np.multiply(np.multiply(accelerator_count, accelerator_tdp_w), server_overhead_ratio) / W_PER_MW
+    return np.multiply(accelerator_count, it_power_w_per_accelerator) / W_PER_MW
 
 
-def accelerators_for_it_power(it_power_mw, accelerator_tdp_w, server_overhead_ratio):
-    r"""Number of accelerators that a given peak IT power supplies (inverse of :func:`it_power_mw`).
+def accelerators_for_it_power(it_power_mw, it_power_w_per_accelerator):
+    r"""Number of accelerators a given design IT power holds (inverse of :func:`it_power_mw`).
 
     Parameters
     ----------
     it_power_mw : numeric
-        Peak IT power [MW].
-    accelerator_tdp_w : numeric
-        [W]
-    server_overhead_ratio : numeric
-        [unitless]
+        Design IT power [MW].
+    it_power_w_per_accelerator : numeric
+        Design IT power per accelerator [W].
 
     Returns
     -------
     numeric
         Accelerators [unitless], not rounded.
 
+    Notes
+    -----
+    A facility of capacity :math:`P_{fac}` holds :math:`N = P_{fac} / PUE_{design} \cdot 10^6 / P_{IT,acc}`
+    accelerators: the design (peak) PUE decides the count, the annual-average PUE only the energy.
+
     Examples
     --------
-    >>> round(float(accelerators_for_it_power(127.4, 700, 1.82)))
-    100000
+    >>> round(float(accelerators_for_it_power(1.2, 2083.3)))
+    576
     """
-    return np.multiply(it_power_mw, W_PER_MW) / np.multiply(accelerator_tdp_w, server_overhead_ratio)
+    return np.multiply(it_power_mw, W_PER_MW) / np.asarray(it_power_w_per_accelerator, dtype=float)
 
 
 def facility_power_mw(it_power_mw, pue):

@@ -205,6 +205,10 @@ class Registry:
     def quantities(self) -> list[str]:
         return sorted({a.quantity for a in self.rows.values()})
 
+    def rows_of(self, quantity: str) -> list[Assumption]:
+        """Every row of ``quantity``, in the file's order (e.g. the published benchmarks, one per scope)."""
+        return [a for a in self.rows.values() if a.quantity == quantity]
+
     def scopes(self, quantity: str) -> list[str]:
         return sorted(a.scope for a in self.rows.values() if a.quantity == quantity)
 

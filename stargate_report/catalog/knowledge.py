@@ -30,7 +30,7 @@ CAPACITY_UNIT = "MW"
 SECTIONS = ("entities", "sites", "facts", "claims")
 
 FACT_REQUIRED = ("id", "kind", "statement_en", "statement_de", "date", "sources", "status", "as_of")
-FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "headline_de")
+FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "headline_de", "compares")
 ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
 SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
                  "sources")
@@ -56,6 +56,7 @@ class Fact:
     ref: str = ""
     headline_en: str = ""
     headline_de: str = ""
+    compares: str = ""  # the ledger quantity this published figure is set beside (model against the record)
 
     def statement(self, lang: str = "en") -> str:
         return self.statement_de if lang == "de" else self.statement_en
@@ -264,7 +265,10 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
             sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"), status=rec["status"],
             as_of=_date(path, rid, "as_of", rec["as_of"]), value=None if value is None else float(value),
             unit=rec.get("unit"), site=rec.get("site"), entities=tuple(ents), ref=str(rec.get("ref", "")),
-            headline_en=str(rec.get("headline_en", "")), headline_de=str(rec.get("headline_de", "")))
+            headline_en=str(rec.get("headline_en", "")), headline_de=str(rec.get("headline_de", "")),
+            compares=str(rec.get("compares") or ""))
+        if facts[rid].compares and value is None:
+            raise DataError(path, rid, "compares", "only a fact with a value can be set beside a model quantity")
         if bool(facts[rid].headline_en) != bool(facts[rid].headline_de):
             raise DataError(path, rid, "headline_de" if facts[rid].headline_en else "headline_en",
                             "a headline needs both languages")

@@ -14,7 +14,7 @@ import numpy as np
 
 from stargate_report.catalog.assumptions import Assumption, Registry, load_registry, sample
 from stargate_report.catalog.knowledge import get_fact
-from stargate_report.model import formulas, quantities
+from stargate_report.model import formulas, quantities, reported
 from stargate_report.model.ledger import Input, Results
 from stargate_report.model.scenario import Scenario, resolve
 
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 #: role -> (quantity in assumptions.csv, scope source): "region", "chip", a literal scope, or "default".
 ROLES: dict[str, tuple[str, str]] = {
-    "accelerator_tdp_w": ("accelerator_tdp_w", "chip"),
-    "server_overhead_ratio": ("server_overhead_ratio", "chip"),
+    "server_power_w_per_accelerator": ("server_power_w_per_accelerator", "chip"),
+    "it_overhead_ratio": ("it_overhead_ratio", "default"),
+    "design_pue": ("design_pue", "default"),
     "peak_flop_per_s": ("accelerator_peak_flop_per_s", "chip"),
     "it_capex_usd_per_accelerator": ("it_capex_usd_per_accelerator", "chip"),
     "cluster_capex_overhead_ratio": ("cluster_capex_overhead_ratio", "default"),
@@ -38,9 +39,9 @@ ROLES: dict[str, tuple[str, str]] = {
     "solar_cf": ("solar_capacity_factor", "region"),
     "wind_cf": ("wind_capacity_factor", "region"),
     "dc_capex_usd_per_mw": ("dc_capex_usd_per_mw", "default"),
+    "dc_soft_cost_ratio": ("dc_soft_cost_ratio", "default"),
     "solar_capex_usd_per_w": ("solar_capex_usd_per_w", "default"),
     "wind_capex_usd_per_kw": ("wind_capex_usd_per_kw", "default"),
-    "battery_capex_usd_per_kwh": ("battery_capex_usd_per_kwh", "default"),
     "solar_fom_usd_per_kw_year": ("solar_fom_usd_per_kw_year", "default"),
     "wind_fom_usd_per_kw_year": ("wind_fom_usd_per_kw_year", "default"),
     "discount_rate": ("discount_rate", "default"),
@@ -67,7 +68,7 @@ OPTIONAL_QUANTITIES = frozenset({
     "solar_mw_annual_match", "solar_capex_annual_match_usd", "solar_land_km2", "solar_lcoe_usd_per_mwh",
     "wind_mw_annual_match", "wind_land_km2", "wind_lcoe_usd_per_mwh"})
 #: Scenario fields that, when set, replace the assumption of the same role.
-PARAM_ROLES = {"pue": "pue", "load_factor": "load_factor"}
+PARAM_ROLES = {"pue": "pue", "design_pue": "design_pue", "load_factor": "load_factor"}
 
 
 @dataclass
@@ -166,8 +167,10 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
     _register_inputs(res, plan)
     values = dict(v)
     sizing = "facility_capacity_mw" if s.sizing() == "capacity_fact" else s.sizing()
-    groups = [quantities.SIZING[sizing], quantities.ENERGY, quantities.COMPUTE, quantities.COST,
-              quantities.INVESTMENT, quantities.FOOTPRINT]
+    groups = [quantities.POWER_CHAIN, quantities.SIZING[sizing], quantities.ENERGY, quantities.COMPUTE, quantities.COST,
+              quantities.FOOTPRINT]
+    if plan.has("investment"):  # (a scenario may have none: investment_fact none and no investment_usd)
+        groups.insert(-1, quantities.INVESTMENT)
     if plan.has("solar_cf"):
         groups.append(quantities.ANNUAL_SOLAR)
     if plan.has("wind_cf"):
@@ -178,6 +181,7 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
         res.notes.append(f"no published {ROLES[role][0]} for region {s.region}: quantities that need it are left out")
     if plan.supply:
         _supply_block(res, plan, values)
+    res.tables["model_vs_reported"] = reported.comparisons(res, s)
     return res
 
 
@@ -230,7 +234,8 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
     n = res["facility_power_avg_mw"].samples.size
     values.update({k: np.full(n, x) for k, x in sized.items()})
     input_ids = {**res.roles, **dict.fromkeys(sized, model_id)}
-    formulas.run(quantities.SUPPLY, values, input_ids, res)
+    supply = [f for f in quantities.SUPPLY if "investment_usd" not in f.names or plan.has("investment")]
+    formulas.run(supply, values, input_ids, res)
 
 
 def add_supply_tables(res: Results) -> Results:

@@ -6,33 +6,42 @@ from __future__ import annotations
 
 from stargate_report.model.formulas import Formula as F
 
+#: watts per accelerator at each level of the chain: its server (or rack), the IT room with the cluster's
+#: network and storage, and the facility at the design (peak) PUE, which decides how many a site holds
+POWER_CHAIN = (
+    F("server_power_w", "W", "server_power_w_per_accelerator", "per accelerator: the server's (rack's) power"),
+    F("it_power_w", "W", "power.it_power_w_per_accelerator(server_power_w, it_overhead_ratio)",
+      "per accelerator: with the cluster's network, storage and management"),
+    F("facility_power_w", "W", "it_power_w * design_pue", "per accelerator: facility capacity at the design PUE"),
+)
+
 #: the campus's size, by what the scenario gives (``Scenario.sizing()``): a site's capacity (fact or
 #: parameter), its IT load, or a number of accelerators
 SIZING: dict[str, tuple[F, ...]] = {
     "facility_capacity_mw": (
         F("facility_power_mw", "MW", "facility_capacity_mw", "facility capacity (site)"),
-        F("it_power_mw", "MW", "facility_power_mw / pue"),
-        F("accelerator_count", "count",
-          "power.accelerators_for_it_power(it_power_mw, accelerator_tdp_w, server_overhead_ratio)"),
+        F("it_power_mw", "MW", "facility_power_mw / design_pue"),
+        F("accelerator_count", "count", "power.accelerators_for_it_power(it_power_mw, it_power_w)"),
     ),
     "it_load_mw": (
         F("it_power_mw", "MW", "it_load_mw", "IT load (scenario)"),
-        F("facility_power_mw", "MW", "power.facility_power_mw(it_power_mw, pue)"),
-        F("accelerator_count", "count",
-          "power.accelerators_for_it_power(it_power_mw, accelerator_tdp_w, server_overhead_ratio)"),
+        F("facility_power_mw", "MW", "power.facility_power_mw(it_power_mw, design_pue)"),
+        F("accelerator_count", "count", "power.accelerators_for_it_power(it_power_mw, it_power_w)"),
     ),
     "accelerator_count": (
         F("accelerator_count", "count", "accelerators", "accelerators (scenario)"),
-        F("it_power_mw", "MW", "power.it_power_mw(accelerator_count, accelerator_tdp_w, server_overhead_ratio)"),
-        F("facility_power_mw", "MW", "power.facility_power_mw(it_power_mw, pue)"),
+        F("it_power_mw", "MW", "power.it_power_mw(accelerator_count, it_power_w)"),
+        F("facility_power_mw", "MW", "power.facility_power_mw(it_power_mw, design_pue)"),
     ),
 }
 
+#: the average draw: IT at its load factor, the facility at the annual-average PUE (never above its capacity)
 ENERGY = (
     F("it_power_avg_mw", "MW", "it_power_mw * load_factor"),
-    F("facility_power_avg_mw", "MW", "facility_power_mw * load_factor"),
-    F("it_energy_mwh", "MWh", "power.annual_energy_mwh(it_power_mw, load_factor)"),
-    F("annual_energy_mwh", "MWh", "power.annual_energy_mwh(facility_power_mw, load_factor)"),
+    F("facility_power_avg_mw", "MW", "minimum(power.facility_power_mw(it_power_avg_mw, pue), facility_power_mw)",
+      "annual-average PUE; capped at the facility's capacity"),
+    F("it_energy_mwh", "MWh", "it_power_avg_mw * HOURS_PER_YEAR"),
+    F("annual_energy_mwh", "MWh", "facility_power_avg_mw * HOURS_PER_YEAR"),
 )
 
 COMPUTE = (
@@ -40,10 +49,15 @@ COMPUTE = (
     F("training_runs_per_year", "count", "compute.training_runs(compute_flop_per_year, training_run_flop)"),
 )
 
+#: capital cost in two named scopes: the facility (shell, power and cooling per MW of IT load, plus the
+#: owner-furnished equipment and soft costs that figure leaves out) and the IT (accelerators, servers, network)
 COST = (
-    F("dc_capex_usd", "usd", "cost.capex_usd(it_power_mw, dc_capex_usd_per_mw)"),
+    F("facility_capex_usd", "usd", "it_power_mw * dc_capex_usd_per_mw * (1 + dc_soft_cost_ratio)",
+      "shell, power and cooling per MW of IT load, plus owner-furnished equipment and soft costs"),
     F("it_capex_usd", "usd", "accelerator_count * it_capex_usd_per_accelerator * cluster_capex_overhead_ratio"),
-    F("capex_usd", "usd", "dc_capex_usd + it_capex_usd"),
+    F("capex_usd", "usd", "facility_capex_usd + it_capex_usd", "campus: facility and IT, without the energy supply"),
+    F("capex_usd_per_gw", "usd", "capex_usd / facility_power_mw * MW_PER_GW", "campus capex per GW of facility capacity"),
+    F("capex_usd_per_gw_it", "usd", "capex_usd / it_power_mw * MW_PER_GW", "campus capex per GW of IT power"),
     F("it_share_of_capex", "fraction", "it_capex_usd / capex_usd"),
     F("it_depreciation_usd_per_year", "usd", "it_capex_usd / life_it_years", "straight-line depreciation per year"),
 )
@@ -51,15 +65,18 @@ COST = (
 #: what the investment (a fact or the scenario's amount) buys of each part, alone
 INVESTMENT = (
     F("investment_usd", "usd", "investment", "investment (fact or scenario)"),
-    F("investment_dc_mw", "MW", "cost.capacity_for_budget(investment_usd, dc_capex_usd_per_mw)"),
+    F("investment_it_mw", "MW",
+      "cost.capacity_for_budget(investment_usd, dc_capex_usd_per_mw * (1 + dc_soft_cost_ratio))",
+      "MW of IT load whose facility the investment pays for"),
     F("investment_solar_mw", "MW", "cost.capacity_for_budget(investment_usd, solar_capex_usd_per_w * W_PER_MW)"),
     F("investment_wind_mw", "MW", "cost.capacity_for_budget(investment_usd, wind_capex_usd_per_kw * KW_PER_MW)"),
     F("investment_battery_mwh", "MWh",
-      "cost.capacity_for_budget(investment_usd, battery_capex_usd_per_kwh * KWH_PER_MWH)"),
+      "cost.capacity_for_budget(investment_usd, (battery_energy_capex_usd_per_kwh + battery_power_capex_usd_per_kw / 4)"
+      " * KWH_PER_MWH)", "a 4-hour battery: the energy part plus a quarter of the power part per kWh"),
     F("investment_accelerators", "count",
       "cost.capacity_for_budget(investment_usd, it_capex_usd_per_accelerator * cluster_capex_overhead_ratio)"),
     F("investment_share_of_capex", "fraction", "investment_usd / capex_usd"),
-    F("investment_share_of_dc_capex", "fraction", "investment_usd / dc_capex_usd"),
+    F("investment_share_of_facility_capex", "fraction", "investment_usd / facility_capex_usd"),
 )
 
 FOOTPRINT = (
@@ -134,5 +151,5 @@ SUPPLY = (
       "hourly matching (24/7): only the energy imported in the hours the own supply falls short"),
 )
 
-ALL = (*{f for group in SIZING.values() for f in group}, *ENERGY, *COMPUTE, *COST, *INVESTMENT, *FOOTPRINT,
+ALL = (*POWER_CHAIN, *{f for group in SIZING.values() for f in group}, *ENERGY, *COMPUTE, *COST, *INVESTMENT, *FOOTPRINT,
        *ANNUAL_SOLAR, *ANNUAL_WIND, *SUPPLY)

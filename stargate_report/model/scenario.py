@@ -47,9 +47,11 @@ class Scenario(BaseModel):
     facility_capacity_mw: float | None = _f(None, "MW", "Peak facility power; sizes the campus", gt=0, le=100_000,
                                                allow_inf_nan=False)
     capacity_fact: str | None = _f(None, "-", "Fact id whose value (MW) is the facility capacity")
-    pue: float | None = _f(None, "ratio", "Power usage effectiveness; None = assumption pue.default", ge=1.0, le=3.0,
-                              allow_inf_nan=False)
-    load_factor: float | None = _f(None, "fraction", "Average / peak IT power; None = assumption load_factor",
+    pue: float | None = _f(None, "ratio", "Annual-average power usage effectiveness (gives the energy); None = "
+                           "assumption pue.default", ge=1.0, le=3.0, allow_inf_nan=False)
+    design_pue: float | None = _f(None, "ratio", "Design (peak) PUE (sizes how many accelerators a site holds); None = "
+                                  "assumption designpue.default", ge=1.0, le=3.0, allow_inf_nan=False)
+    load_factor: float | None = _f(None, "fraction", "Average / design IT power; None = assumption load_factor",
                                       gt=0.0, le=1.0, allow_inf_nan=False)
     investment_usd: float | None = _f(None, "USD", "Amount to translate into capacity; None = investment_fact",
                                          gt=0, le=1e13, allow_inf_nan=False)
@@ -268,9 +270,6 @@ def validate(params: dict[str, Any]) -> Scenario:
         value = err.get("input", params.get(key))
         raise ParameterError(key, value, describe(key) if key in Scenario.model_fields else err["msg"]) from None
     scenario.sizing()
-    if scenario.investment_usd is None and scenario.investment_fact is None:
-        raise ParameterError("investment_fact", None, describe("investment_fact"),
-                             "or set investment_usd: the briefing needs one of the two")
     check_samples(scenario.samples)
     _check_supply_possible(scenario)
     return scenario

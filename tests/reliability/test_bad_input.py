@@ -366,12 +366,15 @@ def test_an_empty_scheduler_is_refused(tmp_path, capsys):
     _one_line(capsys, "'scheduler'", "tcp://")
 
 
-def test_investment_fact_none_is_a_message(capsys):
-    """`-p investment_fact=none` failed with KeyError: 'investment_usd'."""
-    assert main(["evaluate", "-p", "investment_fact=none"]) == 2
-    _one_line(capsys, "'investment_fact'", "investment_usd")
-    assert main(["evaluate", "-p", "investment_fact=none", "-p", "investment_usd=1e9", "-p", "samples=10"]) == 0
+def test_investment_fact_none_is_a_briefing_without_an_investment(capsys):
+    """`-p investment_fact=none` failed with KeyError: 'investment_usd'. No investment is a valid scenario: the
+    ledger then has no investment quantities (what an amount buys), and everything else."""
+    from stargate_report import evaluate, resolve
 
+    assert main(["evaluate", "-p", "investment_fact=none", "-p", "samples=10"]) == 0
+    res = evaluate(resolve(overrides={"investment_fact": None, "samples": 10}), supply=True)
+    assert "capex_usd" in res and not any(q.startswith("investment") for q in res.quantities)
+    assert main(["evaluate", "-p", "investment_fact=none", "-p", "investment_usd=1e9", "-p", "samples=10"]) == 0
 
 def test_a_histogram_of_many_samples_is_binned_before_it_is_charted():
     """`-p samples=5001` failed in chapter 03 with Altair's MaxRowsError: raw samples went to Vega."""

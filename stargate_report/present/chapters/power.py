@@ -1,6 +1,9 @@
 """The power chapter: from accelerators to facility power and energy."""
 from __future__ import annotations
 
+import pandas as pd
+
+from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, scenario_of
 from stargate_report.present.i18n import t
 
@@ -23,3 +26,20 @@ class PowerChapter(Chapter):
         with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:
             names = {r["id"]: r.get(column) or r["name"] for r in csv.DictReader(fh)}
         return names[self.results.scenario["accelerator"]]
+
+    def reported_table(self) -> pd.DataFrame:
+        """The model beside the published record (the results table ``model_vs_reported``): the quantity, the
+        model's median with its P10-P90 range, the published figure with its source, their ratio, and the
+        reason a figure outside the range may differ."""
+        rows = []
+        for r in self.results.tables.get("model_vs_reported", []):
+            rid = r["reported_id"].removeprefix("fact:")
+            rows.append({t("col.quantity", self.lang): t(f"label.{r['quantity']}", self.lang),
+                         t("col.model", self.lang): formatting.with_range(r["p50"], r["p10"], r["p90"], r["unit"],
+                                                                         self.lang),
+                         t("col.published", self.lang): formatting.value(r["reported"], r["unit"], self.lang),
+                         t("col.sources", self.lang): "; ".join(r["sources"]),
+                         t("col.ratio", self.lang): formatting.number(r["ratio"], self.lang, 2),
+                         t("col.note", self.lang): t("reported.inside", self.lang) if r["inside"]
+                         else t(f"reported.reason.{rid}", self.lang)})
+        return pd.DataFrame(rows)

@@ -1,0 +1,45 @@
+"""The model beside the published record: for every figure that was published for the same thing (a site's
+accelerator count, a purchase of accelerators, a capex per GW), the model's median with its P10-P90 range,
+the published figure with its source, and their ratio.
+
+Which published figures count:
+
+* facts of the knowledge base with ``compares: <ledger quantity>`` about the scenario's site, when the
+  scenario is sized by that site's capacity fact (a user's own size is no longer the site that was reported);
+* the published capex per GW (``capex_benchmark_usd_per_gw`` rows of assumptions.csv) beside the model's
+  campus capex per GW of facility, or of IT where the publisher states that basis.
+
+A figure outside the model's P10-P90 is named with the reason the two may differ (catalogue key
+``reported.reason.<id>``); the test suite keeps every such row explained.
+"""
+from __future__ import annotations
+
+from stargate_report.catalog.assumptions import load_registry
+from stargate_report.catalog.knowledge import get_fact, load_facts
+from stargate_report.model.ledger import Results
+from stargate_report.model.scenario import Scenario
+
+#: benchmarks stated per GW of IT power (the publisher says so); all others are per GW of facility capacity
+PER_GW_OF_IT = frozenset({"epoch-1gw-gb200"})
+
+
+def comparisons(res: Results, scenario: Scenario) -> list[dict]:
+    """Rows ``quantity, p10, p50, p90, unit, reported, reported_id, kind, sources, status, ratio, inside``."""
+    rows = []
+    site_fact = get_fact(scenario.capacity_fact) if scenario.capacity_fact else None
+    if site_fact is not None:
+        for f in load_facts().values():
+            if f.compares and f.site is not None and f.site == site_fact.site and f.compares in res:
+                rows.append(_row(res, f.compares, f.value, f"fact:{f.id}", "fact", f.sources, f.status))
+    for a in load_registry().rows_of("capex_benchmark_usd_per_gw"):
+        qid = "capex_usd_per_gw_it" if a.scope in PER_GW_OF_IT else "capex_usd_per_gw"
+        if qid in res:
+            rows.append(_row(res, qid, a.base, a.id, "assumption", a.source_ids, a.status))
+    return rows
+
+
+def _row(res: Results, qid: str, reported: float, rid: str, kind: str, sources, status: str) -> dict:
+    q = res[qid]
+    return {"quantity": qid, "p10": q.p10, "p50": q.p50, "p90": q.p90, "unit": q.unit, "reported": float(reported),
+            "reported_id": rid, "kind": kind, "sources": list(sources), "status": status,
+            "ratio": q.p50 / float(reported), "inside": bool(q.p10 <= reported <= q.p90)}
