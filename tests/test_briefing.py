@@ -83,7 +83,9 @@ def test_the_german_appendix_derives_and_rates_in_german(bilingual):
     de = (bilingual[1].folder / "briefing.de.html").read_text()
     table = de[de.index(">Wie jede Zahl hergeleitet wurde</h"):]
     table = table[:table.index("</table>")]
-    assert "pro MW Last (kostengünstigste Auslegung)" in table and "per MW of load" not in table
+    # the formula is the expression that ran; its note is in German
+    assert "solar_mw_per_mw_load * facility_power_avg_mw (kostengünstigste Auslegung)" in table
+    assert "least-cost sizing" not in table
     assumptions = de[de.index(">Verwendete Annahmen</h"):]
     assumptions = assumptions[:assumptions.index("</table>")]
     assert ">bestätigt (Sekundärquelle)<" in assumptions and ">unsicher<" in assumptions and ">Parameter<" in assumptions

@@ -10,6 +10,8 @@ import jinja2
 
 from stargate_report.batch.sweep_file import INDEX_GENERATOR, RunOutcome, Sweep
 from stargate_report.catalog import files as datafiles
+from stargate_report.present import charts, formatting
+from stargate_report.present.i18n import t
 
 #: ledger quantities the index page compares (median with its P10-P90 range)
 INDEX_METRICS = ("facility_power_mw", "annual_energy_mwh", "capex_usd", "supply_cost_usd_per_mwh",
@@ -42,7 +44,6 @@ def _warm_index_charts() -> None:
     except (AttributeError, OSError):
         pass
     try:
-        from stargate_report.present import charts
 
         charts.warm_up()
     except Exception:  # noqa: BLE001 - only a head start: write_index renders (and reports) for real
@@ -65,8 +66,6 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
     """``<out>/index.html``: one self-contained page comparing the runs, with links to each briefing."""
     import pandas as pd
 
-    from stargate_report.present import charts, formatting
-    from stargate_report.present.i18n import t
 
     lang = sweep.langs.split(",")[0]
     rows, chart_rows = [], []

@@ -27,7 +27,9 @@ from typing import Any
 
 from stargate_report.catalog import files as datafiles
 from stargate_report.exceptions import ParameterError, StargateReportError, UnknownNameError
+from stargate_report.model.scenario import load_preset, preset_names
 from stargate_report.pipeline import run_request
+from stargate_report.present.formatting import LOCALES
 
 SWEEP_KEYS = ("name", "lang", "formats", "base", "grid", "scenarios")
 
@@ -95,8 +97,6 @@ def load_sweep(path: str | Path, out_dir: str | Path = "output") -> Sweep:
     base_preset = base.get("preset")
     base_params = mapping(base.get("params"), "base.params")
     # the sweep's own keys are named as such (each run would otherwise be reported for them)
-    from stargate_report.model.scenario import load_preset, preset_names
-    from stargate_report.present.formatting import LOCALES
 
     for key, check, allowed in (
             ("lang", lambda: run_request.parse_list("lang", langs, tuple(LOCALES)), "a list of " + ", ".join(LOCALES)),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from stargate_report.exceptions import DataError
+from stargate_report.exceptions import DataError, ParameterError
 
 
 def data_dir() -> Path:
@@ -43,7 +43,6 @@ def _parse(p: str | Path, text: str) -> object:
 
 def read_user_yaml(p: str | Path, key: str, allowed: str) -> object:
     """Read a YAML file the user gave (params, sweep): safe loader; problems become a ``ParameterError``."""
-    from stargate_report.exceptions import ParameterError
 
     path = Path(p)
     if not path.is_file():

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from stargate_report.catalog import files as datafiles
+from stargate_report.catalog.assumptions import load_registry
 from stargate_report.catalog.regions import region_ids
 from stargate_report.catalog.sources import load_sources
 from stargate_report.catalog.validation import FACT_UNITS
 from stargate_report.catalog.validation import STATUSES as _STATUSES
-from stargate_report.exceptions import DataError, UnknownNameError
+from stargate_report.exceptions import DataError, ParameterError, UnknownNameError
 
 KINDS = frozenset({"programme", "site", "investment", "event", "company"})
 STATUSES = frozenset(_STATUSES)
@@ -330,7 +331,6 @@ def as_date(name: str, value) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        from stargate_report.exceptions import ParameterError
 
         raise ParameterError(name, value, "a date YYYY-MM-DD") from None
 
@@ -452,7 +452,6 @@ def sources_frame(stale_after_days: int | None = None, today: dt.date | None = N
     sources and every source of ``assumptions.csv``)."""
     import pandas as pd
 
-    from stargate_report.catalog.assumptions import load_registry
 
     reg, kb = load_sources(), load_knowledge()
     by_kb = set(cited_sources(kb))
@@ -479,7 +478,6 @@ def cited_sources(kb: Knowledge | None = None) -> list[str]:
 
 def assumption_sources() -> list[str]:
     """Every source ``assumptions.csv`` cites, once, in row order."""
-    from stargate_report.catalog.assumptions import load_registry
 
     return list(dict.fromkeys(s for row in load_registry().rows.values() for s in row.source_ids))
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from stargate_report.exceptions import DataError, UnknownNameError
+
 STATUS_RANK = {"confirmed": 0, "confirmed (secondary)": 1, "secondary": 1, "parameter": 1, "derived": 2,
                "uncertain": 3}
 
@@ -82,7 +84,6 @@ class Results:
 
     def __getitem__(self, qid: str) -> Quantity:
         if qid not in self.quantities:
-            from stargate_report.exceptions import UnknownNameError
 
             raise UnknownNameError("quantity", qid, list(self.quantities))
         return self.quantities[qid]
@@ -157,7 +158,6 @@ class Results:
         import zipfile
         from pathlib import Path
 
-        from stargate_report.exceptions import DataError
 
         stem = Path(stem)
         meta_path, npz_path = stem.with_suffix(".json"), stem.with_suffix(".npz")

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stargate_report.catalog import files as datafiles
+from stargate_report.catalog.assumptions import load_registry
 from stargate_report.catalog.knowledge import load_facts
 from stargate_report.catalog.regions import accelerator_ids, region_ids
 from stargate_report.exceptions import ParameterError, UnknownNameError
@@ -277,7 +278,6 @@ def validate(params: dict[str, Any]) -> Scenario:
 
 def _check_supply_possible(scenario: Scenario) -> None:
     """A region with no solar profile needs wind: say so before anything runs."""
-    from stargate_report.catalog.assumptions import load_registry
 
     reg = load_registry()
     solar = reg.find("solar_capacity_factor", scenario.region, fallback=False) is not None

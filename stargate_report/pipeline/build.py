@@ -24,6 +24,7 @@ from pathlib import Path
 
 from stargate_report import __version__, folders, runtime
 from stargate_report.catalog import files as datafiles
+from stargate_report.catalog.knowledge import data_as_of, stale_sources
 from stargate_report.exceptions import BuildError
 from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files, sha256_file, verified
 from stargate_report.pipeline.execute import execute_all
@@ -37,7 +38,6 @@ from stargate_report.runtime.kernels import KernelPool, SharedKernels
 
 def source_age_warning(max_age_days: int, today: dt.date | None = None) -> str | None:
     """One line naming the knowledge-base sources older than ``max_age_days``, or None."""
-    from stargate_report.catalog.knowledge import stale_sources
 
     stale = stale_sources(max_age_days, today)
     if not stale:
@@ -221,7 +221,6 @@ def _carry_over(target: Path, tmp: Path, manifest: dict | None, req: RunRequest)
 
 
 def _knowledge_as_of() -> str:
-    from stargate_report.catalog.knowledge import data_as_of
 
     return data_as_of().isoformat()
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stargate_report.render.exporters import BriefingHTMLExporter, html_to_pdf
 from stargate_report.runtime.kernels import SharedKernels, helper_pool
 
 
@@ -41,7 +42,6 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
     made here. An error in the rendering itself is raised as it would be here. ``shared`` (a batch
     worker's) keeps the helpers warm from one run to the next instead of starting them for each run.
     """
-    from stargate_report.render.exporters import html_to_pdf
 
     timings = {} if timings is None else timings
     langs = list(books)
@@ -78,7 +78,6 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
 
 
 def _html_exporter():
-    from stargate_report.render.exporters import BriefingHTMLExporter
 
     return BriefingHTMLExporter()
 

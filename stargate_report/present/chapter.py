@@ -15,11 +15,14 @@ from typing import Any
 
 import pandas as pd
 
+from stargate_report.catalog.assumptions import load_registry
+from stargate_report.catalog.knowledge import get_fact, load_facts
+from stargate_report.exceptions import UnknownNameError
 from stargate_report.model import evaluate as model
 from stargate_report.model.ledger import Results
-from stargate_report.model.scenario import DEFAULT_PRESET
+from stargate_report.model.scenario import DEFAULT_PRESET, Scenario
 from stargate_report.present import charts, formatting
-from stargate_report.present.i18n import display_title, t
+from stargate_report.present.i18n import catalogue, display_title, t
 from stargate_report.present.tables import SOURCE_TABLES, FactStatement, sources_html, table_html
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
@@ -145,8 +148,6 @@ class Chapter:
 
     def _sources_of(self, input_ids: list[str]) -> list[str]:
         """Source ids of inputs: from this run's ledger, else from the registries (other regions' rows)."""
-        from stargate_report.catalog.assumptions import load_registry
-        from stargate_report.catalog.knowledge import load_facts
 
         reg, facts = load_registry(), load_facts()
         out: list[str] = []
@@ -166,7 +167,6 @@ class Chapter:
 
     def investment_context(self) -> str:
         """Where the investment comes from: the fact's statement in this language, or the scenario."""
-        from stargate_report.catalog.knowledge import get_fact
 
         iid = self.results.roles.get("investment", "")
         if iid.startswith("fact:"):
@@ -202,7 +202,6 @@ class Chapter:
         (:meth:`knowledge_sources_frame`), each web address a link and each row a target
         ``#<anchor>-<source id>`` (:data:`SOURCE_TABLES`) that citations link to."""
         if which not in SOURCE_TABLES:
-            from stargate_report.exceptions import UnknownNameError
 
             raise UnknownNameError("source table", which, list(SOURCE_TABLES))
         frame = self.sources_frame() if which == "model" else self.knowledge_sources_frame()
@@ -273,13 +272,11 @@ class Chapter:
 
 
 def catalogue_keys(lang: str) -> dict[str, str]:
-    from stargate_report.present.i18n import catalogue
 
     return catalogue(lang) if lang == "en" else {**catalogue("en"), **catalogue(lang)}
 
 
 def scenario_of(results: Results):
-    from stargate_report.model.scenario import Scenario
 
     return Scenario(**results.scenario)
 

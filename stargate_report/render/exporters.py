@@ -18,6 +18,7 @@ from traitlets import Unicode, default
 
 from stargate_report import __version__
 from stargate_report.catalog.files import bundled
+from stargate_report.present.formatting import LOCALES
 from stargate_report.present.i18n import t
 
 FIGNUM = re.compile(r'<span class="sr-fignum" data-label="([^"]*)"></span>')
@@ -32,7 +33,6 @@ def _text(value) -> str:
 def _long_date(iso: str | None, lang: str) -> str:
     from babel.dates import format_date
 
-    from stargate_report.present.formatting import LOCALES
 
     day = date.fromisoformat(iso) if iso else date.today()
     return format_date(day, format="long", locale=LOCALES.get(lang, "en_US"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from stargate_report import folders
 from stargate_report.runtime.cores import background_priority, same_cores
-from stargate_report.runtime.forkserver import KERNEL_SERVER_ENV
+from stargate_report.runtime.forkserver import KERNEL_SERVER_ENV, kernel_provisioner
 
 
 def helper_pool(n: int):
@@ -210,7 +210,6 @@ class KernelPool:
         km.connection_file = str(self.sockets / f"k{slot}.json")
         server = os.environ.get(KERNEL_SERVER_ENV)
         if server:  # a sweep's worker: the kernel is forked with its libraries already imported
-            from stargate_report.runtime.forkserver import kernel_provisioner
 
             km.provisioner = kernel_provisioner(km, server)
         self.managers.append(km)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from stargate_report import __version__
+from stargate_report.catalog.files import file_hashes
 from stargate_report.catalog.sources import load_sources
 from stargate_report.model.scenario import Scenario
 from stargate_report.present import formatting
@@ -17,8 +19,6 @@ class AppendixChapter(Chapter):
         """The run's reproducibility record: version, Python, parameters that fix the numbers, data hashes."""
         import platform
 
-        from stargate_report import __version__
-        from stargate_report.catalog.files import file_hashes
 
         rows = [("stargate-report", __version__), ("Python", platform.python_version()),
                 ("preset", self.preset), ("samples", str(self.results.scenario["samples"])),

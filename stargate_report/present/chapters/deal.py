@@ -6,6 +6,14 @@ from typing import Any
 
 import pandas as pd
 
+from stargate_report.catalog.knowledge import (
+    cited_sources,
+    data_as_of,
+    get_fact,
+    load_facts,
+    load_knowledge,
+    query_facts,
+)
 from stargate_report.catalog.sources import load_sources
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, display_html
@@ -21,7 +29,6 @@ class DealChapter(Chapter):
         """The knowledge base's "as of" date, in the language's long format."""
         from babel.dates import format_date
 
-        from stargate_report.catalog.knowledge import data_as_of
 
         return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])
 
@@ -32,7 +39,6 @@ class DealChapter(Chapter):
         Each source id links to its row ``#<anchor>-<id>`` of the knowledge base's sources table
         (:meth:`source_table` of :meth:`knowledge_sources_frame`, in the deal chapter).
         """
-        from stargate_report.catalog.knowledge import get_fact, query_facts
 
         if since_fact:
             filters["start"] = get_fact(since_fact).date
@@ -44,7 +50,6 @@ class DealChapter(Chapter):
 
     def timeline_frame(self) -> pd.DataFrame:
         """Dated facts that have a headline: ``date, start, label, kind, id, inputs``."""
-        from stargate_report.catalog.knowledge import load_facts
 
         facts = [f for f in load_facts().values() if f.headline_en]
         first = min(f.date for f in facts).isoformat()
@@ -54,7 +59,6 @@ class DealChapter(Chapter):
 
     def capacity_frame(self, plot_unit: str) -> pd.DataFrame:
         """Planned capacity of every site that has a published one, with its developers (partners)."""
-        from stargate_report.catalog.knowledge import load_knowledge
 
         kb = load_knowledge()
         scale = formatting.plot_scale(plot_unit)
@@ -68,7 +72,6 @@ class DealChapter(Chapter):
         return pd.DataFrame(rows)
 
     def sites_table(self) -> pd.DataFrame:
-        from stargate_report.catalog.knowledge import load_knowledge
 
         kb = load_knowledge()
         rows = []
@@ -84,7 +87,6 @@ class DealChapter(Chapter):
         return pd.DataFrame(rows)
 
     def claims_table(self) -> pd.DataFrame:
-        from stargate_report.catalog.knowledge import load_knowledge
 
         rows = []
         for c in load_knowledge().claims.values():
@@ -99,7 +101,6 @@ class DealChapter(Chapter):
 
     def knowledge_sources_frame(self) -> pd.DataFrame:
         """Every source the knowledge base cites (of the entities' roles too), with its full citation."""
-        from stargate_report.catalog.knowledge import cited_sources
 
         used = cited_sources()
         reg = load_sources()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from stargate_report.model import evaluate as model
+from stargate_report.model.scenario import Scenario, region_ids
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter
 from stargate_report.present.i18n import t
@@ -15,7 +16,6 @@ class FootprintChapter(Chapter):
     # -- footprint, uncertainty, run ----------------------------------------------------------------
     def regions_table(self, qids: list[str]) -> pd.DataFrame:
         """Each quantity (median with range) of the same scenario evaluated in every region."""
-        from stargate_report.model.scenario import Scenario, region_ids
 
         sc = Scenario(**self.results.scenario)
         rows = []
@@ -29,7 +29,6 @@ class FootprintChapter(Chapter):
 
     def regions(self, qid: str, plot_unit: str) -> pd.DataFrame:
         """One quantity of the same scenario evaluated in every region, in a plot unit."""
-        from stargate_report.model.scenario import Scenario
 
         scale = formatting.plot_scale(plot_unit)
         sc = Scenario(**self.results.scenario)

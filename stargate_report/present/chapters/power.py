@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from stargate_report.catalog.files import path
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, scenario_of
 from stargate_report.present.i18n import t
@@ -20,7 +21,6 @@ class PowerChapter(Chapter):
         """The accelerator's name in the chapter's language (``name_de`` of ``accelerators.csv`` in German)."""
         import csv
 
-        from stargate_report.catalog.files import path
 
         column = "name_de" if self.lang == "de" else "name"
         with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:

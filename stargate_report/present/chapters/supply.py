@@ -6,6 +6,9 @@ import pandas as pd
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter
 from stargate_report.present.i18n import t
+from stargate_report.supply import dispatch as supply
+from stargate_report.supply.profiles import region_profiles
+from stargate_report.supply.sizing import TYPICAL_WEEKS
 
 
 class SupplyChapter(Chapter):
@@ -14,8 +17,6 @@ class SupplyChapter(Chapter):
     # -- supply -----------------------------------------------------------------------------------
     def dispatch(self):
         """Hourly dispatch of the sized supply mix (a :class:`supply.Dispatch`)."""
-        from stargate_report.supply import dispatch as supply
-        from stargate_report.supply.profiles import region_profiles
 
         kept = {k.split(".", 1)[1]: v for k, v in self.results.series.items() if k.startswith("dispatch.")}
         if kept:  # simulated by the model when it sized the mix
@@ -28,7 +29,6 @@ class SupplyChapter(Chapter):
 
     def dispatch_week_frame(self) -> pd.DataFrame:
         """How the load is met in a winter and a summer week: ``season, hour, source, mw`` (stacked)."""
-        from stargate_report.supply.sizing import TYPICAL_WEEKS
 
         h = self.dispatch()
         direct = h.load - h.discharge - h.grid

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from stargate_report.model.evaluate import ROLES
+from stargate_report.model.scenario import Scenario
+from stargate_report.model.sensitivity import sobol, tornado
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, catalogue_keys
 from stargate_report.present.i18n import t
@@ -26,7 +29,6 @@ class UncertaintyChapter(Chapter):
         return pd.DataFrame(rows)
 
     def _label_of_role(self, role: str) -> str:
-        from stargate_report.model.evaluate import ROLES
 
         quantity = ROLES.get(role, (role,))[0]
         key = f"quantity.{quantity}"
@@ -34,8 +36,6 @@ class UncertaintyChapter(Chapter):
 
     def tornado_frame(self, output: str, plot_unit: str, top: int = 8) -> pd.DataFrame:
         """One-at-a-time swings of ``output`` (largest first): ``label, assumption, low, high, base``."""
-        from stargate_report.model.scenario import Scenario
-        from stargate_report.model.sensitivity import tornado
 
         scale = formatting.plot_scale(plot_unit)
         df = tornado(Scenario(**self.results.scenario), output)
@@ -47,8 +47,6 @@ class UncertaintyChapter(Chapter):
 
     def drivers_text(self, output: str, n: int = 3) -> str:
         """The ``n`` largest drivers of ``output`` in words: assumption, its range, and the output's range."""
-        from stargate_report.model.scenario import Scenario
-        from stargate_report.model.sensitivity import tornado
 
         df = tornado(Scenario(**self.results.scenario), output)
         unit = self.results[output].unit
@@ -63,8 +61,6 @@ class UncertaintyChapter(Chapter):
         return "; ".join(parts)
 
     def sobol_table(self, output: str, n: int = 256, top: int = 6) -> pd.DataFrame:
-        from stargate_report.model.scenario import Scenario
-        from stargate_report.model.sensitivity import sobol
 
         df = sobol(Scenario(**self.results.scenario), output, n=n).head(top)
         return pd.DataFrame({t("col.assumption", self.lang): [f"{self._label_of_role(r)} ({a})"
