@@ -14,7 +14,7 @@ import pytest
 from stargate_report.model.evaluate import add_supply_tables, evaluate
 from stargate_report.model.scenario import resolve
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
 
 

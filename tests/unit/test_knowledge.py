@@ -202,7 +202,7 @@ def test_unknown_section_and_python_tags(tmp_path):
         datafiles.read_yaml(p)
 
 
-ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "news" / "sb-energy-stargate-article.de.txt"
+ARTICLE = Path(__file__).resolve().parents[3] / "shared" / "news" / "sb-energy-stargate-article.de.txt"
 
 
 @pytest.mark.skipif(not ARTICLE.is_file(), reason="the research folder shared/ is not beside the checkout")

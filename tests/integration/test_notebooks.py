@@ -11,7 +11,7 @@ import pytest
 from stargate_report.pipeline import run_request
 from stargate_report.runtime import kernels as warm_kernels
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 #: numeric literals a chapter may use for structure (chart sizes and the like); none are needed today
 ALLOWED_NUMBERS: set[float] = set()

@@ -16,7 +16,7 @@ import pytest
 from stargate_report.exceptions import ChapterError
 from stargate_report.pipeline import build, run_request
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
