@@ -11,32 +11,55 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from stargate_report.catalog import files as datafiles
-from stargate_report.catalog.assumptions import load_registry
 from stargate_report.catalog.regions import region_ids
 from stargate_report.catalog.sources import load_sources
 from stargate_report.catalog.validation import FACT_UNITS
 from stargate_report.catalog.validation import STATUSES as _STATUSES
-from stargate_report.exceptions import DataError, ParameterError, UnknownNameError
+from stargate_report.exceptions import DataError, UnknownNameError
 
 KINDS = frozenset({"programme", "site", "investment", "event", "company"})
+
+
 STATUSES = frozenset(_STATUSES)
+
+
 VERDICTS = ("supported", "partly supported", "not supported", "contradicted")
+
+
 SITE_STATUSES = frozenset({"announced", "under construction", "operational"})
+
+
 UNITS = FACT_UNITS
+
+
 #: the unit of a fact a site may name as its ``capacity_fact`` (a power, not a count or an amount)
 CAPACITY_UNIT = "MW"
+
+
 SECTIONS = ("entities", "sites", "facts", "claims")
 
+
 FACT_REQUIRED = ("id", "kind", "statement_en", "statement_de", "date", "sources", "status", "as_of")
+
+
 FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "headline_de", "compares")
+
+
 ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
+
+
 SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
                  "sources")
+
+
 SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact", "location_de", "status_as_of")
+
+
 CLAIM_REQUIRED = ("id", "quote_de", "claim_en", "verdict", "evidence_en", "evidence_de", "sources")
+
+
 CLAIM_OPTIONAL = ("facts",)
 
 
@@ -316,189 +339,3 @@ def get_fact(fact_id: str) -> Fact:
 
 def numeric_fact_ids(unit: str | None = None) -> list[str]:
     return sorted(f.id for f in load_facts().values() if f.value is not None and (unit is None or f.unit == unit))
-
-
-# -- queries ----------------------------------------------------------------------------------------
-def _check(kind: str, value: str | None, known) -> None:
-    if value is not None and value not in known:
-        raise UnknownNameError(kind, value, list(known))
-
-
-def as_date(name: str, value) -> dt.date | None:
-    """``value`` (a date or ``YYYY-MM-DD``; ``None`` passes) as a date, or a :class:`ParameterError` naming ``name``."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-
-        raise ParameterError(name, value, "a date YYYY-MM-DD") from None
-
-
-def query_facts(entity: str | None = None, site: str | None = None, kind: str | None = None,
-                status: str | None = None, start=None, end=None) -> list[Fact]:
-    """Facts filtered by entity, site, kind, status and a date range (inclusive), in date order."""
-    kb = load_knowledge()
-    _check("entity", entity, kb.entities)
-    _check("site", site, kb.sites)
-    _check("kind", kind, KINDS)
-    _check("status", status, STATUSES)
-    start, end = as_date("start", start), as_date("end", end)
-    out = [f for f in kb.facts.values()
-           if (entity is None or entity in f.entities) and (site is None or f.site == site)
-           and (kind is None or f.kind == kind) and (status is None or f.status == status)
-           and (start is None or f.date >= start) and (end is None or f.date <= end)]
-    return sorted(out, key=lambda f: (f.date, f.id))
-
-
-def facts_frame(lang: str = "en", **filters: Any):
-    """:func:`query_facts` as a DataFrame (statement in ``lang``)."""
-    import pandas as pd
-
-    rows = [{"id": f.id, "kind": f.kind, "date": f.date.isoformat(), "statement": f.statement(lang),
-             "value": f.value, "unit": f.unit, "site": f.site, "entities": ";".join(f.entities),
-             "status": f.status, "sources": ";".join(f.sources), "as_of": f.as_of.isoformat(), "ref": f.ref}
-            for f in query_facts(**filters)]
-    return pd.DataFrame(rows, columns=["id", "kind", "date", "statement", "value", "unit", "site", "entities",
-                                       "status", "sources", "as_of", "ref"])
-
-
-def facts_as_of(date) -> list[Fact]:
-    """What was known on ``date``: the facts that refer to that date or earlier."""
-    return query_facts(end=as_date("date", date))
-
-
-def site_record(site_id: str, lang: str = "en") -> dict[str, Any]:
-    """One site with its roles, power supply, planned capacity (from its fact) and sources."""
-    kb = load_knowledge()
-    _check("site", site_id, kb.sites)
-    s = kb.sites[site_id]
-    cap = kb.facts[s.capacity_fact] if s.capacity_fact else None
-
-    def name(eid):
-        return kb.entities[eid].name if eid else None
-
-    return {"id": s.id, "name": s.name, "location": s.place(lang), "country": s.country, "region": s.region,
-            "status": s.status, "announced": s.announced.isoformat(),
-            "developer": [name(e) for e in s.developer], "builder": name(s.builder), "operator": name(s.operator),
-            "power_supply": s.power(lang), "planned_capacity_mw": cap.value if cap else None,
-            "capacity_fact": s.capacity_fact, "capacity_status": cap.status if cap else None,
-            "sources": list(dict.fromkeys(s.sources + (cap.sources if cap else ())))}
-
-
-def sites_frame(lang: str = "en"):
-    import pandas as pd
-
-    return pd.DataFrame([site_record(s, lang) for s in load_knowledge().sites])
-
-
-def entities_frame(lang: str = "en"):
-    import pandas as pd
-
-    return pd.DataFrame([{"id": e.id, "name": e.name, "role": e.role(lang), "sources": ";".join(e.sources)}
-                         for e in load_knowledge().entities.values()])
-
-
-def claims_frame(lang: str = "en"):
-    import pandas as pd
-
-    return pd.DataFrame([{"id": c.id, "quote_de": c.quote_de, "claim_en": c.claim_en, "verdict": c.verdict,
-                          "evidence": c.evidence(lang), "sources": ";".join(c.sources), "facts": ";".join(c.facts)}
-                         for c in load_knowledge().claims.values()])
-
-
-def data_as_of() -> dt.date:
-    """The date the knowledge base was last checked (the latest ``as_of``)."""
-    return max(f.as_of for f in load_facts().values())
-
-
-def _source_date(text: str) -> dt.date | None:
-    parts = str(text).split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else 1
-        day = int(parts[2]) if len(parts) > 2 else 1
-        return dt.date(year, month, day)
-    except (ValueError, IndexError):
-        return None
-
-
-#: facts of this kind record something that happened on their date: they do not go out of date
-HISTORICAL_KIND = "event"
-
-
-def historical_sources(kb: Knowledge | None = None) -> set[str]:
-    """Sources cited only as the record of past events: by facts of kind ``event`` (what happened on a
-    date stays true), or by a claim that rests on such a fact which cites them too (the claim's evidence
-    is that history). Their age is no reason to check them again."""
-    kb = kb or load_knowledge()
-    events = {f.id: set(f.sources) for f in kb.facts.values() if f.kind == HISTORICAL_KIND}
-    current: set[str] = set()
-    for group in (kb.facts.values(), kb.sites.values(), kb.entities.values()):
-        for rec in group:
-            if rec.id not in events:
-                current.update(rec.sources)
-    for claim in kb.claims.values():
-        history = set().union(*(events.get(f, set()) for f in claim.facts))
-        current.update(s for s in claim.sources if s not in history)
-    return set().union(*events.values()) - current
-
-
-def sources_frame(stale_after_days: int | None = None, today: dt.date | None = None):
-    """Every source of the package data as a DataFrame: ``id, date, publisher, title, url, cited_by``
-    (``knowledge``, ``assumptions``, both joined by ``;``, or empty) and ``historical``
-    (:func:`historical_sources`). ``stale_after_days``: only the sources older than that, those
-    :func:`stale_sources` names for that age with ``include_assumptions=True`` (the knowledge base's current
-    sources and every source of ``assumptions.csv``)."""
-    import pandas as pd
-
-
-    reg, kb = load_sources(), load_knowledge()
-    by_kb = set(cited_sources(kb))
-    by_assumptions = {s for row in load_registry().rows.values() for s in row.source_ids}
-    history = historical_sources(kb)
-    ids = list(reg)
-    if stale_after_days is not None:
-        ids = [sid for sid, _ in stale_sources(stale_after_days, today, include_assumptions=True)]
-    rows = [{"id": sid, "date": reg[sid].date, "publisher": reg[sid].publisher, "title": reg[sid].title,
-             "url": reg[sid].url,
-             "cited_by": ";".join(n for n, used in (("knowledge", by_kb), ("assumptions", by_assumptions))
-                                  if sid in used),
-             "historical": sid in history} for sid in ids]
-    return pd.DataFrame(rows, columns=["id", "date", "publisher", "title", "url", "cited_by", "historical"])
-
-
-def cited_sources(kb: Knowledge | None = None) -> list[str]:
-    """Every source the knowledge base cites, once, in the order first cited (facts, sites, claims, entities)."""
-    kb = kb or load_knowledge()
-    cited = [s for group in (kb.facts.values(), kb.sites.values(), kb.claims.values(), kb.entities.values())
-             for rec in group for s in rec.sources]
-    return list(dict.fromkeys(cited))
-
-
-def assumption_sources() -> list[str]:
-    """Every source ``assumptions.csv`` cites, once, in row order."""
-
-    return list(dict.fromkeys(s for row in load_registry().rows.values() for s in row.source_ids))
-
-
-def stale_sources(max_age_days: int, today: dt.date | None = None,
-                  include_assumptions: bool = False) -> list[tuple[str, dt.date]]:
-    """Sources cited by the knowledge base that were published more than ``max_age_days`` ago, except
-    :func:`historical_sources` (a 2019 report of a 2019 purchase is as good as it gets).
-
-    ``include_assumptions``: also the sources of ``assumptions.csv`` (every one counts: a value's source
-    is as current as its publication), as ``stargate-report sources --stale`` lists them. A build's
-    warning (:func:`stargate_report.pipeline.build.source_age_warning`) keeps to the knowledge base."""
-    today = today or dt.date.today()
-    kb, reg = load_knowledge(), load_sources()
-    history = historical_sources(kb)
-    cited = [s for s in cited_sources(kb) if s not in history]
-    if include_assumptions:
-        cited = list(dict.fromkeys(cited + assumption_sources()))
-    out = []
-    for sid in cited:
-        d = _source_date(reg[sid].date)
-        if d is not None and (today - d).days > max_age_days:
-            out.append((sid, d))
-    return sorted(out, key=lambda x: x[1])

@@ -171,17 +171,17 @@ def _emit(df, fmt: str, extra: dict | None = None) -> None:
 
 
 def cmd_facts(args) -> int:
-    from stargate_report.catalog import knowledge as kb
+    from stargate_report.catalog import knowledge_queries, source_age
     from stargate_report.present.formatting import check_lang
 
     check_lang(args.lang)
     # named as on the command line (the Python API calls them start and end)
-    since, until = kb.as_date("since", args.since), kb.as_date("until", args.until)
-    df = kb.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
+    since, until = knowledge_queries.as_date("since", args.since), knowledge_queries.as_date("until", args.until)
+    df = knowledge_queries.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
                         start=since, end=until)
-    extra = {"data_as_of": kb.data_as_of().isoformat()}
+    extra = {"data_as_of": source_age.data_as_of().isoformat()}
     if args.site:
-        extra["site"] = kb.site_record(args.site, args.lang)
+        extra["site"] = knowledge_queries.site_record(args.site, args.lang)
     if args.format == "table":
         if args.site:
             site = extra["site"]
@@ -195,26 +195,27 @@ def cmd_facts(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    from stargate_report.catalog import knowledge as kb
+    # (the knowledge base's tables need pandas: only for the commands that show them)
+    from stargate_report.catalog import knowledge_queries, source_age
     from stargate_report.present.formatting import check_lang
 
     check_lang(args.lang)
-    df = kb.claims_frame(args.lang)
+    df = knowledge_queries.claims_frame(args.lang)
     if args.format == "table":
         df = df[["id", "verdict", "quote_de", "sources"]]
-    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    _emit(df, args.format, {"data_as_of": source_age.data_as_of().isoformat()})
     return EXIT_OK
 
 
 def cmd_sources(args) -> int:
-    from stargate_report.catalog import knowledge as kb
+    from stargate_report.catalog import source_age  # (pandas: only for the commands that show tables)
 
     if args.stale is not None and args.stale < 0:
         raise ParameterError("stale", args.stale, "a whole number of days >= 0")
-    df = kb.sources_frame(args.stale)
+    df = source_age.sources_frame(args.stale)
     if args.format == "table":
         df = df[["id", "date", "cited_by", "url"]]
-    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    _emit(df, args.format, {"data_as_of": source_age.data_as_of().isoformat()})
     return EXIT_OK
 
 

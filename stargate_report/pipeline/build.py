@@ -24,7 +24,7 @@ from pathlib import Path
 
 from stargate_report import __version__, folders, runtime
 from stargate_report.catalog import files as datafiles
-from stargate_report.catalog.knowledge import data_as_of, stale_sources
+from stargate_report.catalog.source_age import data_as_of, stale_sources
 from stargate_report.exceptions import BuildError
 from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files, sha256_file, verified
 from stargate_report.pipeline.execute import execute_all

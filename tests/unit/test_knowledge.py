@@ -10,6 +10,7 @@ import pytest
 
 from stargate_report.catalog import files as datafiles
 from stargate_report.catalog import knowledge as kb
+from stargate_report.catalog import knowledge_queries, source_age
 from stargate_report.catalog.sources import load_sources
 from stargate_report.exceptions import DataError, ParameterError, UnknownNameError
 
@@ -21,16 +22,16 @@ def test_milam_fact_is_the_confirmed_1_2_gw_site():
 
 
 def test_milam_site_record_names_sb_energy_as_builder_and_operator():
-    rec = kb.site_record("milam-county")
+    rec = knowledge_queries.site_record("milam-county")
     assert rec["builder"] == "SB Energy" and rec["operator"] == "SB Energy"
     assert rec["planned_capacity_mw"] == 1200 and "openai-sbe-2026" in rec["sources"]
     assert rec["power_supply"] == "New solar generation and battery storage"
 
 
 def test_a_site_is_placed_in_the_records_language():
-    assert kb.site_record("stargate-norway")["location"] == "Kvandal near Narvik, Norway"
-    assert kb.site_record("stargate-norway", "de")["location"] == "Kvandal bei Narvik, Norwegen"
-    assert kb.site_record("milam-county", "de")["location"] == "Milam County, Texas"  # the same in both
+    assert knowledge_queries.site_record("stargate-norway")["location"] == "Kvandal near Narvik, Norway"
+    assert knowledge_queries.site_record("stargate-norway", "de")["location"] == "Kvandal bei Narvik, Norwegen"
+    assert knowledge_queries.site_record("milam-county", "de")["location"] == "Milam County, Texas"  # the same in both
 
 
 def test_every_record_has_existing_sources():
@@ -55,17 +56,17 @@ def test_every_verdict_is_represented_honestly():
     ({"status": "uncertain", "site": "abilene"}, {"abilene-gb200", "abilene-gb200-count", "abilene-gas"}),
 ])
 def test_queries_on_the_real_data(filters, expected):
-    assert {f.id for f in kb.query_facts(**filters)} == expected
+    assert {f.id for f in knowledge_queries.query_facts(**filters)} == expected
 
 
 def test_facts_as_of_is_what_was_known_then():
-    before = {f.id for f in kb.facts_as_of("2025-12-31")}
+    before = {f.id for f in knowledge_queries.facts_as_of("2025-12-31")}
     assert "milam-announced" in before and "milam-capacity" not in before
-    assert {f.id for f in kb.facts_as_of(dt.date(2026, 1, 9))} >= {"milam-capacity", "sbe-equity-total"}
+    assert {f.id for f in knowledge_queries.facts_as_of(dt.date(2026, 1, 9))} >= {"milam-capacity", "sbe-equity-total"}
 
 
 def test_facts_frame_is_in_date_order_and_in_the_language():
-    df = kb.facts_frame(lang="de", entity="sb-energy")
+    df = knowledge_queries.facts_frame(lang="de", entity="sb-energy")
     assert list(df["date"]) == sorted(df["date"])
     assert "Milam County" in " ".join(df["statement"]) and "investieren" in " ".join(df["statement"])
 
@@ -77,7 +78,7 @@ def test_facts_frame_is_in_date_order_and_in_the_language():
 ])
 def test_unknown_names_are_listed_with_a_suggestion(kwargs, kind, suggestion):
     with pytest.raises(UnknownNameError) as err:
-        kb.query_facts(**kwargs)
+        knowledge_queries.query_facts(**kwargs)
     assert f"unknown {kind}" in str(err.value) and "known:" in str(err.value)
     if suggestion:
         assert f"did you mean '{suggestion}'" in str(err.value)
@@ -85,27 +86,27 @@ def test_unknown_names_are_listed_with_a_suggestion(kwargs, kind, suggestion):
 
 def test_bad_date_range():
     with pytest.raises(ParameterError, match="'start'"):
-        kb.query_facts(start="yesterday")
+        knowledge_queries.query_facts(start="yesterday")
 
 
 def test_stale_sources_uses_publication_dates():
-    stale = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29)))
+    stale = dict(source_age.stale_sources(365, today=dt.date(2026, 11, 29)))
     assert stale["openai-five-sites"] == dt.date(2025, 9, 23) and "openai-sbe-2026" not in stale
     assert stale["openai-stargate-2025"] == dt.date(2025, 1, 21)
-    assert kb.stale_sources(100_000, today=dt.date(2026, 11, 29)) == []
+    assert source_age.stale_sources(100_000, today=dt.date(2026, 11, 29)) == []
     # the knowledge base alone by default (what a build warns about); with the assumptions' sources on request
     assert "nrel-land-wind" not in stale
-    with_rows = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29), include_assumptions=True))
+    with_rows = dict(source_age.stale_sources(365, today=dt.date(2026, 11, 29), include_assumptions=True))
     assert with_rows["nrel-land-wind"] == dt.date(2009, 8, 1) and with_rows["openai-five-sites"] == dt.date(2025, 9, 23)
-    assert set(kb.assumption_sources()) <= set(load_sources())
+    assert set(source_age.assumption_sources()) <= set(load_sources())
 
 
 def test_sources_frame_stale_covers_the_assumptions_sources():
-    df = kb.sources_frame(stale_after_days=365, today=dt.date(2026, 11, 29))
+    df = source_age.sources_frame(stale_after_days=365, today=dt.date(2026, 11, 29))
     cited = dict(zip(df["id"], df["cited_by"]))
     assert "assumptions" in cited["nrel-land-wind"] and "knowledge" in cited["openai-stargate-2025"]
     assert "pvmag-sbe-2019" not in cited  # the record of a past event
-    assert kb.sources_frame(stale_after_days=100_000).empty
+    assert source_age.sources_frame(stale_after_days=100_000).empty
 
 
 def test_site_status_words_rest_on_dated_sources():
@@ -139,22 +140,22 @@ def test_every_capacity_fact_is_a_power():
 def test_sources_of_past_events_do_not_go_stale():
     # the 2019 portfolio purchase and the 2017 Japanese plan are events: their reports stay the record,
     # also where a claim's evidence draws on them
-    history = kb.historical_sources()
+    history = source_age.historical_sources()
     assert {"pvmag-sbe-2019", "finanznachrichten-sbe-japan"} <= history
-    stale = dict(kb.stale_sources(365, today=dt.date(2026, 11, 29)))
+    stale = dict(source_age.stale_sources(365, today=dt.date(2026, 11, 29)))
     assert not history & set(stale)
     # ...but a source that also backs something current (a site's state) is checked like any other
     knowledge = kb.load_knowledge()
     milam = knowledge.sites["milam-county"]
     cited_by_site = dataclasses.replace(knowledge, sites={
         **knowledge.sites, "milam-county": dataclasses.replace(milam, sources=(*milam.sources, "pvmag-sbe-2019"))})
-    assert "pvmag-sbe-2019" not in kb.historical_sources(cited_by_site)
+    assert "pvmag-sbe-2019" not in source_age.historical_sources(cited_by_site)
     # and so does a claim that cites it without resting on the event it reports
     claim = next(c for c in knowledge.claims.values() if "sbe-2019-portfolio" not in c.facts)
     cited_by_claim = dataclasses.replace(knowledge, claims={
         **knowledge.claims, claim.id: dataclasses.replace(claim, sources=(*claim.sources, "pvmag-sbe-2019"))})
-    assert "pvmag-sbe-2019" not in kb.historical_sources(cited_by_claim)
-    assert "pvmag-sbe-2019" in kb.historical_sources(knowledge)
+    assert "pvmag-sbe-2019" not in source_age.historical_sources(cited_by_claim)
+    assert "pvmag-sbe-2019" in source_age.historical_sources(knowledge)
 
 
 def _doc():

@@ -6,14 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from stargate_report.catalog.knowledge import (
-    cited_sources,
-    data_as_of,
-    get_fact,
-    load_facts,
-    load_knowledge,
-    query_facts,
-)
+from stargate_report.catalog.knowledge import get_fact, load_facts, load_knowledge
+from stargate_report.catalog.knowledge_queries import query_facts
+from stargate_report.catalog.source_age import cited_sources, data_as_of
 from stargate_report.catalog.sources import load_sources
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, display_html
@@ -33,7 +28,7 @@ class DealChapter(Chapter):
         return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])
 
     def fact_list(self, since_fact: str | None = None, anchor: str = KNOWLEDGE_ANCHOR, **filters: Any) -> None:
-        """Show facts (filtered as :func:`knowledge.query_facts`) as a list, each citing its source ids.
+        """Show facts (filtered as :func:`knowledge_queries.query_facts`) as a list, each citing its source ids.
 
         ``since_fact`` starts the list at the date of that fact (an id, so no date is typed in a notebook).
         Each source id links to its row ``#<anchor>-<id>`` of the knowledge base's sources table
