@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from stargate_report import folders
-from stargate_report.runtime import forkserver
+from stargate_report.runtime import forkclient, forkserver
 from stargate_report.runtime.cores import pin, slot_cores
 
 CHILDREN: set = set()
@@ -32,8 +32,8 @@ _SLOT = threading.local()  # each local slot (a thread of the executor) keeps it
 STOPPING = threading.Event()  # set on Ctrl-C: slots start no new worker and no new run
 
 
-def start_worker(servers: forkserver.Servers | None = None, pdf: bool = True,
-                  tmp: str | None = None, cores: frozenset[int] | None = None) -> subprocess.Popen | forkserver.ForkedProcess:
+def start_worker(servers: forkclient.Servers | None = None, pdf: bool = True,
+                  tmp: str | None = None, cores: frozenset[int] | None = None) -> subprocess.Popen | forkclient.ForkedProcess:
     """A new worker process; its standard error (and its kernels') goes to a temporary file, read back if
     the worker dies. With a sweep's fork ``servers`` the worker is forked from the worker server and
     its kernels from the kernel server (their libraries already imported; WeasyPrint when the runs make
@@ -54,7 +54,7 @@ def start_worker(servers: forkserver.Servers | None = None, pdf: bool = True,
             env[forkserver.KERNEL_SERVER_ENV] = kernels
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
-        proc = forkserver.start(servers.path("worker"), argv, (in_r, out_w, log.fileno()), env=env,
+        proc = forkclient.start(servers.path("worker"), argv, (in_r, out_w, log.fileno()), env=env,
                                 imports=("weasyprint",) if pdf else ())
         os.close(in_r)
         os.close(out_w)
@@ -73,7 +73,7 @@ def start_worker(servers: forkserver.Servers | None = None, pdf: bool = True,
     return proc
 
 
-def _slot_worker(pdf: bool = True) -> subprocess.Popen | forkserver.ForkedProcess:
+def _slot_worker(pdf: bool = True) -> subprocess.Popen | forkclient.ForkedProcess:
     """This slot's worker process, started on first use or after a death (for runs that make a ``pdf``)."""
     proc = getattr(_SLOT, "proc", None)
     if proc is None or proc.poll() is not None:
@@ -201,7 +201,7 @@ class LocalExecutor:
     """A pool of worker slots on this machine; each slot keeps one worker process (and its kernels) for
     the runs it is given (:func:`run_on_worker`)."""
 
-    def __init__(self, workers: int, servers: forkserver.Servers | None = None, pin: bool = True) -> None:
+    def __init__(self, workers: int, servers: forkclient.Servers | None = None, pin: bool = True) -> None:
         self.workers = max(1, workers)
         self.pool = ThreadPoolExecutor(max_workers=self.workers)
         # each slot's worker keeps to its share of the cores (pin=False: the system places them)
@@ -211,7 +211,7 @@ class LocalExecutor:
         self.lock = threading.Lock()
         # the workers and their kernels are forked from servers that import the libraries once for all
         # (the caller may have started them earlier, to import while it validated the sweep)
-        self.servers = servers if servers is not None else forkserver.Servers()
+        self.servers = servers if servers is not None else forkclient.Servers()
         folders.remove_unclaimed(Path(tempfile.gettempdir()).glob("stargate-sweep-*"))  # of sweeps killed outright
         self.tmp = tempfile.mkdtemp(prefix="stargate-sweep-")  # the workers' TMPDIR, removed at the end
         self._claimed = folders.claim(self.tmp)

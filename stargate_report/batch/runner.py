@@ -11,7 +11,7 @@ from stargate_report.batch.local_executor import STOPPING, LocalExecutor, guarde
 from stargate_report.batch.sweep_file import RunOutcome, RunSpec, Sweep
 from stargate_report.exceptions import ParameterError
 from stargate_report.pipeline import run_request
-from stargate_report.runtime import cores, forkserver
+from stargate_report.runtime import cores, forkclient
 
 
 def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
@@ -22,7 +22,7 @@ def _spec_dict(spec: RunSpec, jobs: int | None = None) -> dict:
 def run_sweep(sweep: Sweep, out_dir: str | Path = "output", executor=None, workers: int = 2, force: bool = False,
               progress: Callable[[str], None] | None = None, jobs: int | None = None,
               run_progress: Callable[[str, str | None], None] | None = None,
-              servers: forkserver.Servers | None = None, pin: bool = True) -> list[RunOutcome]:
+              servers: forkclient.Servers | None = None, pin: bool = True) -> list[RunOutcome]:
     """Run every run of a sweep; returns the outcomes in the sweep's order. Writes the index page.
 
     ``progress`` receives a line per finished run (a bar of the runs done, status, time).

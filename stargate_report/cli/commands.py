@@ -37,12 +37,12 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 
 
 def cmd_run(args) -> int:
-    from stargate_report.runtime import forkserver
+    from stargate_report.runtime import forkclient
 
     # the chapters' kernels are forked from a kernel server, which imports their libraries while this
     # process imports, validates and evaluates (about 0.3 s sooner than kernels that each import them);
     # a run served from the cache never asks it, and it is ended at once
-    servers = forkserver.Servers(roles=("kernel",))
+    servers = forkclient.Servers(roles=("kernel",))
     try:
         from stargate_report.model.scenario import parse_overrides
         from stargate_report.pipeline import build
@@ -274,7 +274,7 @@ def _supply(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from stargate_report.runtime import forkserver
+    from stargate_report.runtime import forkclient
     from stargate_report.runtime.cores import usable_cores
 
     most = WORKERS_PER_CORE * usable_cores()
@@ -290,7 +290,7 @@ def cmd_batch(args) -> int:
                              "workers run the sweep (leave it out, or --scheduler)")
     # local workers come from fork servers: they import their libraries while this process imports the
     # batch runner (about 0.15 s, so the servers start first) and validates the sweep
-    servers = None if args.scheduler else forkserver.Servers()
+    servers = None if args.scheduler else forkclient.Servers()
     status = None
     try:
         from stargate_report.batch import dask_executor, index_page, runner, sweep_file

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from stargate_report import folders
 from stargate_report.runtime.cores import background_priority, same_cores
-from stargate_report.runtime.forkserver import KERNEL_SERVER_ENV, kernel_provisioner
+from stargate_report.runtime.forkclient import kernel_provisioner
+from stargate_report.runtime.forkserver import KERNEL_SERVER_ENV
 
 
 def helper_pool(n: int):

@@ -21,7 +21,7 @@ from stargate_report.exceptions import ParameterError, UnknownNameError
 from stargate_report.pipeline import build, run_request
 from stargate_report.present import formatting
 from stargate_report.present.i18n import t
-from stargate_report.runtime import cores
+from stargate_report.runtime import cores, forkclient
 
 pytestmark = pytest.mark.slow
 
@@ -317,10 +317,9 @@ def test_the_worker_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
     import tempfile
 
     from stargate_report import folders
-    from stargate_report.runtime import forkserver
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(forkserver, "AVAILABLE", False)
+    monkeypatch.setattr(forkclient, "AVAILABLE", False)
     dead = tmp_path / "stargate-sweep-dead"
     (dead / "sr-kernels-x").mkdir(parents=True)
     past = time.time() - folders.STALE_AFTER_S - 1

@@ -12,10 +12,10 @@ import nbformat
 import pytest
 
 from stargate_report.batch import local_executor
-from stargate_report.runtime import forkserver
+from stargate_report.runtime import forkclient, forkserver
 from stargate_report.runtime import kernels as warm_kernels
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not forkserver.AVAILABLE, reason="fork servers are for Linux")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not forkclient.AVAILABLE, reason="fork servers are for Linux")]
 
 
 def _parent(pid: int) -> int:
@@ -37,7 +37,7 @@ def _ignored(pid: int) -> set[int]:
 
 @pytest.fixture
 def servers():
-    s = forkserver.Servers()
+    s = forkclient.Servers()
     yield s
     s.close()
 
@@ -47,7 +47,7 @@ def test_a_forked_worker_has_its_libraries_loaded_and_reports_how_it_ends(server
     forked = local_executor.start_worker(servers)
     try:
         assert isinstance(plain, subprocess.Popen)
-        assert isinstance(forked, forkserver.ForkedProcess), (  # (what went wrong, if the server did not fork)
+        assert isinstance(forked, forkclient.ForkedProcess), (  # (what went wrong, if the server did not fork)
             [p.poll() for p in servers.procs], os.listdir(servers.folder))
         assert _parent(forked.pid) == servers.procs[0].pid  # a child of the worker server
         time.sleep(0.3)
@@ -130,7 +130,7 @@ def test_a_forked_kernel_ends_with_the_worker_that_asked_for_it(servers, tmp_pat
     worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # stands in for a worker
     devnull = os.open(os.devnull, os.O_RDWR)
     try:
-        kernel = forkserver.start(servers.path("kernel"), ["ipykernel_launcher", "-f", str(tmp_path / "k.json")],
+        kernel = forkclient.start(servers.path("kernel"), ["ipykernel_launcher", "-f", str(tmp_path / "k.json")],
                                   (devnull, devnull, devnull), watch=worker.pid)
     finally:
         os.close(devnull)
@@ -147,7 +147,7 @@ def test_a_large_request_reaches_the_server_whole(servers):
     stdin_r, stdin_w = os.pipe()
     devnull = os.open(os.devnull, os.O_RDWR)
     try:
-        worker = forkserver.start(servers.path("worker"), ["worker"], (stdin_r, devnull, devnull), env=env)
+        worker = forkclient.start(servers.path("worker"), ["worker"], (stdin_r, devnull, devnull), env=env)
     finally:
         os.close(stdin_r)
         os.close(devnull)
@@ -168,8 +168,8 @@ def test_a_child_whose_server_died_is_still_seen_to_end(servers):
 
 
 def test_where_fork_servers_are_not_available_there_are_none(monkeypatch):
-    monkeypatch.setattr(forkserver, "AVAILABLE", False)
-    servers = forkserver.Servers()
+    monkeypatch.setattr(forkclient, "AVAILABLE", False)
+    servers = forkclient.Servers()
     try:
         assert servers.procs == [] and servers.path("worker") is None and servers.path("kernel") is None
     finally:
@@ -185,16 +185,16 @@ def test_the_socket_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
     from stargate_report import folders
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(forkserver, "AVAILABLE", False)  # (the folders are the point, not the servers)
+    monkeypatch.setattr(forkclient, "AVAILABLE", False)  # (the folders are the point, not the servers)
     past = time.time() - folders.STALE_AFTER_S - 1
     dead, young = tmp_path / "sr-fork-dead", tmp_path / "sr-fork-young"
     for folder in (dead, young):
         folder.mkdir()
     os.utime(dead, (past, past))
-    live = forkserver.Servers()
+    live = forkclient.Servers()
     os.utime(live.folder, (past, past))  # old, but its command is alive
     try:
-        servers = forkserver.Servers()
+        servers = forkclient.Servers()
         servers.close()
         assert not dead.exists() and young.is_dir() and os.path.isdir(live.folder)
         assert not os.path.exists(servers.folder)  # its own folder goes with it
@@ -204,9 +204,9 @@ def test_the_socket_folders_of_killed_sweeps_are_removed(tmp_path, monkeypatch):
 
 
 def test_without_a_server_processes_start_the_usual_way(tmp_path):
-    assert forkserver.start(None, ["x"], (0, 1, 2)) is None
-    assert forkserver.start(str(tmp_path / "nobody.sock"), ["x"], (0, 1, 2)) is None
-    broken = forkserver.Servers()
+    assert forkclient.start(None, ["x"], (0, 1, 2)) is None
+    assert forkclient.start(str(tmp_path / "nobody.sock"), ["x"], (0, 1, 2)) is None
+    broken = forkclient.Servers()
     for proc in broken.procs:  # servers that died: a worker is started as a new interpreter
         proc.kill()
         proc.wait()
@@ -263,14 +263,14 @@ def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_com
     from stargate_report.cli.main import main
 
     forked: list = []
-    real_start = forkserver.start
+    real_start = forkclient.start
 
     def recording_start(path, argv, *args, **kwargs):
         proc = real_start(path, argv, *args, **kwargs)
         forked.append((argv[0], proc))
         return proc
 
-    monkeypatch.setattr(forkserver, "start", recording_start)
+    monkeypatch.setattr(forkclient, "start", recording_start)
     import tempfile
 
     def ours() -> set[str]:  # the kernels' socket folders, the fork server's
@@ -282,7 +282,7 @@ def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_com
     assert ours() == before  # removed, though the run returns while its kernels shut down
     assert len(list(tmp_path.glob("*/briefing.en.html"))) == 1
     assert [name for name, _ in forked] == ["ipykernel_launcher"] * 2  # both kernels came from the server
-    assert all(isinstance(proc, forkserver.ForkedProcess) for _, proc in forked)
+    assert all(isinstance(proc, forkclient.ForkedProcess) for _, proc in forked)
     assert forkserver.KERNEL_SERVER_ENV not in os.environ  # only while the run asked for kernels
     forked.clear()
     assert main(["run", "--format", "html", "--out", str(tmp_path), "--quiet", "--jobs", "2",
@@ -291,7 +291,7 @@ def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_com
 
 
 def test_a_kernel_server_asked_nothing_is_ended_at_once():
-    servers = forkserver.Servers(roles=("kernel",))
+    servers = forkclient.Servers(roles=("kernel",))
     with servers.kernels():
         assert os.environ[forkserver.KERNEL_SERVER_ENV] == servers.paths["kernel"]
     assert forkserver.KERNEL_SERVER_ENV not in os.environ

@@ -28,12 +28,12 @@ def test_a_briefing_without_the_runtime_is_the_same(tmp_path):
 
 def test_the_switch_turns_every_piece_off(monkeypatch):
     from stargate_report import runtime
-    from stargate_report.runtime import cores, forkserver
+    from stargate_report.runtime import cores, forkclient
 
     monkeypatch.setenv(runtime.ENV, "plain")
     assert not runtime.enabled()
     assert cores.slot_cores(2, frozenset({0, 1})) is None  # nothing pinned
-    servers = forkserver.Servers()
+    servers = forkclient.Servers()
     try:
         assert servers.procs == [] and servers.path("kernel") is None  # processes start the usual way
     finally:

@@ -60,14 +60,14 @@ def _intact(out, before):
 def kernels(request):
     """Kernels launched as new interpreters (the Python API), or forked from a kernel server (what
     `stargate-report run` and a sweep's workers use, on Linux)."""
-    from stargate_report.runtime import forkserver
+    from stargate_report.runtime import forkclient
 
     if request.param == "launched":
         yield request.param
         return
-    if not forkserver.AVAILABLE:
+    if not forkclient.AVAILABLE:
         pytest.skip("fork servers are for Linux")
-    servers = forkserver.Servers(roles=("kernel",))
+    servers = forkclient.Servers(roles=("kernel",))
     try:
         with servers.kernels():
             yield request.param

@@ -71,7 +71,7 @@ def quick(monkeypatch):
     about input, not the model's speed) and a valid sweep is validated, not run (no kernel, no fork server)."""
     from stargate_report.batch import index_page, runner
     from stargate_report.model import evaluate as model
-    from stargate_report.runtime import forkserver
+    from stargate_report.runtime import forkclient
 
     real = model.evaluate
 
@@ -87,7 +87,7 @@ def quick(monkeypatch):
 
     monkeypatch.setattr(model, "evaluate", small)
     monkeypatch.setattr(runner, "run_sweep", lambda *a, **k: [])
-    monkeypatch.setattr(forkserver, "Servers", NoServers)
+    monkeypatch.setattr(forkclient, "Servers", NoServers)
     monkeypatch.setattr(index_page, "summary_table", lambda outcomes: "")
     start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     yield
