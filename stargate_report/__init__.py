@@ -15,11 +15,15 @@ __all__ = ["__version__", "evaluate", "resolve"]
 
 def __getattr__(name: str):  # lazy: importing the package stays cheap
     if name == "evaluate":
-        from stargate_report.model.evaluate import evaluate
+        from stargate_report.model.evaluate import (
+            evaluate,  # lazy: the command's start-up loads only what the command needs
+        )
 
         return evaluate
     if name == "resolve":
-        from stargate_report.model.scenario import resolve
+        from stargate_report.model.scenario import (
+            resolve,  # lazy: the command's start-up loads only what the command needs
+        )
 
         return resolve
     raise AttributeError(name)

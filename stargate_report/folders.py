@@ -25,7 +25,7 @@ def claim(folder: str | Path) -> int | None:
     :func:`remove_unclaimed` leaves it alone. Returns the descriptor to close at the end (:func:`release`),
     or ``None`` where there are no such locks (Windows, a file system without them)."""
     try:
-        import fcntl
+        import fcntl  # POSIX only: where there is none, folders are not claimed
     except ImportError:
         return None
     fd = os.open(folder, os.O_RDONLY)
@@ -49,7 +49,7 @@ def remove_unclaimed(folders: Iterable[Path]) -> None:
     A folder in use is locked and one just made is too new, so neither is touched; another user's private
     folder cannot be opened and is left alone; without locks nothing is removed."""
     try:
-        import fcntl
+        import fcntl  # POSIX only: where there is none, folders are not claimed
     except ImportError:
         return
     now = time.time()

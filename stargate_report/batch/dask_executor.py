@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 
 from stargate_report.batch.local_executor import CHILDREN, exchange, outcome, start_worker
@@ -31,7 +32,7 @@ def run_one(spec: dict, out: str, force: bool, topic: str | None = None) -> dict
 def _event_publisher(topic: str, run: str) -> Callable[[str, str], None] | None:
     """Send progress lines as events of ``topic`` from the dask worker this task runs on (none elsewhere)."""
     try:
-        from distributed import get_worker
+        from distributed import get_worker  # dask only with --scheduler (the dask extra)
 
         worker = get_worker()
     except (ImportError, ValueError):  # not in a dask task
@@ -57,7 +58,10 @@ def scheduler_address(value) -> str:
     dask itself would fail later, with a traceback (``ValueError: missing port number``) or after trying
     to connect to a port that cannot exist."""
     try:
-        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.addressing import (  # dask only with --scheduler (the dask extra)
+            parse_address,
+            parse_host_port,
+        )
     except ImportError:  # (reported by DaskExecutor, which needs it anyway)
         raise ParameterError("scheduler", value, "an address, with dask.distributed installed",
                              "it is not: pip install 'stargate-report[dask]'") from None
@@ -81,7 +85,7 @@ class DaskExecutor:
 
     def __init__(self, scheduler) -> None:
         try:
-            from dask.distributed import Client
+            from dask.distributed import Client  # dask only with --scheduler (the dask extra)
         except ImportError:
             raise ParameterError("scheduler", scheduler, "an address, with dask.distributed installed",
                                  "it is not: pip install 'stargate-report[dask]', or leave out --scheduler "
@@ -107,7 +111,6 @@ class DaskExecutor:
     def follow(self, callback: Callable[[str, str], None]) -> str:
         """Receive the runs' progress lines: a new event topic whose events (sent by :func:`run_one` on the
         cluster's workers) call ``callback(run, line)`` here. Returns the topic, for :meth:`unfollow`."""
-        import uuid
 
         topic = f"stargate-report-progress-{uuid.uuid4().hex}"
 

@@ -6,6 +6,7 @@ source id and the field. :class:`Source` is the validated, immutable record the 
 from __future__ import annotations
 
 import functools
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -82,7 +83,6 @@ class Source:
     def citation_html(self) -> str:
         """:meth:`citation` as HTML, its web address a link (a link is only followed when clicked: the page
         loads nothing from the network); an address that is not a web page's stays text."""
-        import html
 
         text = html.escape(self._head())
         url = html.escape(self.url)

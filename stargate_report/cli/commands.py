@@ -22,7 +22,10 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 def _resolve(args, **options):
     """The scenario of a command's ``--preset``, ``--params`` and ``-p``; ``options`` given on the command line
     (``--samples``, ``--seed``) are scenario parameters too, validated as such: one bound, wherever given."""
-    from stargate_report.model.scenario import parse_overrides, resolve
+    from stargate_report.model.scenario import (  # lazy: the command's start-up loads only what the command needs
+        parse_overrides,
+        resolve,
+    )
 
     overrides = parse_overrides(args.overrides)
     overrides.update({k: v for k, v in options.items() if v is not None})
@@ -37,15 +40,17 @@ def _table(rows: list[dict], columns: list[str]) -> str:
 
 
 def cmd_run(args) -> int:
-    from stargate_report.runtime import forkclient
+    from stargate_report.runtime import forkclient  # lazy: the command's start-up loads only what the command needs
 
     # the chapters' kernels are forked from a kernel server, which imports their libraries while this
     # process imports, validates and evaluates (about 0.3 s sooner than kernels that each import them);
     # a run served from the cache never asks it, and it is ended at once
     servers = forkclient.Servers(roles=("kernel",))
     try:
-        from stargate_report.model.scenario import parse_overrides
-        from stargate_report.pipeline import build
+        from stargate_report.model.scenario import (
+            parse_overrides,  # lazy: the command's start-up loads only what the command needs
+        )
+        from stargate_report.pipeline import build  # lazy: the command's start-up loads only what the command needs
 
         req = run_request.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
                                  args.out, args.cell_timeout, args.name, args.max_source_age, args.jobs)
@@ -64,7 +69,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from stargate_report.model.evaluate import evaluate
+    from stargate_report.model.evaluate import (
+        evaluate,  # lazy: the command's start-up loads only what the command needs
+    )
 
     sc = _resolve(args, samples=args.samples, seed=args.seed)
     res = evaluate(sc)
@@ -80,7 +87,9 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from stargate_report.model.scenario import parameter_table
+    from stargate_report.model.scenario import (
+        parameter_table,  # lazy: the command's start-up loads only what the command needs
+    )
 
     rows = parameter_table()
     if args.json:
@@ -91,7 +100,10 @@ def cmd_params(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from stargate_report.model.scenario import load_preset, preset_names
+    from stargate_report.model.scenario import (  # lazy: the command's start-up loads only what the command needs
+        load_preset,
+        preset_names,
+    )
 
     rows = [{"preset": n, "title": load_preset(n).get("title", ""), "region": load_preset(n).get("region", "")}
             for n in preset_names()]
@@ -100,8 +112,12 @@ def cmd_presets(args) -> int:
 
 
 def cmd_footprint(args) -> int:
-    from stargate_report.calc.footprint import run_footprint
-    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.calc.footprint import (
+        run_footprint,  # lazy: the command's start-up loads only what the command needs
+    )
+    from stargate_report.catalog.assumptions import (
+        load_registry,  # lazy: the command's start-up loads only what the command needs
+    )
 
     if args.device_hours is not None:
         if args.devices is not None or args.hours is not None or args.days is not None:
@@ -148,7 +164,10 @@ def cmd_footprint(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from stargate_report.model.sensitivity import sobol, tornado
+    from stargate_report.model.sensitivity import (  # lazy: the command's start-up loads only what the command needs
+        sobol,
+        tornado,
+    )
 
     sc = _resolve(args)
     df = tornado(sc, args.output) if args.method == "tornado" else sobol(sc, args.output, n=args.samples)
@@ -171,8 +190,13 @@ def _emit(df, fmt: str, extra: dict | None = None) -> None:
 
 
 def cmd_facts(args) -> int:
-    from stargate_report.catalog import knowledge_queries, source_age
-    from stargate_report.present.formatting import check_lang
+    from stargate_report.catalog import (  # lazy: the command's start-up loads only what the command needs
+        knowledge_queries,
+        source_age,
+    )
+    from stargate_report.present.formatting import (
+        check_lang,  # lazy: the command's start-up loads only what the command needs
+    )
 
     check_lang(args.lang)
     # named as on the command line (the Python API calls them start and end)
@@ -197,7 +221,9 @@ def cmd_facts(args) -> int:
 def cmd_claims(args) -> int:
     # (the knowledge base's tables need pandas: only for the commands that show them)
     from stargate_report.catalog import knowledge_queries, source_age
-    from stargate_report.present.formatting import check_lang
+    from stargate_report.present.formatting import (
+        check_lang,  # lazy: the command's start-up loads only what the command needs
+    )
 
     check_lang(args.lang)
     df = knowledge_queries.claims_frame(args.lang)
@@ -235,11 +261,19 @@ def cmd_supply(args) -> int:
 
 
 def _supply(args) -> int:
-    from stargate_report.catalog.assumptions import load_registry
-    from stargate_report.model.scenario import region_ids
-    from stargate_report.supply import dispatch as supply
-    from stargate_report.supply import sizing
-    from stargate_report.supply.profiles import region_profiles
+    from stargate_report.catalog.assumptions import (
+        load_registry,  # lazy: the command's start-up loads only what the command needs
+    )
+    from stargate_report.model.scenario import (
+        region_ids,  # lazy: the command's start-up loads only what the command needs
+    )
+    from stargate_report.supply import (
+        dispatch as supply,  # lazy: the command's start-up loads only what the command needs
+    )
+    from stargate_report.supply import sizing  # lazy: the command's start-up loads only what the command needs
+    from stargate_report.supply.profiles import (
+        region_profiles,  # lazy: the command's start-up loads only what the command needs
+    )
 
     if args.region not in region_ids():
         raise UnknownNameError("region", args.region, list(region_ids()))
@@ -274,8 +308,10 @@ def _supply(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from stargate_report.runtime import forkclient
-    from stargate_report.runtime.cores import usable_cores
+    from stargate_report.runtime import forkclient  # lazy: the command's start-up loads only what the command needs
+    from stargate_report.runtime.cores import (
+        usable_cores,  # lazy: the command's start-up loads only what the command needs
+    )
 
     most = WORKERS_PER_CORE * usable_cores()
     if args.workers is not None and not 1 <= args.workers <= most:
@@ -293,7 +329,12 @@ def cmd_batch(args) -> int:
     servers = None if args.scheduler else forkclient.Servers()
     status = None
     try:
-        from stargate_report.batch import dask_executor, index_page, runner, sweep_file
+        from stargate_report.batch import (  # lazy: the command's start-up loads only what the command needs
+            dask_executor,
+            index_page,
+            runner,
+            sweep_file,
+        )
 
         sweep = sweep_file.load_sweep(args.sweep, args.out)  # validates every run before anything runs
         executor = dask_executor.DaskExecutor(args.scheduler) if args.scheduler else None

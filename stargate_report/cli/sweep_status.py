@@ -20,8 +20,14 @@ class SweepStatus:
     SHORT = re.compile(r"running chapter (\S+) \((\d+/\d+)\)")
 
     def __init__(self, stream, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.console import Console  # rich only for a terminal
+        from rich.progress import (  # rich only for a terminal
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.stream, self.total, self.done = stream, total, 0
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
@@ -63,7 +69,7 @@ class SweepStatus:
 
     def step(self, run: str, text: str | None) -> None:
         """``run`` is at step ``text``; ``None``: it is over."""
-        from rich.markup import escape
+        from rich.markup import escape  # rich only for a terminal
 
         with self.lock:
             if text is None:  # the run's own line follows (:meth:`line`)

@@ -7,7 +7,9 @@ other quantities), so any number can be walked back to its sources.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -133,7 +135,7 @@ class Results:
         return json.dumps(self.to_dict(), **kw)
 
     def to_frame(self):
-        import pandas as pd
+        import pandas as pd  # pandas (about 0.3 s) only where a table is made
 
         rows = [{"id": k, **{f: v for f, v in q.to_dict().items() if f in ("p10", "p50", "p90", "unit", "status")},
                  "formula": q.formula, "inputs": ";".join(q.inputs), "sources": ";".join(q.sources)}
@@ -143,7 +145,6 @@ class Results:
     # -- persistence between the build and the chapters (no pickle) ---------------------------
     def save(self, stem) -> None:
         """Write ``<stem>.json`` (metadata) and ``<stem>.npz`` (samples, and the series as ``series:<name>``)."""
-        from pathlib import Path
 
         stem = Path(stem)
         meta = self.to_dict()
@@ -155,8 +156,6 @@ class Results:
     def load(cls, stem) -> Results:
         """Read what :meth:`save` wrote. A file that is missing, cut short or not what ``save`` writes (an
         array or a field missing) raises :class:`~stargate_report.exceptions.DataError` naming the file."""
-        import zipfile
-        from pathlib import Path
 
 
         stem = Path(stem)

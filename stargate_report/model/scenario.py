@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import unicodedata
 from importlib import resources
@@ -224,7 +225,6 @@ BYTES_PER_ROW = 1024
 
 
 def memory_limit_bytes() -> int:
-    import os
 
     text = os.environ.get(MEMORY_LIMIT_ENV, "")
     try:

@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,7 +60,6 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
     """
     say = progress or (lambda msg: None)
     if warn is None:
-        import warnings
 
         def warn(msg: str) -> None:
             warnings.warn(msg, UserWarning, stacklevel=3)

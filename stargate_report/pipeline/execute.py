@@ -33,8 +33,8 @@ def _running_cell(executed: Path | None) -> int | None:
 
 
 def _chapter_error(name: str, exc: BaseException, kept: Path | None, cell: int | None = None) -> ChapterError:
-    from nbclient.exceptions import CellExecutionError
-    from papermill.exceptions import PapermillExecutionError
+    from nbclient.exceptions import CellExecutionError  # the notebook stack only where chapters run
+    from papermill.exceptions import PapermillExecutionError  # the notebook stack only where chapters run
 
     if isinstance(exc, PapermillExecutionError):
         return ChapterError(name, exc.cell_index + 1 if exc.cell_index is not None else None, exc.ename,

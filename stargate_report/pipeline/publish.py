@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from stargate_report.runtime.kernels import SharedKernels, helper_pool
 
 def merge(executed: list[Path], meta: dict) -> Any:
     """One notebook from the executed chapters (cells in order), with the briefing metadata."""
-    import nbformat
+    import nbformat  # the notebook stack only where notebooks are read or written
 
     books = [nbformat.read(str(p), as_version=4) for p in executed]
     merged = copy.deepcopy(books[0])
@@ -84,7 +85,6 @@ def _html_exporter():
 
 def _submit(pool, fn, *args):
     """``pool.submit``, or ``None`` when no helper process can be had (the caller does the work)."""
-    from concurrent.futures.process import BrokenProcessPool
 
     try:
         return pool.submit(fn, *args)
@@ -96,7 +96,6 @@ def _result(future):
     """A helper's result, or ``None`` when there is none (no helper, or it died)."""
     if future is None:
         return None
-    from concurrent.futures.process import BrokenProcessPool
 
     try:
         return future.result()

@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,6 @@ def run_slug(text: str) -> str:
     Umlauts are spelled out (``Über Tage`` -> ``ueber-tage``), other accents dropped (``Évora`` -> ``evora``);
     a name in a script without Latin letters (``東京``) gets ``run-`` and a hash of it, so it still has a
     folder of its own."""
-    import unicodedata
 
     text = str(text)
     spelled = unicodedata.normalize("NFKD", text.translate(_SPELLED))

@@ -29,7 +29,7 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
 
 
 def display_html(markup: str) -> None:
-    from IPython.display import HTML, display
+    from IPython.display import HTML, display  # IPython only inside a kernel
 
     display(HTML(markup))
 
@@ -91,7 +91,7 @@ class Chapter:
 
     def md(self, key: str, **values: Any) -> str:
         """Catalogue text ``key`` rendered from Markdown to HTML, placeholders filled."""
-        import mistune
+        import mistune  # Markdown only where prose is rendered
 
         rendered = mistune.html(t(key, self.lang))
         return self.fill(rendered, **values)

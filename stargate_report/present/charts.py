@@ -44,7 +44,7 @@ FORMAT_LOCALES = {"en": "en-US", "de": "de-DE"}
 
 def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
     """Render a chart to an SVG string with vl-convert (no browser, no network), numbers in ``lang``'s format."""
-    import vl_convert as vlc
+    import vl_convert as vlc  # the chart renderer only where a chart is drawn
 
     spec = chart.to_dict()
     config = theme()["config"]
@@ -80,7 +80,7 @@ def histogram_table(values, bins: int = 40) -> pd.DataFrame:
     """The counts of ``values`` in ``bins`` equal bins (``start, end, count``): what a histogram charts. The
     samples are counted here, so a chart carries ``bins`` rows whatever their number (Vega-Lite's own
     binning would embed every sample: Altair refuses more than 5,000 rows)."""
-    import numpy as np
+    import numpy as np  # numpy only where arrays are made
 
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]

@@ -7,8 +7,10 @@ that HTML to WeasyPrint: no LaTeX, no browser, vector charts, A4 with page numbe
 """
 from __future__ import annotations
 
+import base64
 import gc
 import html
+import logging
 import re
 from datetime import date
 
@@ -31,7 +33,7 @@ def _text(value) -> str:
 
 
 def _long_date(iso: str | None, lang: str) -> str:
-    from babel.dates import format_date
+    from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
 
 
     day = date.fromisoformat(iso) if iso else date.today()
@@ -112,9 +114,13 @@ class BriefingHTMLExporter(HTMLExporter):
         areas inside ``.jp-Notebook`` (our template has none) and a placeholder ``alt`` to images
         without one, which :func:`alt_texts` adds here.
         """
-        from nbconvert.exporters.templateexporter import TemplateExporter
-        from nbconvert.filters.highlight import Highlight2HTML
-        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+        from nbconvert.exporters.templateexporter import (
+            TemplateExporter,  # the notebook stack only where a briefing is rendered
+        )
+        from nbconvert.filters.highlight import Highlight2HTML  # the notebook stack only where a briefing is rendered
+        from nbconvert.filters.widgetsdatatypefilter import (
+            WidgetsDataTypeFilter,  # the notebook stack only where a briefing is rendered
+        )
 
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
@@ -142,7 +148,7 @@ def offline_fetcher():
     WeasyPrint 68 and later take an instance of its ``URLFetcher`` class (which can limit the protocols);
     earlier versions took a function, wrapped around ``default_url_fetcher``.
     """
-    from weasyprint import urls
+    from weasyprint import urls  # WeasyPrint (Pango, about 0.5 s) only where a PDF is made
 
     if hasattr(urls, "URLFetcher"):
         return urls.URLFetcher(allowed_protocols={"data"})
@@ -184,7 +190,6 @@ def svgs_as_images(markup: str) -> str:
     SVG reader and still drawn as vectors. The PDF takes about a fifth less time. The element and
     attribute names that the HTML serialisation lower-cased get their SVG case back first.
     """
-    import base64
 
     def as_image(m: re.Match) -> str:
         if "<svg" in m.group(0)[4:]:
@@ -200,9 +205,8 @@ def svgs_as_images(markup: str) -> str:
 def html_to_pdf(markup: str) -> bytes:
     """Render briefing HTML to PDF bytes with WeasyPrint (offline; charts as SVG images, see
     :func:`svgs_as_images`)."""
-    import logging
 
-    import weasyprint
+    import weasyprint  # WeasyPrint (Pango, about 0.5 s) only where a PDF is made
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import multiprocessing
 import os
+import queue
 import sys
 import tempfile
 import threading
 import time
 import weakref
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from stargate_report import folders
@@ -22,8 +25,6 @@ def helper_pool(n: int):
     """``n`` PDF helper processes. Each ends when the process that made it does, however that ends: a
     ``run`` or batch worker killed outright (SIGKILL, the OOM killer) used to leave its helpers, and with them
     multiprocessing's resource tracker (whose pipe they hold open), running for ever."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     # spawned, not forked: this process holds kernel threads and sockets
     return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
@@ -86,7 +87,6 @@ class KernelPool:
     """
 
     def __init__(self, n: int, workdir: Path | None, cell_timeout_s: int):
-        import queue
 
         self.sockets = _socket_folder()
         # the kernels' working folder until a chapter changes it (None: the pool's own socket folder)
@@ -175,7 +175,7 @@ class KernelPool:
             self.idle.notify_all()
 
     def _cells(self, nb, km, kc, on_start=None) -> None:
-        from nbclient import NotebookClient
+        from nbclient import NotebookClient  # the notebook stack only where chapters run
 
         # one kernel client per kernel, shared by every notebook it runs: a new client costs about 0.2 s
         # (it waits for the kernel's output channel to fall quiet)
@@ -196,11 +196,11 @@ class KernelPool:
 
     def _serve(self, slot: int) -> None:
         """One kernel's thread: start the kernel, then run jobs on it until the pool closes."""
-        import nbformat
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-        from papermill.iorw import load_notebook_node
-        from papermill.parameterize import parameterize_notebook
+        import nbformat  # the notebook stack only where notebooks are read or written
+        from jupyter_client.manager import AsyncKernelManager  # the notebook stack only where kernels run
+        from jupyter_core.utils import run_sync  # the notebook stack only where kernels run
+        from papermill.iorw import load_notebook_node  # the notebook stack only where chapters run
+        from papermill.parameterize import parameterize_notebook  # the notebook stack only where chapters run
 
         # local IPC sockets, one path per kernel: no TCP ports, and no "unencrypted TCP" warning on stderr;
         # nbclient notices a dead kernel only through the async manager
@@ -281,7 +281,7 @@ class KernelPool:
     @staticmethod
     def _connect(km):
         """A client of the kernel, once the kernel answers (after its warm-up)."""
-        from jupyter_core.utils import run_sync
+        from jupyter_core.utils import run_sync  # the notebook stack only where kernels run
 
         kc = km.client()
         kc.start_channels()
@@ -295,7 +295,7 @@ class KernelPool:
 
     @staticmethod
     def _shutdown(km, kc) -> None:
-        from jupyter_core.utils import run_sync
+        from jupyter_core.utils import run_sync  # the notebook stack only where kernels run
 
         if kc is not None:
             kc.stop_channels()
@@ -328,7 +328,11 @@ def this_python_kernels():
     for another environment (``jupyter kernelspec list``) must not take its place. No kernelspec folder
     is searched, which also spares importing IPython in the building process (about 0.2 s).
     """
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+    from jupyter_client.kernelspec import (  # the notebook stack only where kernels run
+        KernelSpec,
+        KernelSpecManager,
+        NoSuchKernel,
+    )
 
     class ThisPythonKernels(KernelSpecManager):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:

@@ -2,6 +2,9 @@
 notebook needs; :func:`open_chapter` opens the right one for a chapter notebook."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from stargate_report.exceptions import ParameterError
 from stargate_report.model import evaluate as model
 from stargate_report.model.ledger import Results
@@ -27,8 +30,6 @@ CHAPTERS: dict[str, type[Chapter]] = {
 def _check_results_path(results_path: str) -> None:
     """A run's ledger must be there: a chapter re-run from another folder would otherwise fail with a bare
     ``FileNotFoundError`` (papermill runs the kernel in the folder it is started from, not the notebook's)."""
-    import os
-    from pathlib import Path
 
     stem = Path(results_path)
     missing = [p.name for p in (stem.with_suffix(".json"), stem.with_suffix(".npz")) if not p.is_file()]

@@ -1,6 +1,8 @@
 """The appendix: parameters, assumptions, derivations, sources and the run."""
 from __future__ import annotations
 
+import platform
+
 import pandas as pd
 
 from stargate_report import __version__
@@ -17,7 +19,6 @@ class AppendixChapter(Chapter):
 
     def run_frame(self) -> pd.DataFrame:
         """The run's reproducibility record: version, Python, parameters that fix the numbers, data hashes."""
-        import platform
 
 
         rows = [("stargate-report", __version__), ("Python", platform.python_version()),

@@ -22,7 +22,7 @@ class DealChapter(Chapter):
     # -- knowledge base ---------------------------------------------------------------------------
     def data_as_of(self) -> str:
         """The knowledge base's "as of" date, in the language's long format."""
-        from babel.dates import format_date
+        from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
 
 
         return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])

@@ -1,6 +1,8 @@
 """The power chapter: from accelerators to facility power and energy."""
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 
 from stargate_report.catalog.files import path
@@ -19,7 +21,6 @@ class PowerChapter(Chapter):
 
     def accelerator_name(self) -> str:
         """The accelerator's name in the chapter's language (``name_de`` of ``accelerators.csv`` in German)."""
-        import csv
 
 
         column = "name_de" if self.lang == "de" else "name"
