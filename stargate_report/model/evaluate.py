@@ -34,7 +34,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "load_factor": ("load_factor", "default"),
     "pue": ("pue", "default"),
     "grid_intensity_g_per_kwh": ("grid_intensity_g_per_kwh", "region"),
-    "wue_l_per_kwh": ("wue_onsite_l_per_kwh", "region"),
+    "wue_l_per_kwh": ("wue_onsite_l_per_kwh", "cooling"),
     "ewif_l_per_kwh": ("water_intensity_grid_l_per_kwh", "region"),
     "solar_cf": ("solar_capacity_factor", "region"),
     "wind_cf": ("wind_capacity_factor", "region"),
@@ -94,7 +94,8 @@ class Plan:
 def make_plan(scenario: Scenario, registry: Registry | None = None, supply: bool = False) -> Plan:
     reg = registry or load_registry()
     plan = Plan(scenario, supply=supply)
-    scopes = {"chip": scenario.accelerator, "region": scenario.region, "run": scenario.training_run}
+    scopes = {"chip": scenario.accelerator, "region": scenario.region, "run": scenario.training_run,
+              "cooling": "closed-loop" if scenario.cooling == "closed-loop" else scenario.region}
     for role, (quantity, scope_kind) in ROLES.items():
         if role in PARAM_ROLES.values() and getattr(scenario, role) is not None:
             v = float(getattr(scenario, role))

@@ -59,6 +59,8 @@ class Scenario(BaseModel):
                                          gt=0, le=1e13, allow_inf_nan=False)
     investment_fact: str | None = _f("sbe-equity-total", "-", "Fact id whose value (USD) is the investment")
     training_run: Literal["gpt4"] = _f("gpt4", "-", "Reference training run (scope of training_run_flop)")
+    cooling: Literal["regional", "closed-loop"] = _f(
+        "regional", "-", "On-site cooling water: the region's WUE, or closed-loop liquid cooling (near zero)")
     target_cfe: float = _f(0.9, "fraction", "Hourly carbon-free share the supply is sized for (a share, not percent)",
                            ge=0.0, le=1.0, allow_inf_nan=False)
     allow_wind: bool = _f(True, "-", "May the supply mix include wind (where a profile exists)?")

@@ -63,9 +63,10 @@ class Chapter:
         iid = res.roles.get(ref, ref)
         if iid in res.inputs:
             i = res.inputs[iid]
-            if show_range:
-                return formatting.with_range(i.value, i.low, i.high, i.unit, self.lang)
-            return formatting.value(i.value, i.unit, self.lang)
+            text = (formatting.with_range(i.value, i.low, i.high, i.unit, self.lang) if show_range
+                    else formatting.value(i.value, i.unit, self.lang))
+            # a value borrowed from the US for another region says so next to the number
+            return f"{text} ({t('value.us_proxy', self.lang)})" if i.note.startswith("US proxy") else text
         if ref.startswith("param:") and ref[6:] in res.scenario:
             v = res.scenario[ref[6:]]
             return formatting.number(v, self.lang) if isinstance(v, (int, float)) else str(v)
