@@ -5,7 +5,10 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 from stargate_report.cli.sweep_status import SweepStatus
@@ -33,7 +36,12 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
     lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` if set; 80 when the output is not a terminal)."""
+    return shutil.get_terminal_size().columns
 
 
 def cmd_run(args) -> int:
@@ -65,18 +73,37 @@ def cmd_run(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from stargate_report.model.evaluate import evaluate
+    from stargate_report.present import formatting as fmt
 
     sc = _resolve(args, samples=args.samples, seed=args.seed)
     res = evaluate(sc)
     if args.json:
         print(res.to_json(indent=1))
         return EXIT_OK
-    rows = [{"quantity": k, **{f: f"{v:.4g}" for f, v in q.to_dict().items() if f in ("p10", "p50", "p90")},
-             "unit": q.unit, "status": q.status} for k, q in res.quantities.items()]
-    print(_table(rows, ["quantity", "p10", "p50", "p90", "unit", "status"]))
+    # as a person reads them: the median with its unit and the P10-P90 range (--json has the plain numbers)
+    rows = [{"quantity": k, "median (P10–P90)": fmt.with_range(q.p50, q.p10, q.p90, q.unit),
+             "status": q.status} for k, q in res.quantities.items()]
+    print(_table(rows, ["quantity", "status", "median (P10–P90)"]))
     for note in res.notes:
         print(f"note: {note}")
     return EXIT_OK
+
+
+def _parameter_list(rows: list[dict], width: int) -> str:
+    """Each parameter as a short block, wrapped to ``width`` columns: name, unit and default on the first
+    line, then what is allowed and the help text, indented."""
+    def wrap(text: str, indent: str) -> list[str]:
+        return textwrap.wrap(text, max(width, 20), initial_indent=indent, subsequent_indent=indent + "  ",
+                             break_long_words=True, break_on_hyphens=False)
+
+    out: list[str] = []
+    for r in rows:
+        unit = "" if r["unit"] in ("", "-") else f" [{r['unit']}]"
+        out += wrap(f"{r['parameter']}{unit}  default: {r['default']}", "")
+        out += wrap(f"allowed: {r['allowed']}", "    ")
+        out += wrap(str(r["help"]), "    ")
+        out.append("")
+    return "\n".join(out).rstrip()
 
 
 def cmd_params(args) -> int:
@@ -86,7 +113,7 @@ def cmd_params(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(_table(rows, ["parameter", "unit", "default", "allowed", "help"]))
+        print(_parameter_list(rows, _terminal_width()))
     return EXIT_OK
 
 
@@ -99,9 +126,15 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
+#: units (of present/formatting.py) of the footprint's results
+FOOTPRINT_UNITS = {"it_energy_mwh": "MWh", "facility_energy_mwh": "MWh", "emissions_tco2e": "tco2e",
+                   "water_onsite_m3": "m3", "water_offsite_m3": "m3"}
+
+
 def cmd_footprint(args) -> int:
     from stargate_report.calc.footprint import run_footprint
     from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.present import formatting as fmt
 
     if args.device_hours is not None:
         if args.devices is not None or args.hours is not None or args.days is not None:
@@ -137,26 +170,63 @@ def cmd_footprint(args) -> int:
         print(json.dumps({**fp.to_dict(), "device_hours": device_hours, "watts": args.watts,
                           "inputs": values, "assumptions": used}, indent=1))
         return EXIT_OK
-    rows = [{"quantity": k, "value": f"{v:,.4g}"} for k, v in fp.to_dict().items()]
+    # with their units as people write them (MWh, t CO₂e, m³, L/kWh) and thousands separators
+    rows = [{"quantity": k, "value": fmt.value(v, FOOTPRINT_UNITS[k])} for k, v in fp.to_dict().items()]
     print(_table(rows, ["quantity", "value"]))
     if used:
         print("\ndefaults used (pass the option to override):")
-        print(_table([{"input": k, "value": f"{u['value']:g} {u['unit']}", "assumption": u["assumption"],
+        print(_table([{"input": k, "value": fmt.value(u["value"], u["unit"]), "assumption": u["assumption"],
                        "sources": "; ".join(u["sources"])} for k, u in used.items()],
                      ["input", "value", "assumption", "sources"]))
     return EXIT_OK
 
 
 def cmd_sensitivity(args) -> int:
+    from stargate_report.model.quantities import ALL
     from stargate_report.model.sensitivity import sobol, tornado
+    from stargate_report.present import formatting as fmt
 
     sc = _resolve(args)
     df = tornado(sc, args.output) if args.method == "tornado" else sobol(sc, args.output, n=args.samples)
     if args.json:
         print(df.to_json(orient="records", indent=1))
-    else:
-        print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        return EXIT_OK
+    unit = next((f.unit for f in ALL if f.id == args.output), "")
+    print(_sensitivity_table(df, args.method, args.output, unit, fmt))
     return EXIT_OK
+
+
+#: a Sobol index below this is taken as zero (the estimator's round-off for an output an assumption does not touch)
+ZERO_INDEX = 1e-9
+
+
+def _sensitivity_table(df, method: str, output: str, unit: str, fmt) -> str:
+    """The assumptions that move ``output`` (swing or index not zero), formatted with their units, and how
+    many that do not were left out."""
+    if df.empty:
+        return f"{output}: no assumption with a range"
+    if method == "tornado":
+        base = float(df["output_base"].iloc[0])
+        keep = df[df["swing"] > 1e-12 * max(abs(base), 1.0)]
+        head = f"{output} at the base values: {fmt.value(base, unit)}; each assumption from its low to its high value"
+        rows = [{"assumption": r.assumption, "low–high": f"{fmt.value(r.low, r.unit)} – {fmt.value(r.high, r.unit)}",
+                 "output at low": fmt.value(r.output_at_low, unit), "output at high": fmt.value(r.output_at_high, unit),
+                 "swing": fmt.value(r.swing, unit)} for r in keep.itertuples()]
+        columns = ["assumption", "low–high", "output at low", "output at high", "swing"]
+        what = "a swing of zero"
+    else:
+        keep = df[(df["ST"].abs() > ZERO_INDEX) | (df["S1"].abs() > ZERO_INDEX)]
+        label = fmt.unit_label(unit)
+        head = f"{output}{f' [{label}]' if label else ''}: Sobol indices (share of its variance)"
+        rows = [{"assumption": r.assumption, "first order": f"{fmt.number(r.S1, 'en', 3)} ± {fmt.number(r.S1_conf, 'en', 3)}",
+                 "total": f"{fmt.number(r.ST, 'en', 3)} ± {fmt.number(r.ST_conf, 'en', 3)}"} for r in keep.itertuples()]
+        columns = ["assumption", "first order", "total"]
+        what = "indices of zero"
+    left = len(df) - len(keep)
+    lines = [head, "", _table(rows, columns) if rows else "(no assumption moves it)"]
+    if left:
+        lines.append(f"\n{left} of {len(df)} assumptions left out: {what} (they do not enter {output})")
+    return "\n".join(lines)
 
 
 def _emit(df, fmt: str, extra: dict | None = None) -> None:
@@ -197,12 +267,31 @@ def cmd_facts(args) -> int:
 def cmd_claims(args) -> int:
     from stargate_report.catalog import knowledge as kb
     from stargate_report.present.formatting import check_lang
+    from stargate_report.present.i18n import t
 
     check_lang(args.lang)
     df = kb.claims_frame(args.lang)
-    if args.format == "table":
-        df = df[["id", "verdict", "quote_de", "sources"]]
-    _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+    if args.format != "table":
+        _emit(df, args.format, {"data_as_of": kb.data_as_of().isoformat()})
+        return EXIT_OK
+    # each claim as a block, wrapped to the terminal: the statement (German: the article's words), the
+    # verdict in the language, and the evidence
+    width = _terminal_width()
+    out = []
+    for r in df.itertuples():
+        statement = r.quote_de if args.lang == "de" else r.claim_en
+        out += textwrap.wrap(f"{r.id}: {t(f'verdict.{r.verdict}', args.lang)}", width, break_long_words=True)
+        out += textwrap.wrap(f"„{statement}“" if args.lang == "de" else f'"{statement}"', width,
+                             initial_indent="    ", subsequent_indent="    ", break_long_words=True)
+        label = {"en": "evidence", "de": "Beleg"}.get(args.lang, "evidence")
+        out += textwrap.wrap(f"{label}: {r.evidence}", width, initial_indent="    ", subsequent_indent="      ",
+                             break_long_words=True)
+        out += textwrap.wrap(f"{t('col.sources', args.lang)}: {r.sources.replace(';', '; ')}", width,
+                             initial_indent="    ", subsequent_indent="      ", break_long_words=True)
+        out.append("")
+    as_of = {"en": "data as of", "de": "Stand der Daten"}.get(args.lang, "data as of")
+    out.append(f"{as_of}: {kb.data_as_of().isoformat()}")
+    print("\n".join(out))
     return EXIT_OK
 
 
@@ -297,9 +386,11 @@ def cmd_batch(args) -> int:
         sweep = sweep_file.load_sweep(args.sweep, args.out)  # validates every run before anything runs
         executor = dask_executor.DaskExecutor(args.scheduler) if args.scheduler else None
         status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
+        started = time.monotonic()
         outcomes = runner.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
                                    progress=status and status.line, jobs=args.jobs,
                                    run_progress=status and status.step, servers=servers, pin=args.pin)
+        wall = time.monotonic() - started
     finally:
         if status is not None:
             status.close()
@@ -307,7 +398,7 @@ def cmd_batch(args) -> int:
             servers.close()  # (run_sweep has closed them already, unless the sweep was rejected)
     code = EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
     try:
-        print(index_page.summary_table(outcomes))
+        print(index_page.summary_table(outcomes, wall))
         print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
     except BrokenPipeError:  # output piped into `head`: the exit code still says how the runs went
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

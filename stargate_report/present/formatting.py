@@ -102,6 +102,15 @@ def _scientific(x: float, lang: str, unit: str) -> str:
     return f"{mant} × 10{str(exp).translate(SUPERSCRIPT)} {unit}"
 
 
+def unit_label(unit: str, lang: str = "en") -> str:
+    """The unit as people write it, unscaled: ``l_per_kwh`` -> ``L/kWh``, ``tco2e`` -> ``t CO₂e``."""
+    check_lang(lang)
+    if unit in SCIENTIFIC:
+        return SCIENTIFIC[unit]
+    *_, (_, _, en, de) = SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)])
+    return (de if lang == "de" else en).replace("{}", "").strip()
+
+
 def value(x: float, unit: str, lang: str = "en") -> str:
     """One value with its display unit, e.g. ``1.2 GW``, ``USD 38 bn``, ``68%``."""
     check_lang(lang)
