@@ -127,3 +127,17 @@ def test_every_preset_title_has_its_german_wording(monkeypatch):
                                                          if k != "preset.milam-county.title"})
     with pytest.raises(DataError, match="preset.milam-county.title"):
         i18n.display_title("milam-county", own, "de")
+
+
+def test_every_assumption_note_has_its_german_wording_and_none_is_stale():
+    """The appendix shows each assumption's note; English is assumptions.csv's own text, German the
+    catalogue's ``assumption.note.<id>`` (no English note in the German briefing)."""
+    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.present.i18n import assumption_note, catalogue
+
+    noted = {row.id: row.notes for row in load_registry().rows.values() if row.notes}
+    german = {k.removeprefix("assumption.note."): v for k, v in catalogue("de").items()
+              if k.startswith("assumption.note.")}
+    assert noted and sorted(set(noted) - set(german)) == []
+    assert sorted(set(german) - set(noted)) == []
+    assert all(german[i] != noted[i] and assumption_note(i, noted[i], "de") == german[i] for i in noted)

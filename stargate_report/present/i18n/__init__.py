@@ -65,3 +65,15 @@ def display_title(preset: str, title: str, lang: str) -> str:
 def formula_note(qid: str, note: str, lang: str = "en") -> str:
     """A ledger formula's note (its English text is the model's own) in ``lang``: catalogue key ``note.<qid>``."""
     return note if lang == "en" or not note else t(f"note.{qid}", lang)
+
+
+def assumption_note(assumption_id: str, note: str, lang: str = "en") -> str:
+    """An assumption's note (its English text is the assumptions file's own) in ``lang``: catalogue key
+    ``assumption.note.<assumption id>``; an error, never the English text, where the key is missing."""
+    if lang == "en" or not note:
+        return note
+    key = f"assumption.note.{assumption_id}"
+    if key not in catalogue(lang):
+        raise DataError(catalogue_path(lang), key, "-", f"no {lang} text for the note of assumption "
+                        f"{assumption_id!r} (English: {note!r})")
+    return catalogue(lang)[key]
