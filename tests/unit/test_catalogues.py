@@ -76,7 +76,6 @@ def test_the_derivations_show_the_code_that_ran():
 #: German messages that are rightly the same as the English ones, each with the reason (anything else the
 #: same in both catalogues is a message nobody translated)
 SAME_IN_BOTH = {
-    "col.id": "an identifier column: 'Id' in both",
     "col.parameter": "German word spelt as in English",
     "col.status": "German word spelt as in English",
     "index.col.status": "German word spelt as in English",
@@ -141,3 +140,14 @@ def test_every_assumption_note_has_its_german_wording_and_none_is_stale():
     assert noted and sorted(set(noted) - set(german)) == []
     assert sorted(set(german) - set(noted)) == []
     assert all(german[i] != noted[i] and assumption_note(i, noted[i], "de") == german[i] for i in noted)
+
+
+def test_german_messages_keep_the_placeholders_and_markdown_of_the_english():
+    import re
+
+    from stargate_report.present.i18n import catalogue
+
+    en, de = catalogue("en"), catalogue("de")
+    for key, text in en.items():
+        assert sorted(re.findall(r"\{[^}]*\}", de[key])) == sorted(re.findall(r"\{[^}]*\}", text)), key
+        assert de[key].count("**") == text.count("**"), key
