@@ -119,10 +119,15 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
     return out / "index.html"
 
 
-def summary_table(outcomes: list[RunOutcome]) -> str:
+def summary_table(outcomes: list[RunOutcome], wall_seconds: float | None = None) -> str:
+    """The runs' outcomes as a table, then the counts by status and the times: the sweep's wall-clock time
+    (``wall_seconds``, if given) and the run times summed over the runs (more than the wall-clock time when
+    runs ran at once)."""
     width = max([len(o.name) for o in outcomes] + [3])
     lines = [f"{'run':{width}s}  status    seconds  message", "-" * (width + 30)]
     lines += [f"{o.name:{width}s}  {o.status:8s}  {o.seconds:7.1f}  {o.message}" for o in outcomes]
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "cached", "rendered", "failed")}
-    lines.append(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; total {sum(o.seconds for o in outcomes):.1f} s")
+    summed = f"run time summed over the runs {sum(o.seconds for o in outcomes):.1f} s"
+    wall = "" if wall_seconds is None else f"wall-clock {wall_seconds:.1f} s, "
+    lines.append(", ".join(f"{k} {v}" for k, v in counts.items()) + f"; {wall}{summed}")
     return "\n".join(lines)

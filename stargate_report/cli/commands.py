@@ -1,11 +1,18 @@
-"""What each command of ``stargate-report`` does: calls into the library and prints (``main`` parses and dispatches)."""
+"""What each command of ``stargate-report`` does: calls into the library and prints (``main`` parses and dispatches).
+
+Each command imports the library modules it needs inside its function: the command's start-up then loads only
+what that command uses (``stargate-report params`` needs neither pandas nor the notebook stack, ``run`` needs no
+SALib). That is the one reason for the function-local imports below."""
 from __future__ import annotations
 
 import json
 import math
 import os
 import re
+import shutil
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 from stargate_report.cli.sweep_status import SweepStatus
@@ -22,10 +29,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPT = 0, 1, 2, 130
 def _resolve(args, **options):
     """The scenario of a command's ``--preset``, ``--params`` and ``-p``; ``options`` given on the command line
     (``--samples``, ``--seed``) are scenario parameters too, validated as such: one bound, wherever given."""
-    from stargate_report.model.scenario import (  # lazy: the command's start-up loads only what the command needs
-        parse_overrides,
-        resolve,
-    )
+    from stargate_report.model.scenario import parse_overrides, resolve
 
     overrides = parse_overrides(args.overrides)
     overrides.update({k: v for k, v in options.items() if v is not None})
@@ -36,21 +40,24 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
     lines = ["  ".join(c.ljust(widths[c]) for c in columns), "  ".join("-" * widths[c] for c in columns)]
     lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _terminal_width() -> int:
+    """Columns of the terminal (``COLUMNS`` if set; 80 when the output is not a terminal)."""
+    return shutil.get_terminal_size().columns
 
 
 def cmd_run(args) -> int:
-    from stargate_report.runtime import forkclient  # lazy: the command's start-up loads only what the command needs
+    from stargate_report.runtime import forkclient
 
     # the chapters' kernels are forked from a kernel server, which imports their libraries while this
     # process imports, validates and evaluates (about 0.3 s sooner than kernels that each import them);
     # a run served from the cache never asks it, and it is ended at once
     servers = forkclient.Servers(roles=("kernel",))
     try:
-        from stargate_report.model.scenario import (
-            parse_overrides,  # lazy: the command's start-up loads only what the command needs
-        )
-        from stargate_report.pipeline import build  # lazy: the command's start-up loads only what the command needs
+        from stargate_report.model.scenario import parse_overrides
+        from stargate_report.pipeline import build
 
         req = run_request.make_request(args.preset, args.params, parse_overrides(args.overrides), args.lang, args.format,
                                  args.out, args.cell_timeout, args.name, args.max_source_age, args.jobs)
@@ -69,41 +76,53 @@ def cmd_run(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from stargate_report.model.evaluate import (
-        evaluate,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.model.evaluate import evaluate
+    from stargate_report.present import formatting as fmt
 
     sc = _resolve(args, samples=args.samples, seed=args.seed)
     res = evaluate(sc)
     if args.json:
         print(res.to_json(indent=1))
         return EXIT_OK
-    rows = [{"quantity": k, **{f: f"{v:.4g}" for f, v in q.to_dict().items() if f in ("p10", "p50", "p90")},
-             "unit": q.unit, "status": q.status} for k, q in res.quantities.items()]
-    print(_table(rows, ["quantity", "p10", "p50", "p90", "unit", "status"]))
+    # as a person reads them: the median with its unit and the P10-P90 range (--json has the plain numbers)
+    rows = [{"quantity": k, "median (P10–P90)": fmt.with_range(q.p50, q.p10, q.p90, q.unit),
+             "status": q.status} for k, q in res.quantities.items()]
+    print(_table(rows, ["quantity", "status", "median (P10–P90)"]))
     for note in res.notes:
         print(f"note: {note}")
     return EXIT_OK
 
 
+def _parameter_list(rows: list[dict], width: int) -> str:
+    """Each parameter as a short block, wrapped to ``width`` columns: name, unit and default on the first
+    line, then what is allowed and the help text, indented."""
+    def wrap(text: str, indent: str) -> list[str]:
+        return textwrap.wrap(text, max(width, 20), initial_indent=indent, subsequent_indent=indent + "  ",
+                             break_long_words=True, break_on_hyphens=False)
+
+    out: list[str] = []
+    for r in rows:
+        unit = "" if r["unit"] in ("", "-") else f" [{r['unit']}]"
+        out += wrap(f"{r['parameter']}{unit}  default: {r['default']}", "")
+        out += wrap(f"allowed: {r['allowed']}", "    ")
+        out += wrap(str(r["help"]), "    ")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 def cmd_params(args) -> int:
-    from stargate_report.model.scenario import (
-        parameter_table,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.model.scenario import parameter_table
 
     rows = parameter_table()
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
-        print(_table(rows, ["parameter", "unit", "default", "allowed", "help"]))
+        print(_parameter_list(rows, _terminal_width()))
     return EXIT_OK
 
 
 def cmd_presets(args) -> int:
-    from stargate_report.model.scenario import (  # lazy: the command's start-up loads only what the command needs
-        load_preset,
-        preset_names,
-    )
+    from stargate_report.model.scenario import load_preset, preset_names
 
     rows = [{"preset": n, "title": load_preset(n).get("title", ""), "region": load_preset(n).get("region", "")}
             for n in preset_names()]
@@ -111,13 +130,15 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
+#: units (of present/formatting.py) of the footprint's results
+FOOTPRINT_UNITS = {"it_energy_mwh": "MWh", "facility_energy_mwh": "MWh", "emissions_tco2e": "tco2e",
+                   "water_onsite_m3": "m3", "water_offsite_m3": "m3"}
+
+
 def cmd_footprint(args) -> int:
-    from stargate_report.calc.footprint import (
-        run_footprint,  # lazy: the command's start-up loads only what the command needs
-    )
-    from stargate_report.catalog.assumptions import (
-        load_registry,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.calc.footprint import run_footprint
+    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.present import formatting as fmt
 
     if args.device_hours is not None:
         if args.devices is not None or args.hours is not None or args.days is not None:
@@ -153,29 +174,63 @@ def cmd_footprint(args) -> int:
         print(json.dumps({**fp.to_dict(), "device_hours": device_hours, "watts": args.watts,
                           "inputs": values, "assumptions": used}, indent=1))
         return EXIT_OK
-    rows = [{"quantity": k, "value": f"{v:,.4g}"} for k, v in fp.to_dict().items()]
+    # with their units as people write them (MWh, t CO₂e, m³, L/kWh) and thousands separators
+    rows = [{"quantity": k, "value": fmt.value(v, FOOTPRINT_UNITS[k])} for k, v in fp.to_dict().items()]
     print(_table(rows, ["quantity", "value"]))
     if used:
         print("\ndefaults used (pass the option to override):")
-        print(_table([{"input": k, "value": f"{u['value']:g} {u['unit']}", "assumption": u["assumption"],
+        print(_table([{"input": k, "value": fmt.value(u["value"], u["unit"]), "assumption": u["assumption"],
                        "sources": "; ".join(u["sources"])} for k, u in used.items()],
                      ["input", "value", "assumption", "sources"]))
     return EXIT_OK
 
 
 def cmd_sensitivity(args) -> int:
-    from stargate_report.model.sensitivity import (  # lazy: the command's start-up loads only what the command needs
-        sobol,
-        tornado,
-    )
+    from stargate_report.model.quantities import ALL
+    from stargate_report.model.sensitivity import sobol, tornado
+    from stargate_report.present import formatting as fmt
 
     sc = _resolve(args)
     df = tornado(sc, args.output) if args.method == "tornado" else sobol(sc, args.output, n=args.samples)
     if args.json:
         print(df.to_json(orient="records", indent=1))
-    else:
-        print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        return EXIT_OK
+    unit = next((f.unit for f in ALL if f.id == args.output), "")
+    print(_sensitivity_table(df, args.method, args.output, unit, fmt))
     return EXIT_OK
+
+
+#: a Sobol index below this is taken as zero (the estimator's round-off for an output an assumption does not touch)
+ZERO_INDEX = 1e-9
+
+
+def _sensitivity_table(df, method: str, output: str, unit: str, fmt) -> str:
+    """The assumptions that move ``output`` (swing or index not zero), formatted with their units, and how
+    many that do not were left out."""
+    if df.empty:
+        return f"{output}: no assumption with a range"
+    if method == "tornado":
+        base = float(df["output_base"].iloc[0])
+        keep = df[df["swing"] > 1e-12 * max(abs(base), 1.0)]
+        head = f"{output} at the base values: {fmt.value(base, unit)}; each assumption from its low to its high value"
+        rows = [{"assumption": r.assumption, "low–high": f"{fmt.value(r.low, r.unit)} – {fmt.value(r.high, r.unit)}",
+                 "output at low": fmt.value(r.output_at_low, unit), "output at high": fmt.value(r.output_at_high, unit),
+                 "swing": fmt.value(r.swing, unit)} for r in keep.itertuples()]
+        columns = ["assumption", "low–high", "output at low", "output at high", "swing"]
+        what = "a swing of zero"
+    else:
+        keep = df[(df["ST"].abs() > ZERO_INDEX) | (df["S1"].abs() > ZERO_INDEX)]
+        label = fmt.unit_label(unit)
+        head = f"{output}{f' [{label}]' if label else ''}: Sobol indices (share of its variance)"
+        rows = [{"assumption": r.assumption, "first order": f"{fmt.number(r.S1, 'en', 3)} ± {fmt.number(r.S1_conf, 'en', 3)}",
+                 "total": f"{fmt.number(r.ST, 'en', 3)} ± {fmt.number(r.ST_conf, 'en', 3)}"} for r in keep.itertuples()]
+        columns = ["assumption", "first order", "total"]
+        what = "indices of zero"
+    left = len(df) - len(keep)
+    lines = [head, "", _table(rows, columns) if rows else "(no assumption moves it)"]
+    if left:
+        lines.append(f"\n{left} of {len(df)} assumptions left out: {what} (they do not enter {output})")
+    return "\n".join(lines)
 
 
 def _emit(df, fmt: str, extra: dict | None = None) -> None:
@@ -190,22 +245,18 @@ def _emit(df, fmt: str, extra: dict | None = None) -> None:
 
 
 def cmd_facts(args) -> int:
-    from stargate_report.catalog import (  # lazy: the command's start-up loads only what the command needs
-        knowledge_queries,
-        source_age,
-    )
-    from stargate_report.present.formatting import (
-        check_lang,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.catalog import knowledge_queries as kb
+    from stargate_report.catalog import source_age
+    from stargate_report.present.formatting import check_lang
 
     check_lang(args.lang)
     # named as on the command line (the Python API calls them start and end)
-    since, until = knowledge_queries.as_date("since", args.since), knowledge_queries.as_date("until", args.until)
-    df = knowledge_queries.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
+    since, until = kb.as_date("since", args.since), kb.as_date("until", args.until)
+    df = kb.facts_frame(lang=args.lang, entity=args.entity, site=args.site, kind=args.kind, status=args.status,
                         start=since, end=until)
     extra = {"data_as_of": source_age.data_as_of().isoformat()}
     if args.site:
-        extra["site"] = knowledge_queries.site_record(args.site, args.lang)
+        extra["site"] = kb.site_record(args.site, args.lang)
     if args.format == "table":
         if args.site:
             site = extra["site"]
@@ -219,22 +270,39 @@ def cmd_facts(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    # (the knowledge base's tables need pandas: only for the commands that show them)
-    from stargate_report.catalog import knowledge_queries, source_age
-    from stargate_report.present.formatting import (
-        check_lang,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.catalog import knowledge_queries as kb
+    from stargate_report.catalog import source_age
+    from stargate_report.present.formatting import check_lang
+    from stargate_report.present.i18n import t
 
     check_lang(args.lang)
-    df = knowledge_queries.claims_frame(args.lang)
-    if args.format == "table":
-        df = df[["id", "verdict", "quote_de", "sources"]]
-    _emit(df, args.format, {"data_as_of": source_age.data_as_of().isoformat()})
+    df = kb.claims_frame(args.lang)
+    if args.format != "table":
+        _emit(df, args.format, {"data_as_of": source_age.data_as_of().isoformat()})
+        return EXIT_OK
+    # each claim as a block, wrapped to the terminal: the statement (German: the article's words), the
+    # verdict in the language, and the evidence
+    width = _terminal_width()
+    out = []
+    for r in df.itertuples():
+        statement = r.quote_de if args.lang == "de" else r.claim_en
+        out += textwrap.wrap(f"{r.id}: {t(f'verdict.{r.verdict}', args.lang)}", width, break_long_words=True)
+        out += textwrap.wrap(f"„{statement}“" if args.lang == "de" else f'"{statement}"', width,
+                             initial_indent="    ", subsequent_indent="    ", break_long_words=True)
+        label = {"en": "evidence", "de": "Beleg"}.get(args.lang, "evidence")
+        out += textwrap.wrap(f"{label}: {r.evidence}", width, initial_indent="    ", subsequent_indent="      ",
+                             break_long_words=True)
+        out += textwrap.wrap(f"{t('col.sources', args.lang)}: {r.sources.replace(';', '; ')}", width,
+                             initial_indent="    ", subsequent_indent="      ", break_long_words=True)
+        out.append("")
+    as_of = {"en": "data as of", "de": "Stand der Daten"}.get(args.lang, "data as of")
+    out.append(f"{as_of}: {source_age.data_as_of().isoformat()}")
+    print("\n".join(out))
     return EXIT_OK
 
 
 def cmd_sources(args) -> int:
-    from stargate_report.catalog import source_age  # (pandas: only for the commands that show tables)
+    from stargate_report.catalog import source_age
 
     if args.stale is not None and args.stale < 0:
         raise ParameterError("stale", args.stale, "a whole number of days >= 0")
@@ -261,19 +329,11 @@ def cmd_supply(args) -> int:
 
 
 def _supply(args) -> int:
-    from stargate_report.catalog.assumptions import (
-        load_registry,  # lazy: the command's start-up loads only what the command needs
-    )
-    from stargate_report.model.scenario import (
-        region_ids,  # lazy: the command's start-up loads only what the command needs
-    )
-    from stargate_report.supply import (
-        dispatch as supply,  # lazy: the command's start-up loads only what the command needs
-    )
-    from stargate_report.supply import sizing  # lazy: the command's start-up loads only what the command needs
-    from stargate_report.supply.profiles import (
-        region_profiles,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.catalog.regions import region_ids
+    from stargate_report.supply import dispatch as supply
+    from stargate_report.supply import sizing
+    from stargate_report.supply.profiles import region_profiles
 
     if args.region not in region_ids():
         raise UnknownNameError("region", args.region, list(region_ids()))
@@ -308,10 +368,8 @@ def _supply(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from stargate_report.runtime import forkclient  # lazy: the command's start-up loads only what the command needs
-    from stargate_report.runtime.cores import (
-        usable_cores,  # lazy: the command's start-up loads only what the command needs
-    )
+    from stargate_report.runtime import forkclient
+    from stargate_report.runtime.cores import usable_cores
 
     most = WORKERS_PER_CORE * usable_cores()
     if args.workers is not None and not 1 <= args.workers <= most:
@@ -329,19 +387,16 @@ def cmd_batch(args) -> int:
     servers = None if args.scheduler else forkclient.Servers()
     status = None
     try:
-        from stargate_report.batch import (  # lazy: the command's start-up loads only what the command needs
-            dask_executor,
-            index_page,
-            runner,
-            sweep_file,
-        )
+        from stargate_report.batch import dask_executor, index_page, runner, sweep_file
 
         sweep = sweep_file.load_sweep(args.sweep, args.out)  # validates every run before anything runs
         executor = dask_executor.DaskExecutor(args.scheduler) if args.scheduler else None
         status = None if args.quiet else SweepStatus(sys.stderr, len(sweep.runs))
+        started = time.monotonic()
         outcomes = runner.run_sweep(sweep, args.out, executor=executor, workers=args.workers or 2, force=args.force,
                                    progress=status and status.line, jobs=args.jobs,
                                    run_progress=status and status.step, servers=servers, pin=args.pin)
+        wall = time.monotonic() - started
     finally:
         if status is not None:
             status.close()
@@ -349,7 +404,7 @@ def cmd_batch(args) -> int:
             servers.close()  # (run_sweep has closed them already, unless the sweep was rejected)
     code = EXIT_OK if all(o.status != "failed" for o in outcomes) else EXIT_FAIL
     try:
-        print(index_page.summary_table(outcomes))
+        print(index_page.summary_table(outcomes, wall))
         print(f"index: {Path(args.out) / sweep.name / 'index.html'}")
     except BrokenPipeError:  # output piped into `head`: the exit code still says how the runs went
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

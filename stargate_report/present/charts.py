@@ -40,6 +40,23 @@ def theme() -> dict:
 
 #: d3 format locales of vl-convert for the briefing languages (decimal comma and thousands dot in German)
 FORMAT_LOCALES = {"en": "en-US", "de": "de-DE"}
+#: Babel locales of the briefing languages (names of months and days on time axes)
+BABEL_LOCALES = {"en": "en_US", "de": "de_DE"}
+
+
+def time_format_locale(lang: str) -> dict:
+    """A d3 time-format locale whose names of months and days are Babel's (CLDR), so that the German
+    axes read "März", not d3's "Mrz"; the date and time patterns are d3's usual ones."""
+    from babel import Locale
+
+    loc = Locale.parse(BABEL_LOCALES.get(lang, "en_US"))
+    order = [6, 0, 1, 2, 3, 4, 5]  # d3 weeks start on Sunday, Babel numbers Monday 0
+    months, days = loc.months["format"], loc.days["format"]
+    return {"dateTime": "%x, %X", "date": "%d.%m.%Y" if lang == "de" else "%-m/%-d/%Y",
+            "time": "%H:%M:%S" if lang == "de" else "%-I:%M:%S %p", "periods": ["AM", "PM"],
+            "days": [days["wide"][i] for i in order], "shortDays": [days["abbreviated"][i] for i in order],
+            "months": [months["wide"][i] for i in range(1, 13)],
+            "shortMonths": [months["abbreviated"][i] for i in range(1, 13)]}
 
 
 def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
@@ -51,7 +68,7 @@ def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
     merged = {**config, **spec.get("config", {})}
     spec["config"] = merged
     locale = FORMAT_LOCALES.get(lang, "en-US")
-    svg = vlc.vegalite_to_svg(spec, format_locale=locale, time_format_locale=locale)
+    svg = vlc.vegalite_to_svg(spec, format_locale=locale, time_format_locale=time_format_locale(lang))
     # the XML prolog is not allowed inside HTML
     if svg.startswith("<?xml"):
         svg = svg.split("?>", 1)[1].lstrip()

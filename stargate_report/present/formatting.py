@@ -9,6 +9,7 @@ import math
 
 from babel.numbers import format_decimal
 
+from stargate_report.constants import M2_PER_ACRE, M2_PER_HA
 from stargate_report.exceptions import UnknownNameError
 
 LOCALES = {"en": "en_US", "de": "de_DE"}
@@ -38,7 +39,15 @@ SCALES: dict[str, list[tuple[float, float, str, str]]] = {
     "usd_per_kw_year": [(0, 1, "USD {}/kW/yr", "{} USD/kW/Jahr")],
     "acres_per_mw": [(0, 1, "{} acres/MW", "{} Acres/MW")],
     "ha_per_mw": [(0, 1, "{} ha/MW", "{} ha/MW")],
+    "acres": [(0, 1, "{} acres", "{} Acres")],
+    "ha": [(0, 1, "{} ha", "{} ha")],
     "count": [(1e6, 1e6, "{} million", "{} Mio."), (0, 1, "{}", "{}")],
+}
+#: units a language does not use, and what it shows instead: (unit, factor) per (unit, language). German
+#: readers measure land in hectares, not acres: every path below converts before it scales and formats.
+LOCAL_UNITS: dict[tuple[str, str], tuple[str, float]] = {
+    ("acres_per_mw", "de"): ("ha_per_mw", M2_PER_ACRE / M2_PER_HA),
+    ("acres", "de"): ("ha", M2_PER_ACRE / M2_PER_HA),
 }
 SCIENTIFIC = {"flop": "FLOP", "flop_per_s": "FLOP/s"}
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -89,10 +98,16 @@ def exact(x: float, lang: str = "en", grouped: bool = True) -> str:
     return format_decimal(x, format=("#,##0" if grouped else "0") + ".###############", locale=LOCALES[lang])
 
 
+def local_unit(unit: str, lang: str) -> tuple[str, float]:
+    """The unit ``lang`` shows for ``unit`` and the factor to it (``acres_per_mw`` -> ``ha_per_mw`` in German)."""
+    return LOCAL_UNITS.get((unit, lang), (unit, 1.0))
+
+
 def _scale(unit: str, ref: float, lang: str) -> tuple[float, str]:
+    unit, factor = local_unit(unit, lang)
     for threshold, div, en, de in SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)]):
-        if abs(ref) >= threshold:
-            return div, (de if lang == "de" else en)
+        if abs(ref * factor) >= threshold:
+            return div / factor, (de if lang == "de" else en)
     return 1, "{}"
 
 
@@ -100,6 +115,20 @@ def _scientific(x: float, lang: str, unit: str) -> str:
     exp = int(math.floor(math.log10(abs(x)))) if x else 0
     mant = number(x / 10 ** exp, lang, 1)
     return f"{mant} × 10{str(exp).translate(SUPERSCRIPT)} {unit}"
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """The unit as people write it, unscaled: ``l_per_kwh`` -> ``L/kWh``, ``tco2e`` -> ``t CO₂e``."""
+    check_lang(lang)
+    if unit in SCIENTIFIC:
+        return SCIENTIFIC[unit]
+    unit = local_unit(unit, lang)[0]
+    *_, (_, _, en, de) = SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)])
+    pattern = de if lang == "de" else en
+    for gap in ("{} ", " {}", "{}"):  # the number and the one space beside it
+        if gap in pattern:
+            return pattern.replace(gap, "", 1).strip()
+    return pattern
 
 
 def value(x: float, unit: str, lang: str = "en") -> str:

@@ -195,3 +195,93 @@ def test_supply_target_json_returns_the_least_cost_mix(capsys):
     for key in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "capex_usd", "cost_usd_per_mwh"):
         assert key in d
     assert d["hourly_cfe_share"] >= 0.5
+
+
+# --- readable output (issue 22) -------------------------------------------------------------------------------
+
+def test_params_wraps_to_the_terminal_width(capsys, monkeypatch):
+    for columns in (60, 100):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert main(["params"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(len(line) for line in lines) <= columns, columns
+        assert any(line.startswith("region") for line in lines)
+
+
+def test_evaluate_table_prints_units_and_separators_not_scientific_notation(capsys):
+    import re
+
+    assert main(["evaluate", "--samples", "200", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"\d[eE][+-]?\d", out)  # no 7.569e+06
+    assert re.search(r"annual_energy_mwh .* TWh \(", out) and re.search(r"capex_usd .* USD [\d.]+ bn", out)
+    assert re.search(r"accelerator_count .* \d{3},\d{3}", out)  # thousands separators
+    assert main(["evaluate", "--samples", "200", "--seed", "1", "--json"]) == 0  # machines still get numbers
+    assert isinstance(json.loads(capsys.readouterr().out)["quantities"]["capex_usd"]["p50"], float)
+
+
+def test_footprint_prints_units_as_people_write_them(capsys):
+    import re
+
+    assert main(["footprint", "--devices", "10000", "--days", "30", "--watts", "700"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"\d[eE][+-]?\d", out)
+    assert re.search(r"facility_energy_mwh +\d[\d,.]* [GM]Wh", out) and "t CO₂e" in out and "m³" in out
+    assert "L/kWh" in out and "g CO₂e/kWh" in out
+    assert not re.search(r"\d (l_per_kwh|g_per_kwh|ratio|tco2e|m3)\b", out)  # no unit ids after a number
+
+
+def test_sensitivity_shows_the_assumptions_that_move_the_output_with_its_unit(capsys):
+    assert main(["sensitivity"]) == 0  # annual energy: most assumptions do not enter it
+    out = capsys.readouterr().out
+    assert "TWh" in out and "e+0" not in out
+    assert "loadfactor.default" in out and "itcapex.gb200" not in out  # a swing of zero is left out ...
+    assert "assumptions left out" in out  # ... and counted
+    assert main(["sensitivity", "--method", "sobol", "--output", "capex_usd", "--samples", "64"]) == 0
+    out = capsys.readouterr().out
+    assert "itcapex.gb200" in out and "grid.us-tx" not in out and "assumptions left out" in out and "USD" in out
+
+
+def test_claims_honour_the_language_and_show_the_evidence(capsys):
+    from stargate_report.catalog.knowledge import load_knowledge
+
+    claim = load_knowledge().claims["c-date"]
+    assert main(["claims", "--lang", "de"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert " ".join(claim.evidence("de").split()) in out and "belegt" in out and "Beleg:" in out
+    assert "Stand der Daten" in out
+    assert main(["claims"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert " ".join(claim.evidence("en").split()) in out and claim.claim_en in out
+    assert claim.evidence("en") != claim.evidence("de")
+
+
+def test_batch_reports_wall_clock_and_summed_run_time(capsys, monkeypatch, tmp_path):
+    """Two runs of 5 s each that ran at once: a wall-clock time of a fraction of a second, 10 s summed."""
+    import time
+    from pathlib import Path
+
+    from stargate_report.batch import runner
+    from stargate_report.batch.sweep_file import RunOutcome
+    from stargate_report.runtime import forkserver
+
+    class NoServers:
+        def __init__(self, *a, **k):
+            pass
+
+        def close(self):
+            pass
+
+    def fake_sweep(sweep, out_dir, **kw):
+        time.sleep(0.2)
+        return [RunOutcome(r.name if hasattr(r, "name") else str(i), "ok", 5.0) for i, r in enumerate(sweep.runs)]
+
+    monkeypatch.setattr(forkserver, "Servers", NoServers)
+    monkeypatch.setattr(runner, "run_sweep", fake_sweep)
+    sweep = Path(__file__).parents[2] / "examples" / "sweep-regions.yaml"
+    assert main(["batch", str(sweep), "--out", str(tmp_path), "--quiet"]) == 0
+    last = [line for line in capsys.readouterr().out.splitlines() if line.startswith("ok ")][0]
+    import re
+
+    wall = float(re.search(r"wall-clock ([\d.]+) s", last).group(1))
+    assert 0.1 <= wall < 5 and re.search(r"summed over the runs \d+\.0 s", last) and "total" not in last

@@ -71,3 +71,83 @@ def test_the_derivations_show_the_code_that_ran():
         named = set(f.names)
         for i in q.inputs:  # every input is a name of the expression, or the input behind one of its roles
             assert i in named or i in res.inputs
+
+
+#: German messages that are rightly the same as the English ones, each with the reason (anything else the
+#: same in both catalogues is a message nobody translated)
+SAME_IN_BOTH = {
+    "col.parameter": "German word spelt as in English",
+    "col.status": "German word spelt as in English",
+    "index.col.status": "German word spelt as in English",
+    "col.region": "German word spelt as in English",
+    "col.solar": "German word spelt as in English (Solar as a noun, as in Solarstrom)",
+    "col.wind": "German word spelt as in English",
+    "label.campus_land_km2": "German word spelt as in English",
+    "region.us-tx": "a name: Texas and its grid operator ERCOT",
+    "region.jp": "a name: Japan in both languages",
+    "quantity.pue": "an abbreviation used in German too (Power Usage Effectiveness)",
+    "index.col.briefings": "loan word used in German briefings (as the subtitle's 'Briefing')",
+    "index.status.ok": "'ok' in both languages",
+}
+
+
+def test_no_german_message_is_left_in_english():
+    from stargate_report.present.i18n import catalogue
+
+    en, de = catalogue("en"), catalogue("de")
+    same = {k for k in en if k in de and de[k] == en[k] and en[k].strip()}  # an empty axis title is no text
+    assert sorted(same - set(SAME_IN_BOTH)) == []
+    assert sorted(set(SAME_IN_BOTH) - same) == []  # an entry no longer needed: remove it
+
+
+def test_a_german_message_never_falls_back_to_english(monkeypatch):
+    from stargate_report.exceptions import DataError, UnknownNameError
+    from stargate_report.present import i18n
+
+    real = i18n.catalogue
+    monkeypatch.setattr(i18n, "catalogue", lambda lang: {k: v for k, v in real(lang).items()
+                                                         if not (lang == "de" and k == "summary.title")})
+    assert i18n.t("summary.title", "en") == real("en")["summary.title"]
+    with pytest.raises(DataError, match="summary.title"):
+        i18n.t("summary.title", "de")
+    with pytest.raises(UnknownNameError):
+        i18n.t("no.such.key", "de")
+
+
+def test_every_preset_title_has_its_german_wording(monkeypatch):
+    from stargate_report.exceptions import DataError
+    from stargate_report.model.scenario import load_preset
+    from stargate_report.present import i18n
+
+    own = load_preset("milam-county")["title"]
+    assert i18n.display_title("milam-county", own, "de") == i18n.catalogue("de")["preset.milam-county.title"] != own
+    real = i18n.catalogue
+    monkeypatch.setattr(i18n, "catalogue", lambda lang: {k: v for k, v in real(lang).items()
+                                                         if k != "preset.milam-county.title"})
+    with pytest.raises(DataError, match="preset.milam-county.title"):
+        i18n.display_title("milam-county", own, "de")
+
+
+def test_every_assumption_note_has_its_german_wording_and_none_is_stale():
+    """The appendix shows each assumption's note; English is assumptions.csv's own text, German the
+    catalogue's ``assumption.note.<id>`` (no English note in the German briefing)."""
+    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.present.i18n import assumption_note, catalogue
+
+    noted = {row.id: row.notes for row in load_registry().rows.values() if row.notes}
+    german = {k.removeprefix("assumption.note."): v for k, v in catalogue("de").items()
+              if k.startswith("assumption.note.")}
+    assert noted and sorted(set(noted) - set(german)) == []
+    assert sorted(set(german) - set(noted)) == []
+    assert all(german[i] != noted[i] and assumption_note(i, noted[i], "de") == german[i] for i in noted)
+
+
+def test_german_messages_keep_the_placeholders_and_markdown_of_the_english():
+    import re
+
+    from stargate_report.present.i18n import catalogue
+
+    en, de = catalogue("en"), catalogue("de")
+    for key, text in en.items():
+        assert sorted(re.findall(r"\{[^}]*\}", de[key])) == sorted(re.findall(r"\{[^}]*\}", text)), key
+        assert de[key].count("**") == text.count("**"), key

@@ -31,3 +31,24 @@ def test_unknown_language_lists_supported():
     (1e12, True, "1,000,000,000,000", "1.000.000.000.000")])
 def test_exact_shows_a_number_as_given_in_the_languages_format(x, grouped, en, de):
     assert f.exact(x, "en", grouped) == en and f.exact(x, "de", grouped) == de
+
+
+def test_german_shows_land_in_hectares_not_acres():
+    from stargate_report.present.formatting import unit_label, value, with_range
+
+    assert value(5.6, "acres_per_mw", "de") == "2,27 ha/MW" and value(5.6, "acres_per_mw", "en") == "5.60 acres/MW"
+    assert with_range(5.6, 3.6, 8.9, "acres_per_mw", "de") == "2,27 ha/MW (1,46–3,60)"
+    assert value(875, "acres", "de") == "354 ha" and unit_label("acres_per_mw", "de") == "ha/MW"
+
+
+def test_german_time_axes_name_the_months_as_babel_does():
+    from stargate_report.present.charts import time_format_locale
+
+    assert time_format_locale("de")["shortMonths"][2] == "März" and time_format_locale("de")["months"][11] == "Dezember"
+    assert time_format_locale("en")["shortMonths"][2] == "Mar"
+
+
+def test_unit_labels_are_written_as_people_write_them():
+    from stargate_report.present.formatting import unit_label
+
+    assert [unit_label(u) for u in ("l_per_kwh", "tco2e", "MWh", "usd_per_mwh")] == ["L/kWh", "t CO₂e", "MWh", "USD/MWh"]

@@ -7,11 +7,12 @@ import pandas as pd
 
 from stargate_report import __version__
 from stargate_report.catalog.files import file_hashes
+from stargate_report.catalog.knowledge import get_fact
 from stargate_report.catalog.sources import load_sources
 from stargate_report.model.scenario import Scenario
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter
-from stargate_report.present.i18n import formula_note, t
+from stargate_report.present.i18n import assumption_note, formula_note, t
 
 
 class AppendixChapter(Chapter):
@@ -35,6 +36,25 @@ class AppendixChapter(Chapter):
                          t("col.range", self.lang): formatting.with_range(i.value, i.low, i.high, i.unit, self.lang),
                          t("col.status", self.lang): self.status(i.status),
                          t("col.sources", self.lang): "; ".join(i.sources)})
+        return pd.DataFrame(rows)
+
+    def assumption_notes_frame(self) -> pd.DataFrame:
+        """What each input rests on, in the chapter's language: an assumption's note (English: the
+        assumptions file's text; another language: catalogue key ``assumption.note.<id>``, :func:`assumption_note`),
+        a fact's statement; a model input's note is the model's own English text, in German a pointer to it."""
+        rows = []
+        for iid, i in self.results.inputs.items():
+            kind, _, name = iid.partition(":") if ":" in iid else ("assumption", "", iid)
+            if kind == "assumption":
+                note = assumption_note(iid, i.note, self.lang)
+            elif kind == "fact":
+                note = get_fact(name).statement(self.lang)
+            elif kind == "model" and i.note:
+                note = i.note if self.lang == "en" else t("appendix.note.model", self.lang)
+            else:
+                note = ""
+            if note:
+                rows.append({t("col.id", self.lang): iid, t("col.note", self.lang): note})
         return pd.DataFrame(rows)
 
     def derivations_frame(self) -> pd.DataFrame:

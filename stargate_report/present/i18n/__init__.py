@@ -13,10 +13,13 @@ from stargate_report.present.formatting import LOCALES, check_lang
 LANGUAGES = tuple(LOCALES)
 
 
+def catalogue_path(lang: str) -> Path:
+    return Path(str(resources.files("stargate_report.present.i18n") / f"{check_lang(lang)}.yaml"))
+
+
 @functools.cache
 def catalogue(lang: str) -> dict[str, str]:
-    check_lang(lang)
-    p = Path(str(resources.files("stargate_report.present.i18n") / f"{lang}.yaml"))
+    p = catalogue_path(lang)
     data = read_yaml(p)
     if not isinstance(data, dict):
         raise DataError(p, "-", "-", "expected a mapping of message keys")
@@ -24,13 +27,17 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 def t(key: str, lang: str = "en") -> str:
-    """The message ``key`` in ``lang``; falls back to English, then fails naming the key."""
+    """The message ``key`` in ``lang``.
+
+    Never another language's text in its place: a key that English has and ``lang`` lacks is an error
+    naming the catalogue and the key (a build fails rather than print English in a German briefing), and
+    a key no catalogue has is an unknown name."""
     cat = catalogue(lang)
     if key in cat:
         return cat[key]
     en = catalogue("en")
     if key in en:
-        return en[key]
+        raise DataError(catalogue_path(lang), key, "-", f"no {lang} text for this message key (English: {en[key]!r})")
     raise UnknownNameError("message key", key, list(en))
 
 
@@ -47,11 +54,26 @@ def display_title(preset: str, title: str, lang: str) -> str:
     translate it (key ``preset.<name>.title``). A title the user gave is shown as given.
     """
     own = load_preset(preset).get("title") if preset in preset_names() else None
-    if title and title == own:
-        return catalogue(lang).get(f"preset.{preset}.title", title)
-    return title
+    if not title or title != own or lang == "en":
+        return title
+    key = f"preset.{preset}.title"
+    if key not in catalogue(lang):  # not the English title in another language's briefing
+        raise DataError(catalogue_path(lang), key, "-", f"no {lang} title for preset {preset!r} (English: {own!r})")
+    return catalogue(lang)[key]
 
 
 def formula_note(qid: str, note: str, lang: str = "en") -> str:
     """A ledger formula's note (its English text is the model's own) in ``lang``: catalogue key ``note.<qid>``."""
     return note if lang == "en" or not note else t(f"note.{qid}", lang)
+
+
+def assumption_note(assumption_id: str, note: str, lang: str = "en") -> str:
+    """An assumption's note (its English text is the assumptions file's own) in ``lang``: catalogue key
+    ``assumption.note.<assumption id>``; an error, never the English text, where the key is missing."""
+    if lang == "en" or not note:
+        return note
+    key = f"assumption.note.{assumption_id}"
+    if key not in catalogue(lang):
+        raise DataError(catalogue_path(lang), key, "-", f"no {lang} text for the note of assumption "
+                        f"{assumption_id!r} (English: {note!r})")
+    return catalogue(lang)[key]
