@@ -107,6 +107,10 @@ class Chapter:
         """A section heading (level 2) inside the chapter."""
         self.heading(key, level=2)
 
+    def minor_heading(self, key: str) -> None:
+        """A heading (level 3) inside a section."""
+        self.heading(key, level=3)
+
     def para(self, key: str, **values: Any) -> None:
         display_html(self.md(key, **values))
 

@@ -263,7 +263,7 @@ def test_batch_reports_wall_clock_and_summed_run_time(capsys, monkeypatch, tmp_p
 
     from stargate_report.batch import runner
     from stargate_report.batch.sweep_file import RunOutcome
-    from stargate_report.runtime import forkserver
+    from stargate_report.runtime import forkclient
 
     class NoServers:
         def __init__(self, *a, **k):
@@ -276,7 +276,7 @@ def test_batch_reports_wall_clock_and_summed_run_time(capsys, monkeypatch, tmp_p
         time.sleep(0.2)
         return [RunOutcome(r.name if hasattr(r, "name") else str(i), "ok", 5.0) for i, r in enumerate(sweep.runs)]
 
-    monkeypatch.setattr(forkserver, "Servers", NoServers)
+    monkeypatch.setattr(forkclient, "Servers", NoServers)
     monkeypatch.setattr(runner, "run_sweep", fake_sweep)
     sweep = Path(__file__).parents[2] / "examples" / "sweep-regions.yaml"
     assert main(["batch", str(sweep), "--out", str(tmp_path), "--quiet"]) == 0
