@@ -10,7 +10,7 @@ import jinja2
 
 from stargate_report.batch.sweep_file import INDEX_GENERATOR, RunOutcome, Sweep
 from stargate_report.catalog import files as datafiles
-from stargate_report.present import charts, formatting
+from stargate_report.present import formatting
 from stargate_report.present.i18n import t
 
 #: ledger quantities the index page compares (median with its P10-P90 range)
@@ -44,6 +44,9 @@ def _warm_index_charts() -> None:
     except (AttributeError, OSError):
         pass
     try:
+        # Altair and vl-convert's engine (about 0.9 CPU-s): imported here, in the low-priority thread, not at the
+        # sweep's start
+        from stargate_report.present import charts
 
         charts.warm_up()
     except Exception:  # noqa: BLE001 - only a head start: write_index renders (and reports) for real
@@ -66,6 +69,7 @@ def write_index(sweep: Sweep, out: Path, outcomes: list[RunOutcome]) -> Path:
     """``<out>/index.html``: one self-contained page comparing the runs, with links to each briefing."""
     import pandas as pd  # pandas (about 0.3 s) only where a table is made
 
+    from stargate_report.present import charts  # Altair: already warm (IndexRenderer), or imported here
 
     lang = sweep.langs.split(",")[0]
     rows, chart_rows = [], []

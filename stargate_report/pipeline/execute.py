@@ -11,7 +11,6 @@ from pathlib import Path
 
 from stargate_report import runtime
 from stargate_report.exceptions import ChapterError
-from stargate_report.model.evaluate import add_supply_tables, evaluate
 from stargate_report.pipeline.plain import PlainRunner
 from stargate_report.pipeline.run_request import RunRequest
 from stargate_report.runtime.cores import usable_cores
@@ -66,6 +65,9 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
     caller waits for it (:meth:`~KernelPool.join`) before the run's folder moves into place. A failed run
     (a chapter, the evaluation, Ctrl-C) waits for its kernels before it raises; kernels ``shared``
     across runs stay up."""
+
+    # the model (numpy, the supply sizing) only when chapters run: a run served from the cache never needs it
+    from stargate_report.model.evaluate import add_supply_tables, evaluate
 
     jobs = []
     for lang in req.langs:

@@ -8,7 +8,6 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from stargate_report.render.exporters import BriefingHTMLExporter, html_to_pdf
 from stargate_report.runtime.kernels import SharedKernels, helper_pool
 
 
@@ -43,6 +42,8 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
     made here. An error in the rendering itself is raised as it would be here. ``shared`` (a batch
     worker's) keeps the helpers warm from one run to the next instead of starting them for each run.
     """
+    # nbconvert and WeasyPrint (about 1 s) only when a briefing is rendered, never for a run served from the cache
+    from stargate_report.render.exporters import html_to_pdf
 
     timings = {} if timings is None else timings
     langs = list(books)
@@ -79,6 +80,9 @@ def render_languages(books: dict[str, Any], formats: tuple[str, ...], timings: d
 
 
 def _html_exporter():
+    # nbconvert (about 0.4 s) only when a briefing is rendered: a run served from the cache never needs it
+    from stargate_report.render.exporters import BriefingHTMLExporter
+
 
     return BriefingHTMLExporter()
 
