@@ -88,7 +88,7 @@ def test_the_german_appendix_derives_and_rates_in_german(bilingual):
     assert "least-cost sizing" not in table
     assumptions = de[de.index(">Verwendete Annahmen</h"):]
     assumptions = assumptions[:assumptions.index("</table>")]
-    assert ">bestätigt (Sekundärquelle)<" in assumptions and ">unsicher<" in assumptions and ">Parameter<" in assumptions
+    assert ">Sekundärquelle<" in assumptions and ">unsicher<" in assumptions and ">Parameter<" in assumptions
     assert not re.search(r">(confirmed|uncertain|derived|parameter)", assumptions)
 
 
