@@ -1,4 +1,4 @@
-"""Chapters through papermill as shipped: one fresh kernel per chapter, in threads.
+"""Chapters through papermill as shipped: one fresh kernel per chapter, one chapter at a time.
 
 The fallback of :mod:`stargate_report.pipeline.execute` when the speed machinery is off
 (``STARGATE_REPORT_RUNTIME=plain``) or no warm kernel could be started. It offers what the pipeline asks
@@ -41,9 +41,11 @@ class PlainRunner:
                 self.failures.append((job, exc, None))
 
     def run(self, jobs: list, say) -> list:
-        """Run the jobs, ``n`` at a time; returns ``[(job, exception, cell)]`` (the first failure stops the rest)."""
+        """Run the jobs one after the other; returns ``[(job, exception, cell)]`` (the first failure stops the
+        rest). Not in threads: papermill starts each kernel in its ``cwd`` by changing the process's working
+        folder, which threads would change under each other (seen: a kernel started in another chapter's folder)."""
         counter = [0, len(jobs)]
-        with ThreadPoolExecutor(max_workers=self.n) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool:
             list(pool.map(lambda job: self._one(job, say, counter), jobs))
         return self.failures[:1]
 

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.slow
 
 def _build(out, env_extra):
     env = {**os.environ, **env_extra}
-    subprocess.run([sys.executable, "-m", "stargate_report", "run", "--format", "html", "--out", str(out), "--quiet",
-                    "-p", "samples=300"], check=True, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "stargate_report", "run", "--format", "html", "--out", str(out),
+                           "--quiet", "-p", "samples=300"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
     return next(p for p in out.iterdir() if p.is_dir())
 
 
