@@ -631,7 +631,7 @@ def build(weather_dir: Path, out_dir: Path, verbose: bool = True) -> dict:
         composite = len(stations) > 1
         tz_out = US_COMPOSITE_TZ if composite else sd[0]["w"].tz_hours
 
-        def comp(key: str, data=sd) -> np.ndarray:
+        def comp(key: str, data=sd, tz_out=tz_out) -> np.ndarray:
             return np.mean([shift_to_tz(s[key], s["w"].tz_hours, tz_out) for s in data], axis=0)
 
         solar_t, solar_f = comp("solar_tracking"), comp("solar_fixed")
@@ -796,7 +796,10 @@ def clear_sky_region(region: str) -> tuple[dict[str, np.ndarray], dict]:
     return {f"{region}.solar_tracking": encode(out["tracking"]), f"{region}.solar_fixed": encode(out["fixed"])}, meta
 
 
-def check_timing(w: Weather, offsets=np.arange(-1.5, 0.51, 0.25)) -> dict[float, float]:
+TIMING_OFFSETS_H = np.arange(-1.5, 0.51, 0.25)
+
+
+def check_timing(w: Weather, offsets=TIMING_OFFSETS_H) -> dict[float, float]:
     """Correlation of the file's GHI with clear-sky GHI (Ineichen, Linke 3) for interval-centre offsets [h]."""
     loc = pvlib.location.Location(w.latitude, w.longitude, altitude=w.elevation_m)
     tz = f"Etc/GMT{-int(round(w.tz_hours)):+d}"

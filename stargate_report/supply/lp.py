@@ -41,8 +41,11 @@ References
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -490,8 +493,28 @@ def _options(inp: _Inputs) -> str:
 
 def _solve(m: linopy.Model, threads: int = 2) -> tuple[str, str, float]:
     t0 = time.perf_counter()
-    status, cond = m.solve(solver_name="highs", io_api="direct", output_flag=False, threads=threads, **_HIGHS)
+    with _quiet_fd1():  # HiGHS prints its banner from C++ before options apply: keep stdout (JSON) clean
+        status, cond = m.solve(solver_name="highs", io_api="direct", output_flag=False, log_to_console=False,
+                               threads=threads, **_HIGHS)
     return status, str(cond), time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def _quiet_fd1():
+    """Send file descriptor 1 to /dev/null for the duration (C-level writes included)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no fd 1 (embedded): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _expr_val(expr) -> np.ndarray:

@@ -106,9 +106,9 @@ def _weather(key: str) -> dict:
     st = m["stations"]
     wind = m.get("wind") or {}
     solar = m.get("solar") or {}
-    calibration = {"solar": ("irradiance scaled by %.3f to the cited CF %s (%s)" % (
-        solar["irradiance_scale"], solar["target_cf"], solar["target_source"])) if solar.get("calibrated")
-        else "none (measured weather)"}
+    calibration = {"solar": (f"irradiance scaled by {solar['irradiance_scale']:.3f} to the cited CF "
+                             f"{solar['target_cf']} ({solar['target_source']})") if solar.get("calibrated")
+                   else "none (measured weather)"}
     if wind:
         calibration["wind"] = (f"hub speed x {wind['calibration_factor_hub_speed']:.3f}: CF {wind['cf_raw']:.3f} -> "
                                f"{wind['cf_calibrated']:.3f} ({wind['fleet_target_source']})"
