@@ -80,6 +80,9 @@ HOURS_PER_YEAR = 8760.0
 _OPTS = {"curtail_bound": True, "shared_converter": False, "cfe_form": "imports"}
 _HIGHS = {"solver": "ipm", "run_crossover": "on"}
 _TOL = 1e-6
+#: capacity bound of the max-CFE problem [MW per MW of peak load]: far beyond any useful portfolio (an hour
+#: with 1/65,535 of the rated output is covered at 65,535)
+MAXCFE_CAPACITY_PER_LOAD = 1e5
 
 
 class InfeasibleTarget(ParameterError):
@@ -345,6 +348,8 @@ def _build(inp: _Inputs, mode: str, target: float | None):
             ub = float(max_key["max_mw"])
         if name in fixed:
             return m.add_variables(lower=fixed[name], upper=fixed[name], name=name)
+        if mode == "maxcfe":  # costs play no part: bound the region (the solvers report an unbounded one as such)
+            ub = min(ub, MAXCFE_CAPACITY_PER_LOAD * float(inp.load.max()))
         return m.add_variables(lower=0.0, upper=ub, name=name)
 
     # --- variable renewables -------------------------------------------------
@@ -491,11 +496,11 @@ def _options(inp: _Inputs) -> str:
     return ", ".join(names) + " and the grid" if names else "the grid alone"
 
 
-def _solve(m: linopy.Model, threads: int = 2) -> tuple[str, str, float]:
+def _solve(m: linopy.Model, threads: int = 2, **highs) -> tuple[str, str, float]:
     t0 = time.perf_counter()
     with _quiet_fd1():  # HiGHS prints its banner from C++ before options apply: keep stdout (JSON) clean
         status, cond = m.solve(solver_name="highs", io_api="direct", output_flag=False, log_to_console=False,
-                               threads=threads, **_HIGHS)
+                               threads=threads, **{**_HIGHS, **highs})
     return status, str(cond), time.perf_counter() - t0
 
 
