@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 WEATHER = Path(os.environ.get("WEATHER_DIR", REPO.parent / "shared" / "data" / "weather"))
 REGIONS = ["us-tx", "abilene", "us", "de", "es", "jp", "no"]
 
-pytestmark = pytest.mark.skipif(not WEATHER.is_dir(), reason=f"weather files not available ({WEATHER})")
+pytestmark = [pytest.mark.skipif(not WEATHER.is_dir(), reason=f"weather files not available ({WEATHER})"),
+              # pandas deprecations raised inside pvlib and windpowerlib (third-party; the script's output is checked)
+              pytest.mark.filterwarnings("ignore:.*deprecated.*"), pytest.mark.filterwarnings("ignore::FutureWarning")]
 pytest.importorskip("pvlib")
 pytest.importorskip("windpowerlib")
 
