@@ -210,3 +210,29 @@ def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supp
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, atol=1e-9)
     grid_share = with_supply["grid_cfe_share"].p50
     assert float(a.grid.sum() / a.load.sum()) * (1 - grid_share) == pytest.approx(1 - with_supply["hourly_cfe_share"].p50)
+
+
+def test_on_a_clean_grid_no_preset_builds_wind_the_target_does_not_demand():
+    """Stargate Norway: the Norwegian grid (98 % carbon-free) alone meets the 90 % target, so the least-cost
+    answer is the grid; no preset builds supply where its grid already meets its target."""
+    from stargate_report.model.scenario import preset_names
+
+    for preset in preset_names():
+        res = evaluate(resolve(preset, overrides={"samples": 20}), supply=True)
+        grid_share = res["grid_cfe_share"].p50
+        if grid_share >= res.scenario["target_cfe"]:
+            assert res["wind_mw_cfe"].p50 == 0 and res["solar_mw_cfe"].p50 == 0, preset
+            assert res["hourly_cfe_share"].p50 == pytest.approx(grid_share)
+    norway = evaluate(resolve("stargate-norway", overrides={"samples": 20}), supply=True)
+    assert norway.tables["supply_mix"][0]["solved_by"] == "grid"
+    assert "no sourced grid price for no" in " ".join(norway.notes)
+
+
+def test_supply_switches_are_validated():
+    from stargate_report.exceptions import ParameterError
+
+    for bad in ({"flexible_load_share": 0.5}, {"flexible_load_share": -0.1}, {"pv_mount": "dual"}):
+        with pytest.raises(ParameterError, match=next(iter(bad))):
+            resolve(overrides=bad)
+    s = resolve(overrides={"pv_mount": "fixed", "allow_long_duration": True, "flexible_load_share": 0.1})
+    assert s.pv_mount == "fixed" and s.allow_long_duration and s.flexible_load_share == 0.1

@@ -162,9 +162,3 @@ def region_profiles(region: str, site: str | None = None, mount: str = "tracking
         wind_assumption = m["wind"]["fleet_target_source"].split()[2]
     return RegionProfiles(region, arrays.get(f"{key}.solar_{mount}"), arrays.get(f"{key}.wind"), mount,
                           site if key != region else None, _weather(key), solar_assumption, wind_assumption)
-
-
-def uncached_regions() -> list[str]:
-    """The regions whose profiles would still have to be derived: none, they are shipped (kept for the
-    worker server, which imported the deriving libraries ahead of a first sweep)."""
-    return []
