@@ -314,14 +314,15 @@ def cmd_sources(args) -> int:
 
 
 #: options of `supply` that the library checks under its own (underscored) parameter names
-SUPPLY_OPTIONS = ("load_mw", "solar_mw", "wind_mw", "battery_mw", "battery_mwh", "target_cfe")
+SUPPLY_OPTIONS = ("load_mw", "solar_mw", "wind_mw", "battery_mw", "battery_mwh", "target_cfe", "flexible_load_share",
+                  "pv_mount")
 
 
 def cmd_supply(args) -> int:
     try:
         return _supply(args)
     except ParameterError as exc:  # named as typed: 'load-mw', not the library's 'load_mw'
-        if exc.key in SUPPLY_OPTIONS:
+        if exc.key in SUPPLY_OPTIONS and not str(exc).startswith("infeasible"):
             allowed = re.sub(r"\b(" + "|".join(SUPPLY_OPTIONS) + r")\b", lambda m: m.group(1).replace("_", "-"),
                              str(exc.allowed))
             raise ParameterError(exc.key.replace("_", "-"), exc.value, allowed, exc.hint) from None
@@ -329,41 +330,63 @@ def cmd_supply(args) -> int:
 
 
 def _supply(args) -> int:
-    from stargate_report.catalog.assumptions import load_registry
     from stargate_report.catalog.regions import region_ids
     from stargate_report.supply import dispatch as supply
     from stargate_report.supply import sizing
+    from stargate_report.supply.costs import GridTerms, SupplyCosts
     from stargate_report.supply.profiles import region_profiles
 
     if args.region not in region_ids():
         raise UnknownNameError("region", args.region, list(region_ids()))
-    prof = region_profiles(args.region)
-    rte = load_registry().get("battery_round_trip_efficiency").base
+    site = getattr(args, "site", None)
+    mount = getattr(args, "pv_mount", "tracking")
+    prof = region_profiles(args.region, site, mount)
+    costs, grid = SupplyCosts.from_registry(), GridTerms.from_registry(args.region)
+    rte = costs.round_trip_efficiency
     for tech, value in (("solar", args.solar_mw), ("wind", args.wind_mw)):
         if value and getattr(prof, tech) is None:
-            raise ParameterError(f"{tech}-mw", value, f"0 in region {args.region}: no published {tech} capacity "
-                                 "factor, so no profile")
+            raise ParameterError(f"{tech}-mw", value, f"0 in region {args.region}: no {tech} profile (no measured "
+                                 "weather for it)")
+    options = sizing.SupplyOptions(allow_wind=not args.no_wind, allow_battery=not args.no_battery,
+                                   allow_firm_clean=getattr(args, "firm_clean", False),
+                                   allow_long_duration=getattr(args, "long_duration", False),
+                                   flexible_load_share=getattr(args, "flexible_load_share", 0.0) or 0.0,
+                                   pv_mount=mount, site=site)
     if args.target_cfe is not None:
         given = [f for f in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh") if getattr(args, f)]
         if given:
             raise ParameterError(given[0].replace("_", "-"), getattr(args, given[0]),
                                  "no capacities with --target-cfe (it sizes the mix itself)")
-        mix = sizing.size_mixes(args.region, args.load_mw, [args.target_cfe], allow_wind=not args.no_wind,
-                                allow_battery=not args.no_battery)[0]
+        mix = sizing.size_mixes(args.region, args.load_mw, [args.target_cfe], options=options, costs=costs,
+                                grid=grid)[0]
         sim = supply.simulate(args.load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
-                              solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte)
+                              solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte,
+                              grid_cfe_share=grid.cfe_share)
         out = {**sim.metrics(), **{k: v for k, v in mix.to_dict().items() if k != "load_mw"}}
+        am = sizing.annual_matching_mix(args.region, args.load_mw, options, costs, grid)
+        out.update(annual_matching_usd_per_mwh=am.cost_usd_per_mwh,
+                   premium_usd_per_mwh=mix.cost_usd_per_mwh - am.cost_usd_per_mwh)
     else:
         sim = supply.simulate(args.load_mw, args.solar_mw or 0.0, args.wind_mw or 0.0, args.battery_mw or 0.0,
                               args.battery_mwh or 0.0, solar_profile=prof.solar, wind_profile=prof.wind,
-                              round_trip_efficiency=rte)
+                              round_trip_efficiency=rte, grid_cfe_share=grid.cfe_share)
         out = sim.metrics()
-    out = {"region": args.region, "load_mw": args.load_mw, **out}
+    w = prof.weather
+    out = {"region": args.region, "load_mw": args.load_mw, **out, "grid_cfe_share": grid.cfe_share,
+           "weather": {k: w[k] for k in ("station_id", "name", "dataset", "source")} | {"flag": w["flag"]},
+           "solar_diurnal_cf": prof.diurnal("solar"), "wind_diurnal_cf": prof.diurnal("wind")}
+    out = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
     if args.json:
         print(json.dumps(out, indent=1, default=float))
     else:
-        print(_table([{"metric": k, "value": f"{v:,.4g}" if isinstance(v, float) else str(v)} for k, v in out.items()],
-                     ["metric", "value"]))
+        rows = []
+        for k, v in out.items():
+            if isinstance(v, dict):
+                v = "; ".join(f"{a}: {b}" for a, b in v.items() if b)
+            elif isinstance(v, list):
+                v = f"peak at hour ending {1 + max(range(24), key=v.__getitem__)}"
+            rows.append({"metric": k, "value": f"{v:,.4g}" if isinstance(v, float) else str(v)})
+        print(_table(rows, ["metric", "value"]))
     return EXIT_OK
 
 

@@ -114,6 +114,12 @@ def parser() -> argparse.ArgumentParser:
     su.add_argument("--target-cfe", type=float, help="size the least-cost mix for this hourly CFE share (0..1)")
     su.add_argument("--no-wind", action="store_true", help="with --target-cfe: solar and batteries only")
     su.add_argument("--no-battery", action="store_true", help="with --target-cfe: no batteries")
+    su.add_argument("--site", help="site id with its own weather station (abilene)")
+    su.add_argument("--pv-mount", choices=["tracking", "fixed"], default="tracking", help="solar plants (default tracking)")
+    su.add_argument("--firm-clean", action="store_true", help="with --target-cfe: allow clean firm supply")
+    su.add_argument("--long-duration", action="store_true", help="with --target-cfe: allow long-duration storage")
+    su.add_argument("--flexible-load-share", type=float, default=0.0,
+                    help="with --target-cfe: share of each hour's load that may move within the day (0..0.3)")
     su.add_argument("--json", action="store_true")
     su.set_defaults(func=cmd_supply)
 

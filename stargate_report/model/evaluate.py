@@ -56,13 +56,22 @@ ROLES: dict[str, tuple[str, str]] = {
     "life_battery_years": ("lifetime_years", "battery"),
     "battery_rte": ("battery_round_trip_efficiency", "default"),
     "life_it_years": ("lifetime_years", "it"),
+    "grid_clean_share": ("grid_cfe_share", "region"),
+    "grid_price_usd_per_mwh": ("grid_price_usd_per_mwh", "region"),
+    "surplus_value_usd_per_mwh": ("surplus_value_usd_per_mwh", "default"),
+    "firm_clean_capex_usd_per_kw": ("firm_clean_capex_usd_per_kw", "default"),
+    "firm_clean_fom_usd_per_kw_year": ("firm_clean_fom_usd_per_kw_year", "default"),
+    "life_firm_years": ("lifetime_years", "firm"),
+    "ldes_energy_capex_usd_per_kwh": ("ldes_energy_capex_usd_per_kwh", "default"),
+    "ldes_fom_share_of_capex": ("ldes_fom_share_of_capex", "default"),
+    "life_ldes_years": ("lifetime_years", "ldes"),
     "lcoe_benchmark_solar": ("lcoe_benchmark_usd_per_mwh", "solar"),
     "lcoe_benchmark_wind": ("lcoe_benchmark_usd_per_mwh", "wind"),
     "lcoe_benchmark_solar_storage": ("lcoe_benchmark_usd_per_mwh", "solar-storage"),
     "lcoe_benchmark_gas": ("lcoe_benchmark_usd_per_mwh", "gas-cc"),
 }
 #: Roles a region may lack (no published value found): their quantities are left out, with a note.
-OPTIONAL_ROLES = frozenset({"solar_cf", "wind_cf"})
+OPTIONAL_ROLES = frozenset({"solar_cf", "wind_cf", "grid_price_usd_per_mwh"})
 #: Quantities that exist only where their inputs are published (e.g. no solar capacity factor, no solar LCOE).
 OPTIONAL_QUANTITIES = frozenset({
     "solar_mw_annual_match", "solar_capex_annual_match_usd", "solar_land_km2", "solar_lcoe_usd_per_mwh",
@@ -186,53 +195,104 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
     return res
 
 
-def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> None:
-    """Least-cost hourly supply for the scenario's CFE target, entered into the ledger.
+def _supply_options(s: Scenario):
+    from stargate_report.supply.sizing import SupplyOptions
 
-    The mix is sized once, at the median load and the base costs, as multiples of the load; the ledger
-    then carries it through every Monte Carlo sample (:data:`~stargate_report.model.quantities.SUPPLY`), so
-    the ranges show load, cost and finance uncertainty for that mix. The CFE share itself is a single
-    modelled value.
+    return SupplyOptions(allow_wind=s.allow_wind, allow_battery=s.allow_battery, allow_firm_clean=s.allow_firm_clean,
+                         allow_long_duration=s.allow_long_duration, flexible_load_share=s.flexible_load_share,
+                         pv_mount=s.pv_mount, site=s.site)
+
+
+def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> None:
+    """Least-cost hourly supply for the scenario's CFE target (the LP of :mod:`stargate_report.supply.lp`),
+    entered into the ledger.
+
+    The mix is sized once, at the base costs and grid terms, per MW of load (the LP is linear in a flat
+    load); the ledger then carries it, its grid imports and exports and the 100 % annual-matching portfolio
+    through every Monte Carlo sample (:data:`~stargate_report.model.quantities.SUPPLY`), so the ranges show
+    load, cost, finance and grid uncertainty for that mix. The hourly dispatch is kept for the chapters.
     """
-    from stargate_report.supply import dispatch, sizing  # the hourly simulation: only when the supply is asked for
+    from stargate_report.supply import dispatch, sizing  # the LP: only when the supply is asked for
+    from stargate_report.supply.costs import GridTerms, SupplyCosts
     from stargate_report.supply.profiles import region_profiles
 
     s = plan.scenario
-    prof = region_profiles(s.region)
+    options = _supply_options(s)
+    prof = region_profiles(s.region, s.site, s.pv_mount)
     load_mw = float(np.median(res["facility_power_avg_mw"].samples))
-    rte = float(np.median(values["battery_rte"]))
-    mix = sizing.size_mixes(s.region, load_mw, [s.target_cfe], allow_wind=s.allow_wind,
-                            allow_battery=s.allow_battery)[0]
-    sim = dispatch.simulate(load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
-                            solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte,
-                            keep_hourly=True)
-    for name, series in vars(sim.hourly).items():  # the chapters chart these hours without re-simulating
-        res.series[f"dispatch.{name}"] = series
-    load_mwh = float(sim.load_mwh[0])
+    costs, grid = SupplyCosts.from_registry(), GridTerms.from_registry(s.region)
+    rte = costs.round_trip_efficiency
+    plain = not (options.allow_firm_clean or options.allow_long_duration or options.flexible_load_share)
+    mix = sizing.size_mixes(s.region, load_mw, [s.target_cfe], options=options, costs=costs, grid=grid,
+                            hourly=not plain)[0]
+    am = sizing.annual_matching_mix(s.region, 1.0, options, costs, grid)
+    if plain:  # solar, wind, batteries: the greedy dispatch of the LP's mix imports what the LP imports
+        hourly = dispatch.simulate(load_mw, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh,
+                                   solar_profile=prof.solar, wind_profile=prof.wind, round_trip_efficiency=rte,
+                                   keep_hourly=True, grid_cfe_share=grid.cfe_share).hourly
+    else:
+        h = mix.extra
+        hourly = dispatch.Dispatch(h["load"], h["solar"], h["wind"], h["charge"], h["discharge"], h["soc"], h["grid"],
+                                   h["curtailed"], h["firm"], h["export"])
+    for name, series in vars(hourly).items():  # the chapters chart these hours without re-solving
+        if series is not None:
+            res.series[f"dispatch.{name}"] = np.asarray(series, float)
+    load_mwh = load_mw * dispatch.N_HOURS
+    grid_mwh = float(hourly.grid.sum())
     sized = {"solar_mw_per_mw_load": mix.solar_mw / load_mw, "wind_mw_per_mw_load": mix.wind_mw / load_mw,
              "battery_mw_per_mw_load": mix.battery_mw / load_mw, "battery_mwh_per_mw_load": mix.battery_mwh / load_mw,
-             "sized_hourly_cfe_share": mix.hourly_cfe_share, "sized_annual_match_share": mix.annual_match_share,
-             "curtailed_share_of_load": float(sim.curtailed_mwh[0]) / load_mwh,
-             "renewable_share_of_load": float(sim.solar_mwh[0] + sim.wind_mwh[0]) / load_mwh,
-             "grid_peak_per_mw_load": float(sim.grid_peak_mw[0]) / load_mw}
-    sources = ["pvlib-tmy"]
+             "firm_mw_per_mw_load": mix.firm_mw / load_mw, "ldes_mwh_per_mw_load": mix.ldes_mwh / load_mw,
+             "grid_import_share_of_load": grid_mwh / load_mwh,
+             "grid_export_share_of_load": float(0.0 if hourly.export is None else hourly.export.sum()) / load_mwh,
+             "sized_annual_match_share": mix.annual_match_share,
+             "curtailed_share_of_load": float(hourly.curtailed.sum()) / load_mwh,
+             "renewable_share_of_load": float(hourly.solar.sum() + hourly.wind.sum()
+                                              + (0.0 if hourly.firm is None else hourly.firm.sum())) / load_mwh,
+             "grid_peak_per_mw_load": float(hourly.grid.max()) / load_mw,
+             "am_solar_mw_per_mw_load": am.solar_mw, "am_wind_mw_per_mw_load": am.wind_mw,
+             "am_grid_import_share_of_load": am.grid_import_mwh / dispatch.N_HOURS,
+             "am_grid_export_share_of_load": am.grid_export_mwh / dispatch.N_HOURS}
+    reg = load_registry()
+    weather = prof.weather
+    sources = ["riepin-brown-2024-esr", "google-247-methodology"]
+    dataset = weather["dataset"]
+    sources += (["nsrdb-tmy3"] if "TMY3" in dataset else []) + (["ashrae-iwec"] if "IWEC" in dataset else []) + (
+        ["dwd-try2010"] if "DWD" in dataset else []) + (["pvlib-tmy"] if "clear-sky" in dataset else [])
+    sources += ["windpowerlib-oedb-turbines"] if prof.wind is not None else []
     for aid in (prof.solar_assumption, prof.wind_assumption):
         if aid:
-            sources += [src for src in load_registry()[aid].source_ids if src not in sources]
-    note = (f"least-cost mix for hourly CFE >= {s.target_cfe:g} in {s.region} (wind {'allowed' if s.allow_wind else 'not allowed'}, "
-            f"batteries {'allowed' if s.allow_battery else 'not allowed'}): solar {sized['solar_mw_per_mw_load']:.4g}, "
+            sources += [src for src in reg[aid].source_ids if src not in sources]
+    note = (f"least-cost mix (linear programme, HiGHS) for hourly CFE >= {s.target_cfe:g} in {s.region} with "
+            f"{options.words(prof.wind is not None)} and the grid: solar {sized['solar_mw_per_mw_load']:.4g}, "
             f"wind {sized['wind_mw_per_mw_load']:.4g}, battery {sized['battery_mw_per_mw_load']:.4g} MW and "
-            f"{sized['battery_mwh_per_mw_load']:.4g} MWh per MW of average load; hourly CFE {mix.hourly_cfe_share:.4f}; "
-            f"profiles: pvlib clear-sky shape with TMY weather ({prof.cloud_donor}, {prof.wind_donor}) calibrated "
-            "to the cited capacity factors")
+            f"{sized['battery_mwh_per_mw_load']:.4g} MWh per MW of average load; CFE {mix.hourly_cfe_share:.4f} with "
+            f"grid imports counted at the grid's carbon-free share {grid.cfe_share:g}; surplus {grid.surplus_treatment}; "
+            f"{'nothing procured: the grid alone meets the target; ' if mix.solved_by == 'grid' else ''}"
+            f"profiles: {weather['name']} ({dataset}{', ' + weather['flag'] if weather['flag'] else ''}), "
+            f"{s.pv_mount} PV")
     model_id = "model:supply-sizing"
     res.inputs[model_id] = Input(model_id, "model", mix.hourly_cfe_share, mix.hourly_cfe_share,
                                  mix.hourly_cfe_share, "fraction", "derived", tuple(sources), note)
     res.inputs["param:target_cfe"] = Input("param:target_cfe", "parameter", s.target_cfe, s.target_cfe,
                                            s.target_cfe, "fraction", "parameter", ())
     res.roles["supply_sizing"] = model_id
-    res.tables["supply_mix"] = [{**mix.to_dict(), "region": s.region, "round_trip_efficiency": rte}]
     n = res["facility_power_avg_mw"].samples.size
+    if not plan.has("grid_price_usd_per_mwh"):  # no sourced price: purchases are not costed, and said so
+        pid = "param:grid_price_usd_per_mwh"
+        res.inputs[pid] = Input(pid, "parameter", 0.0, 0.0, 0.0, "usd_per_mwh", "parameter", (),
+                                f"no sourced grid price for {s.region}: grid purchases are not costed (0)")
+        res.roles["grid_price_usd_per_mwh"] = pid
+        values["grid_price_usd_per_mwh"] = np.zeros(n)
+        res.notes.append(f"no sourced grid price for {s.region}: supply costs leave grid purchases out")
+    res.tables["supply_mix"] = [{**mix.to_dict(), "region": s.region, "site": s.site, "pv_mount": s.pv_mount,
+                                 "round_trip_efficiency": rte}]
+    res.tables["supply_weather"] = [{"region": s.region, "site": s.site, "station_id": weather["station_id"],
+                                     "name": weather["name"], "dataset": dataset, "source": weather["source"],
+                                     "licence": weather["licence"], "attribution": weather["attribution"],
+                                     "flag": weather["flag"], "calibration_solar": weather["calibration"].get("solar", ""),
+                                     "calibration_wind": weather["calibration"].get("wind", ""),
+                                     "solar_cf": prof.capacity_factor("solar"), "wind_cf": prof.capacity_factor("wind"),
+                                     "pv_mount": s.pv_mount}]
     values.update({k: np.full(n, x) for k, x in sized.items()})
     input_ids = {**res.roles, **dict.fromkeys(sized, model_id)}
     supply = [f for f in quantities.SUPPLY if "investment_usd" not in f.names or plan.has("investment")]
@@ -240,14 +300,17 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
 
 
 def add_supply_tables(res: Results) -> Results:
-    """Add the cost-vs-CFE curve and the regional comparison of the supply to ``res.tables`` (seconds)."""
+    """Add the cost-vs-CFE curve (80/90/95/98 % and 100 % annual matching) and the regional comparison of
+    the supply to ``res.tables`` (the least-cost LP: from the shipped table or the cache for default inputs)."""
     from stargate_report.supply import sizing
 
     s = Scenario(**res.scenario)
     load_mw = float(np.median(res["facility_power_avg_mw"].samples))
-    res.tables["cfe_curve"] = sizing.cost_curve(s.region, load_mw, s.allow_wind, s.allow_battery)
+    options = _supply_options(s)
+    res.tables["cfe_curve"] = sizing.cost_curve(s.region, load_mw, options=options)
     # every region with all technologies it has a profile for: a comparison of places, not of the site's plan
-    res.tables["supply_regions"] = sizing.region_comparison(load_mw, s.target_cfe, True, s.allow_battery)
+    res.tables["supply_regions"] = sizing.region_comparison(
+        load_mw, s.target_cfe, options=sizing.SupplyOptions(**{**options.__dict__, "allow_wind": True}))
     return res
 
 

@@ -105,38 +105,69 @@ ANNUAL_WIND = (
       "life_wind_years)"),
 )
 
+#: annualised capital and fixed O&M per MW (per MWh for storage energy) of each supply technology [USD/yr]
+_SOLAR_YR = ("KW_PER_MW * (solar_capex_usd_per_w * W_PER_KW * cost.capital_recovery_factor(discount_rate, "
+             "life_solar_years) + solar_fom_usd_per_kw_year)")
+_WIND_YR = ("KW_PER_MW * (wind_capex_usd_per_kw * cost.capital_recovery_factor(discount_rate, life_wind_years)"
+            " + wind_fom_usd_per_kw_year)")
+_BATTERY_FOM_SHARE = ("battery_fom_usd_per_kw_year / (battery_power_capex_usd_per_kw + 4 * "
+                      "battery_energy_capex_usd_per_kwh)")
+_BATTERY_MW_YR = (f"KW_PER_MW * battery_power_capex_usd_per_kw * (cost.capital_recovery_factor(discount_rate, "
+                  f"life_battery_years) + {_BATTERY_FOM_SHARE})")
+_BATTERY_MWH_YR = (f"KWH_PER_MWH * battery_energy_capex_usd_per_kwh * (cost.capital_recovery_factor(discount_rate, "
+                   f"life_battery_years) + {_BATTERY_FOM_SHARE})")
+_FIRM_YR = ("KW_PER_MW * (firm_clean_capex_usd_per_kw * cost.capital_recovery_factor(discount_rate, life_firm_years)"
+            " + firm_clean_fom_usd_per_kw_year)")
+_LDES_MWH_YR = ("KWH_PER_MWH * ldes_energy_capex_usd_per_kwh * (cost.capital_recovery_factor(discount_rate, "
+                "life_ldes_years) + ldes_fom_share_of_capex)")
+
 #: the hourly supply of the least-cost mix for the scenario's CFE target. The sizing (a model input,
-#: ``model:supply-sizing``) gives the mix per MW of average load and the shares of the simulated year;
-#: the ledger carries them through every Monte Carlo sample of load and cost.
+#: ``model:supply-sizing``: the LP of :mod:`stargate_report.supply.lp`) gives the mix per MW of average load,
+#: its grid imports and exports and the 100 % annual-matching portfolio; the ledger carries them through
+#: every Monte Carlo sample of load, cost, finance and grid terms.
 SUPPLY = (
+    F("grid_cfe_share", "fraction", "grid_clean_share",
+      "carbon-free share of grid energy (consumption-based); grid imports count towards the 24/7 score at it"),
     F("solar_mw_cfe", "MW", "solar_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
     F("wind_mw_cfe", "MW", "wind_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
     F("battery_mw_cfe", "MW", "battery_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
     F("battery_mwh_cfe", "MWh", "battery_mwh_per_mw_load * facility_power_avg_mw", "least-cost sizing"),
-    F("hourly_cfe_share", "fraction", "sized_hourly_cfe_share", "1 - grid import / load, hourly dispatch"),
-    F("annual_match_share", "fraction", "sized_annual_match_share", "renewable generation / load over the year"),
+    F("firm_mw_cfe", "MW", "firm_mw_per_mw_load * facility_power_avg_mw", "least-cost sizing (0 unless allowed)"),
+    F("ldes_mwh_cfe", "MWh", "ldes_mwh_per_mw_load * facility_power_avg_mw",
+      "least-cost sizing (0 unless allowed); a fixed 100-hour iron-air store"),
+    F("grid_import_mwh", "MWh", "grid_import_share_of_load * annual_energy_mwh", "hourly dispatch of the sized mix"),
+    F("grid_export_mwh", "MWh", "grid_export_share_of_load * annual_energy_mwh",
+      "energy beyond the load sold to the grid (0 when the surplus value is 0: curtailed instead)"),
+    F("hourly_cfe_share", "fraction", "1 - grid_import_mwh * (1 - grid_cfe_share) / annual_energy_mwh",
+      "24/7 CFE score: own supply used hour by hour plus grid imports at the grid's carbon-free share, over the "
+      "load (surplus never counts); with no supply it is the grid's share"),
+    F("annual_match_share", "fraction", "sized_annual_match_share", "own clean generation / load over the year"),
     F("curtailed_mwh", "MWh", "curtailed_share_of_load * annual_energy_mwh"),
-    F("grid_import_mwh", "MWh", "(1 - hourly_cfe_share) * annual_energy_mwh"),
     F("grid_peak_mw", "MW", "grid_peak_per_mw_load * facility_power_avg_mw"),
     F("supply_capex_usd", "usd",
       "solar_mw_cfe * solar_capex_usd_per_w * W_PER_MW + wind_mw_cfe * wind_capex_usd_per_kw * KW_PER_MW"
       " + battery_mw_cfe * battery_power_capex_usd_per_kw * KW_PER_MW"
-      " + battery_mwh_cfe * battery_energy_capex_usd_per_kwh * KWH_PER_MWH"),
+      " + battery_mwh_cfe * battery_energy_capex_usd_per_kwh * KWH_PER_MWH"
+      " + firm_mw_cfe * firm_clean_capex_usd_per_kw * KW_PER_MW + ldes_mwh_cfe * ldes_energy_capex_usd_per_kwh * KWH_PER_MWH"),
     F("investment_share_of_supply_capex", "fraction",
       "where(supply_capex_usd > 0, investment_usd / maximum(supply_capex_usd, 1.0), 0.0)",
       "0 where no supply is built"),
     F("solar_land_cfe_km2", "km2", "land.land_km2_from_acres(solar_mw_cfe, solar_land_acres_per_mw)"),
     F("wind_land_cfe_km2", "km2", "land.land_km2_from_ha(wind_mw_cfe, wind_land_ha_per_mw)"),
     F("supply_cost_usd_per_mwh", "usd_per_mwh",
-      "(solar_mw_cfe * KW_PER_MW * (solar_capex_usd_per_w * W_PER_KW * cost.capital_recovery_factor(discount_rate, "
-      "life_solar_years) + solar_fom_usd_per_kw_year)"
-      " + wind_mw_cfe * KW_PER_MW * (wind_capex_usd_per_kw * cost.capital_recovery_factor(discount_rate, "
-      "life_wind_years) + wind_fom_usd_per_kw_year)"
-      " + battery_mw_cfe * KW_PER_MW * (battery_power_capex_usd_per_kw * cost.capital_recovery_factor(discount_rate, "
-      "life_battery_years) + battery_fom_usd_per_kw_year)"
-      " + battery_mwh_cfe * KWH_PER_MWH * battery_energy_capex_usd_per_kwh * cost.capital_recovery_factor("
-      "discount_rate, life_battery_years)) / annual_energy_mwh",
-      "annualised capital and fixed O&M of the sized mix per MWh of load; grid purchases excluded"),
+      f"(solar_mw_cfe * {_SOLAR_YR} + wind_mw_cfe * {_WIND_YR} + battery_mw_cfe * {_BATTERY_MW_YR}"
+      f" + battery_mwh_cfe * {_BATTERY_MWH_YR} + firm_mw_cfe * {_FIRM_YR} + ldes_mwh_cfe * {_LDES_MWH_YR}"
+      " + grid_import_mwh * grid_price_usd_per_mwh - grid_export_mwh * surplus_value_usd_per_mwh) / annual_energy_mwh",
+      "annualised capital and fixed O&M of the sized mix (batteries: O&M 2.5 % of capital a year), plus grid "
+      "purchases, minus surplus revenue, per MWh of load"),
+    F("annual_matching_usd_per_mwh", "usd_per_mwh",
+      f"(am_solar_mw_per_mw_load * {_SOLAR_YR} + am_wind_mw_per_mw_load * {_WIND_YR}) / HOURS_PER_YEAR"
+      " + am_grid_import_share_of_load * grid_price_usd_per_mwh"
+      " - am_grid_export_share_of_load * surplus_value_usd_per_mwh",
+      "least-cost 100 % annual matching: solar and wind whose energy over the year equals the load's; deficits "
+      "bought from the grid hour by hour, surplus sold at the surplus value (0: given away)"),
+    F("premium_usd_per_mwh", "usd_per_mwh", "supply_cost_usd_per_mwh - annual_matching_usd_per_mwh",
+      "what the hourly target costs over 100 % annual matching (negative: cheaper)"),
     F("emissions_location_annual_tco2e", "tco2e",
       "emissions.emissions_tco2e(annual_energy_mwh, grid_intensity_g_per_kwh)",
       "location-based, annual average grid intensity"),
@@ -148,7 +179,9 @@ SUPPLY = (
       "emissions.emissions_tco2e(maximum(annual_energy_mwh * (1 - renewable_share_of_load), 0.0), "
       "grid_intensity_g_per_kwh)", "annual matching of certificates"),
     F("emissions_market_hourly_tco2e", "tco2e", "emissions.emissions_tco2e(grid_import_mwh, grid_intensity_g_per_kwh)",
-      "hourly matching (24/7): only the energy imported in the hours the own supply falls short"),
+      "hourly matching (24/7), the same accounting as the CFE score: the fossil part of the imports, "
+      "grid_import x (1 - grid_cfe_share), at the intensity of the grid's fossil part, grid intensity / "
+      "(1 - grid_cfe_share); that is the imports at the grid's average intensity"),
 )
 
 ALL = (*POWER_CHAIN, *{f for group in SIZING.values() for f in group}, *ENERGY, *COMPUTE, *COST, *INVESTMENT, *FOOTPRINT,

@@ -20,7 +20,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stargate_report.catalog import files as datafiles
-from stargate_report.catalog.assumptions import load_registry
 from stargate_report.catalog.knowledge import load_facts
 from stargate_report.catalog.regions import accelerator_ids, region_ids
 from stargate_report.exceptions import ParameterError, UnknownNameError
@@ -65,6 +64,14 @@ class Scenario(BaseModel):
                            ge=0.0, le=1.0, allow_inf_nan=False)
     allow_wind: bool = _f(True, "-", "May the supply mix include wind (where a profile exists)?")
     allow_battery: bool = _f(True, "-", "May the supply mix include batteries?")
+    pv_mount: Literal["tracking", "fixed"] = _f("tracking", "-", "Solar plants: single-axis tracking with "
+                                                "backtracking, or fixed tilt at the latitude")
+    allow_firm_clean: bool = _f(False, "-", "May the supply mix include clean firm supply (advanced dispatchable, "
+                                "e.g. geothermal or nuclear; cost from the TU Berlin 24/7 studies)?")
+    allow_long_duration: bool = _f(False, "-", "May the supply mix include long-duration storage (iron-air, "
+                                   "100 hours, round trip 0.43)?")
+    flexible_load_share: float = _f(0.0, "fraction", "Share of each hour's load that may move within the same day "
+                                    "(daily energy kept); 0 = a flat load", ge=0.0, le=0.3, allow_inf_nan=False)
     samples: int = _f(5000, "count", "Monte Carlo samples", ge=1, le=100_000)
     seed: int = _f(20260109, "-", "Random seed; same seed, same numbers", ge=0, le=2**32 - 1)
 
@@ -280,16 +287,16 @@ def validate(params: dict[str, Any]) -> Scenario:
 
 def _check_supply_possible(scenario: Scenario) -> None:
     """A region with no solar profile needs wind: say so before anything runs."""
+    from stargate_report.supply.profiles import region_profiles  # the profiles (numpy arrays) only when checked
 
-    reg = load_registry()
-    solar = reg.find("solar_capacity_factor", scenario.region, fallback=False) is not None
-    wind = reg.find("wind_capacity_factor", scenario.region, fallback=False) is not None
+    prof = region_profiles(scenario.region, scenario.site, scenario.pv_mount)
+    solar, wind = prof.solar is not None, prof.wind is not None
     if not solar and not (wind and scenario.allow_wind):
         if wind:
             raise ParameterError("allow_wind", scenario.allow_wind,
-                                 f"true in region '{scenario.region}': it has no published solar capacity factor, "
+                                 f"true in region '{scenario.region}': it has no solar profile, "
                                  "so only wind can supply the campus")
-        raise ParameterError("region", scenario.region, "a region with a published solar or wind capacity factor")
+        raise ParameterError("region", scenario.region, "a region with a solar or wind profile")
 
 
 def merge_layers(*layers: dict[str, Any]) -> dict[str, Any]:

@@ -73,8 +73,6 @@ def serve(role: str, path: str) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the runner; it closes our input
     for name in ROLES[role]:
         importlib.import_module(name)
-    if role == "worker":
-        _profile_libraries()
     gc.freeze()  # what was imported stays in shared pages: no collection in a child touches it
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -101,20 +99,6 @@ def serve(role: str, path: str) -> int:
     finally:
         listener.close()
         Path(path).unlink(missing_ok=True)
-
-
-def _profile_libraries() -> None:
-    """pvlib and scipy too, when some region's profiles are still to be derived (the first sweep on a
-    machine: each worker would import them); later sweeps read the profiles from disk and need neither."""
-    import importlib
-
-    try:
-        missing = importlib.import_module("stargate_report.supply.profiles").uncached_regions()
-    except Exception:  # noqa: BLE001 - a broken data file is reported by the runs themselves
-        return
-    if missing:
-        for name in ("pvlib", "scipy.optimize"):
-            importlib.import_module(name)
 
 
 def _reap(children: dict[int, socket.socket]) -> None:

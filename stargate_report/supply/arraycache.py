@@ -1,13 +1,11 @@
-"""An on-disk cache of derived arrays (the hourly profiles), keyed by a content hash of their inputs.
+"""An on-disk cache of derived arrays (the least-cost LP solutions), keyed by a content hash of their inputs.
 
-The hourly solar and wind profiles of the regions are derived from pvlib's data and models and from
-the registry's capacity factors; building them needs pvlib and scipy (about 0.8 s of imports) and the
-solar geometry of 8,760 hours (about 0.07 s a region; all regions are derived together). They change
-only when one of those inputs does, so each result is kept as a ``.npz`` file named after a SHA-256 of:
+A least-cost 24/7 mix is the solution of a linear programme (5-10 s with HiGHS); it changes only when one
+of its inputs does, so each result is kept as a ``.npz`` file named after a SHA-256 of:
 
 * the caller's key (the region's row, the capacity factors it is calibrated to, ...),
 * the source code of the module that derives it,
-* the versions of stargate-report, numpy, pandas, scipy and pvlib.
+* the versions of stargate-report, numpy, pandas, linopy and highspy.
 
 Any change to one of these gives a new name, so a stale array is never read; a file that cannot be read
 is derived again. Files are written aside and renamed into place, so runs side by side (a sweep's
@@ -36,7 +34,7 @@ from stargate_report.catalog.files import package_hash
 
 ENV_VAR = "STARGATE_REPORT_CACHE_DIR"
 #: the libraries whose versions are part of every key (their models and data shape the arrays)
-KEY_LIBRARIES = ("stargate-report", "numpy", "pandas", "scipy", "pvlib")
+KEY_LIBRARIES = ("stargate-report", "numpy", "pandas", "linopy", "highspy")
 
 
 def cache_dir() -> Path | None:

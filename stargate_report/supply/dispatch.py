@@ -78,10 +78,15 @@ class Dispatch:
     soc: np.ndarray
     grid: np.ndarray
     curtailed: np.ndarray
+    #: clean firm output and energy sold to the grid (the least-cost LP's options; zero in :func:`simulate`)
+    firm: np.ndarray | None = None
+    export: np.ndarray | None = None
 
     def balance_residual(self) -> np.ndarray:
-        """solar + wind + discharge + grid - (load + charge + curtailed), every hour [MW]: zero."""
-        return self.solar + self.wind + self.discharge + self.grid - (self.load + self.charge + self.curtailed)
+        """solar + wind + firm + discharge + grid - (load + charge + curtailed + export), every hour [MW]: zero."""
+        extra = (0.0 if self.firm is None else self.firm) - (0.0 if self.export is None else self.export)
+        return (self.solar + self.wind + self.discharge + self.grid + extra
+                - (self.load + self.charge + self.curtailed))
 
 
 @dataclass
@@ -100,6 +105,8 @@ class SupplyResult:
     solar_capacity_factor: float
     wind_capacity_factor: float
     hourly: Dispatch | None = field(default=None, repr=False)
+    #: carbon-free share of grid energy: imports count towards the CFE score at this share
+    grid_cfe_share: float = 0.0
 
     @property
     def annual_match_share(self) -> np.ndarray:
@@ -108,7 +115,13 @@ class SupplyResult:
 
     @property
     def hourly_cfe_share(self) -> np.ndarray:
-        """Share of the load met hour by hour by own renewables and storage: 1 - grid / load (24/7 CFE)."""
+        """The 24/7 CFE score: own supply used hour by hour plus grid imports at the grid's clean share,
+        over the load: 1 - grid x (1 - grid_cfe_share) / load (Google 2021; Riepin & Brown 2024)."""
+        return 1.0 - self.grid_import_mwh * (1.0 - self.grid_cfe_share) / self.load_mwh
+
+    @property
+    def own_supply_share(self) -> np.ndarray:
+        """Share of the load met hour by hour by own supply and storage alone: 1 - grid / load."""
         return 1.0 - self.grid_import_mwh / self.load_mwh
 
     @property
@@ -120,7 +133,8 @@ class SupplyResult:
     def metrics(self, i: int = 0) -> dict[str, float]:
         """The metrics of candidate ``i`` as plain floats (the CLI's JSON keys)."""
         return {"annual_match_share": float(self.annual_match_share[i]),
-                "hourly_cfe_share": float(self.hourly_cfe_share[i]),
+                "hourly_cfe_share": float(self.hourly_cfe_share[i]), "own_supply_share": float(self.own_supply_share[i]),
+                "grid_cfe_share": float(self.grid_cfe_share),
                 "curtailed_mwh": float(self.curtailed_mwh[i]), "grid_import_mwh": float(self.grid_import_mwh[i]),
                 "grid_peak_mw": float(self.grid_peak_mw[i]), "battery_cycles": float(self.battery_cycles[i]),
                 "load_mwh": float(self.load_mwh[i]), "solar_mwh": float(self.solar_mwh[i]),
@@ -205,7 +219,7 @@ def state_of_charge_mwh(flow_mwh, capacity_mwh, passes: int = 2) -> tuple[np.nda
 
 def simulate(load_mw, solar_mw=0.0, wind_mw=0.0, battery_mw=0.0, battery_mwh=0.0, *, solar_profile=None,
              wind_profile=None, round_trip_efficiency: float = 0.85, load_shape=None, keep_hourly: bool = False,
-             passes: int = 2) -> SupplyResult:
+             passes: int = 2, grid_cfe_share: float = 0.0) -> SupplyResult:
     r"""Simulate a year of hourly dispatch for one or many systems.
 
     Parameters
@@ -228,6 +242,8 @@ def simulate(load_mw, solar_mw=0.0, wind_mw=0.0, battery_mw=0.0, battery_mwh=0.0
         Keep the hourly arrays of candidate 0 in ``SupplyResult.hourly``.
     passes : int
         Passes over the year; the state of charge at the end of one starts the next (default 2).
+    grid_cfe_share : float
+        Carbon-free share of grid energy [0..1]: imports count towards ``hourly_cfe_share`` at this share.
 
     Returns
     -------
@@ -244,6 +260,8 @@ def simulate(load_mw, solar_mw=0.0, wind_mw=0.0, battery_mw=0.0, battery_mwh=0.0
     for name, arr in (("solar_profile", sp), ("wind_profile", wp), ("load_shape", shape)):
         if arr.shape != (N_HOURS,) or not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ParameterError(name, f"array of shape {arr.shape}", f"{N_HOURS} finite values >= 0")
+    if not (0.0 <= float(grid_cfe_share) <= 1.0) or math.isnan(float(grid_cfe_share)):
+        raise ParameterError("grid_cfe_share", grid_cfe_share, "a share between 0 and 1")
     eta = math.sqrt(rte)
     n = sys_["load_mw"].size
     acc = {k: np.zeros(n) for k in ("grid", "peak", "curt", "chg", "dis", "solar", "wind", "load")}
@@ -295,4 +313,5 @@ def simulate(load_mw, solar_mw=0.0, wind_mw=0.0, battery_mw=0.0, battery_mwh=0.0
             hourly = Dispatch(*kept, chg[:, 0].copy() if battery else zeros, dis[:, 0].copy() if battery else zeros,
                               soc_h[:, 0].copy() if battery else zeros, grid[:, 0].copy(), curt[:, 0].copy())
     return SupplyResult(acc["load"], acc["solar"], acc["wind"], acc["grid"], acc["peak"], acc["curt"], acc["chg"],
-                        acc["dis"], sys_["battery_mwh"].copy(), float(sp.mean()), float(wp.mean()), hourly)
+                        acc["dis"], sys_["battery_mwh"].copy(), float(sp.mean()), float(wp.mean()), hourly,
+                        float(grid_cfe_share))

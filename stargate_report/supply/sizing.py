@@ -1,20 +1,77 @@
-"""Least-cost sizing of a supply mix for an hourly CFE target, the cost-versus-CFE curve and the regions."""
+"""Least-cost sizing of a supply mix for an hourly (24/7) CFE target, the cost-versus-CFE curve and the regions.
+
+Each mix is the optimum of the linear programme of :mod:`stargate_report.supply.lp` (linopy + HiGHS): solar,
+wind and batteries (optionally clean firm supply, long-duration storage and flexible load) and the grid, for
+a flat load. The LP is linear in a flat load, so it is solved for 1 MW and scaled.
+
+**The grid as the 24/7 method counts it** (Google 2021; Riepin & Brown 2024): imports count towards the CFE
+score at the region's ``grid_cfe_share`` and cost ``grid_price_usd_per_mwh``; energy beyond the load is sold
+at ``surplus_value_usd_per_mwh`` (default 0: curtailed) and never counts. With no supply the CFE share is the
+grid's clean share. Where the grid alone meets the target nothing is procured: the mix is sized for the
+target, not to trade against the grid price.
+
+A solve takes 5-10 s. Every solution per MW is kept (key = every input: the profiles' bytes, the costs, the
+grid terms, the options, the target and the LP code):
+
+1. in this process;
+2. in the package's table ``catalog/data/sizing_table.json`` (``scripts/build_sizing_table.py``: the default
+   costs and options of every region and site and CFE target), looked up by the hash of the inputs, so a
+   changed cost or profile misses it and is solved afresh;
+3. in the on-disk cache (:mod:`~stargate_report.supply.arraycache`).
+"""
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from stargate_report.catalog import files as datafiles
 from stargate_report.exceptions import ParameterError
-from stargate_report.supply.costs import SupplyCosts
-from stargate_report.supply.dispatch import CHUNK, N_HOURS, simulate
+from stargate_report.supply.costs import GridTerms, SupplyCosts
+from stargate_report.supply.dispatch import N_HOURS
+
+SIZING_TABLE = "sizing_table.json"
+#: scalar results of one solution per MW of load (the table's columns)
+UNIT_FIELDS = ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "firm_mw", "ldes_mw", "ldes_mwh",
+               "hourly_cfe_share", "grid_import_mwh", "grid_export_mwh", "curtailed_mwh", "solar_mwh", "wind_mwh",
+               "firm_mwh", "annual_cost_usd", "grid_cost_usd", "surplus_revenue_usd", "solve_time_s")
 
 
-# -- least-cost sizing ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SupplyOptions:
+    """What the buyer may use besides the grid."""
+
+    allow_wind: bool = True
+    allow_battery: bool = True
+    allow_firm_clean: bool = False
+    allow_long_duration: bool = False
+    flexible_load_share: float = 0.0
+    pv_mount: str = "tracking"
+    site: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.flexible_load_share <= 0.3) or math.isnan(self.flexible_load_share):
+            raise ParameterError("flexible_load_share", self.flexible_load_share, "a share between 0 and 0.3")
+        if self.pv_mount not in ("tracking", "fixed"):
+            raise ParameterError("pv_mount", self.pv_mount, "one of tracking, fixed")
+
+    def words(self, has_wind: bool = True) -> str:
+        names = ["solar"] + (["wind"] if self.allow_wind and has_wind else []) + (
+            ["batteries"] if self.allow_battery else []) + (["long-duration storage"] if self.allow_long_duration
+                                                            else []) + (["clean firm supply"] if self.allow_firm_clean else [])
+        if self.flexible_load_share:
+            names.append(f"{self.flexible_load_share:.0%} flexible load")
+        return ", ".join(names)
+
+
 @dataclass(frozen=True)
 class Mix:
-    """A supply mix for a constant load, and what it achieves."""
+    """A supply mix for a constant load, and what it achieves (energies per year, costs per year)."""
 
     target_cfe: float
     load_mw: float
@@ -25,273 +82,295 @@ class Mix:
     hourly_cfe_share: float
     annual_match_share: float
     capex_usd: float
-    annual_cost_usd: float
-    cost_usd_per_mwh: float
+    annual_cost_usd: float  # capacity: annualised capital + fixed O&M
+    cost_usd_per_mwh: float  # all-in: capacity + grid purchases - surplus revenue, per MWh of load
     feasible: bool
+    firm_mw: float = 0.0
+    ldes_mw: float = 0.0
+    ldes_mwh: float = 0.0
+    grid_import_mwh: float = 0.0
+    grid_export_mwh: float = 0.0
+    curtailed_mwh: float = 0.0
+    grid_cost_usd: float = 0.0
+    surplus_revenue_usd: float = 0.0
+    grid_cfe_share: float = 0.0
+    grid_price_usd_per_mwh: float = 0.0
+    grid_priced: bool = True
+    surplus: str = "curtailed (no value)"
+    policy: str = "hourly"  # "hourly" (24/7 target) or "annual_matching"
+    best_share: float = float("nan")
+    solved_by: str = "lp"  # lp | table | cache | grid (the grid alone meets the target)
+    solve_time_s: float = 0.0
+    extra: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def to_dict(self) -> dict[str, float]:
-        return dict(self.__dict__)
-
-
-# lattice of the search, in multiples of the load: solar, wind, battery power; battery duration in hours
-COARSE = (np.arange(0.0, 16.01, 2.0), np.arange(0.0, 10.01, 2.0), np.array([0.0, 0.5, 1.0, 2.0]),
-          np.array([4.0, 12.0, 24.0, 48.0]))
-
-
-START_STEP = np.array([1.0, 1.0, 0.5, 4.0])
-
-
-MIN_STEP = np.array([0.125, 0.125, 0.0625, 0.5])
-
-
-def _candidates_from_grid(allow_wind: bool, allow_battery: bool) -> np.ndarray:
-    s, w, b, d = COARSE
-    if not allow_wind:
-        w = np.array([0.0])
-    if not allow_battery:
-        b = np.array([0.0])
-    rows = []
-    for bi in b:
-        for di in (d if bi > 0 else [0.0]):
-            grid = np.array(np.meshgrid(s, w, [bi], [di], indexing="ij")).reshape(4, -1).T
-            rows.append(grid)
-    return np.vstack(rows)
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return d
 
 
-def _evaluate(cands: np.ndarray, load_mw: float, profiles, rte: float, costs: SupplyCosts):
-    """Simulate candidates (multiples of load: s, w, b, d hours) -> (cfe, annual cost)."""
-    s, w, b, d = cands.T
-    res = simulate(load_mw, s * load_mw, w * load_mw, b * load_mw, b * d * load_mw,
-                   solar_profile=profiles.solar, wind_profile=profiles.wind, round_trip_efficiency=rte)
-    cost = costs.annual_cost_usd(s * load_mw, w * load_mw, b * load_mw, b * d * load_mw)
-    return res.hourly_cfe_share, cost, res
+# -- the solution per MW of load ------------------------------------------------------------------
+@functools.cache
+def _lp_code_hash() -> str:
+    from stargate_report.supply import lp
+
+    with open(lp.__file__, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()[:16]
 
 
-class _Memo:
-    """Simulate each distinct candidate once: neighbourhoods of a compass search overlap heavily."""
-
-    def __init__(self, evaluate):
-        self.evaluate = evaluate
-        self.known: dict[bytes, tuple[float, float]] = {}
-
-    def lookup(self, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keys = [row.tobytes() for row in np.round(cands, 9) + 0.0]  # + 0.0: -0.0 and 0.0 are one key
-        new = {k: i for i, k in enumerate(keys) if k not in self.known}
-        if new:
-            cfe, cost = self.evaluate(cands[list(new.values())])
-            self.known.update(zip(new, zip(cfe.tolist(), cost.tolist())))
-        got = np.array([self.known[k] for k in keys]).reshape(-1, 2)
-        return got[:, 0], got[:, 1]
+def _profile_hash(a) -> str | None:
+    return None if a is None else hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()[:16]
 
 
-def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, allow_battery: bool = True,
-               costs: SupplyCosts | None = None, round_trip_efficiency: float | None = None) -> list[Mix]:
-    """The least-cost mix of solar, wind and battery for each hourly CFE target (grid for the rest).
+def unit_key(profiles, target: float | None, options: SupplyOptions, costs: SupplyCosts, grid: GridTerms) -> dict:
+    """Every input of a solution per MW of load (JSON-serialisable): the key of the table and the cache."""
+    wind = profiles.wind if options.allow_wind else None
+    opts = asdict(options)
+    opts.pop("site")  # the profiles' bytes say which station
+    opts["allow_wind"] = wind is not None
+    return {"solar": _profile_hash(profiles.solar), "wind": _profile_hash(wind), "target": target,
+            "options": opts, "costs": costs.key(), "grid": {"cfe_share": grid.cfe_share, "price": grid.price_usd_per_mwh,
+                                                            "surplus_value": grid.surplus_value_usd_per_mwh},
+            "lp": _lp_code_hash()}
 
-    Search: one vectorized simulation of a coarse lattice of mixes gives every target a feasible start;
-    then a compass search refines all targets together, each pass simulating the full neighbourhood
-    (every combination of -1, 0, +1 step on each axis) of every incumbent in one call, halving the steps
-    until they reach ``MIN_STEP``. The result is the cheapest feasible mix of its final neighbourhood.
 
-    The search runs for 1 MW of load: dispatch and costs are linear in the capacities, so the mix per
-    MW of load, its CFE share and its cost per MWh do not depend on the load, and the mix for
-    ``load_mw`` is that mix scaled. The result per MW of load is kept in the on-disk cache
-    (:mod:`~stargate_report.supply.arraycache`, keyed by the region's profiles, the targets, the options, the
-    costs and this module's code), so runs that differ only in load (PUE, chips, campus size) share it.
+def key_hash(key: dict) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:32]
 
-    Parameters
-    ----------
-    region : str
-    load_mw : float
-        Constant campus load [MW].
-    targets : sequence of float
-        Hourly CFE targets [share, 0..1].
+
+@functools.cache
+def shipped_table() -> dict[str, dict]:
+    """``{key hash: solution per MW}`` of ``catalog/data/sizing_table.json`` (empty if absent)."""
+    p = datafiles.path(SIZING_TABLE)
+    if not p.is_file():
+        return {}
+    return json.loads(p.read_text(encoding="utf-8"))["solutions"]
+
+
+_MEMO: dict[str, dict] = {}
+
+
+def solve_unit(profiles, target: float | None, options: SupplyOptions, costs: SupplyCosts, grid: GridTerms,
+               hourly: bool = False) -> dict:
+    """The least-cost solution for 1 MW of flat load (``target`` None: 100 % annual matching).
+
+    Returns the :data:`UNIT_FIELDS` (per MW of load, energies per year), ``solved_by``, and with ``hourly``
+    the hourly dispatch per MW (``hourly.<name>`` arrays). Raises
+    :class:`~stargate_report.supply.lp.InfeasibleTarget` for an unreachable target (the best share is kept
+    in the cache too, so it is not searched twice).
     """
-    from stargate_report.catalog.assumptions import load_registry
+    from stargate_report.supply import arraycache
+
+    key = unit_key(profiles, target, options, costs, grid)
+    h = key_hash(key)
+    found = _MEMO.get(h)
+    if found is None and not hourly and h in shipped_table():
+        found = dict(shipped_table()[h], solved_by="table")
+    if found is not None and (not hourly or any(k.startswith("hourly.") for k in found)):
+        return _raise_if_infeasible(found, target, options, profiles)
+    by = {"solved": False}
+
+    def derive():
+        by["solved"] = True
+        return {k: np.asarray(v) for k, v in _solve(profiles, target, options, costs, grid).items()}
+
+    arrays = arraycache.cached_arrays("cfe-lp", {"hash": h, **key}, derive)
+    out = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in arrays.items() if v is not None}
+    out["solved_by"] = "lp" if by["solved"] else "cache"
+    _MEMO[h] = out
+    return _raise_if_infeasible(out, target, options, profiles)
+
+
+def _raise_if_infeasible(sol: dict, target, options: SupplyOptions, profiles) -> dict:
+    from stargate_report.supply.lp import InfeasibleTarget
+
+    if sol.get("infeasible"):
+        raise InfeasibleTarget(target, sol["best_share"], options.words(profiles.wind is not None) + " and the grid",
+                               f" in {profiles.key}")
+    return sol
+
+
+def _solve(profiles, target: float | None, options: SupplyOptions, costs: SupplyCosts, grid: GridTerms) -> dict:
+    from stargate_report.supply import lp
+
+    wind = profiles.wind if options.allow_wind else None
+    common = dict(load_mw=1.0, solar_cf=profiles.solar, wind_cf=wind, costs=costs.lp_costs(),
+                  grid_cfe_share=grid.cfe_share, grid_price_usd_per_mwh=grid.price_usd_per_mwh,
+                  surplus_value_usd_per_mwh=grid.surplus_value_usd_per_mwh, hourly=True)
+    t0 = time.perf_counter()
+    if target is None:
+        res = lp.annual_matching_mix(**common, allow_wind=wind is not None)
+    elif grid.cfe_share >= target:  # the grid alone meets the target: nothing to procure
+        return _grid_only(grid)
+    else:
+        try:
+            res = lp.solve_mix(**common, target_cfe=target, allow_wind=wind is not None,
+                               allow_battery=options.allow_battery,
+                               firm_clean=costs.lp_firm() if options.allow_firm_clean else None,
+                               long_duration=costs.lp_long_duration() if options.allow_long_duration else None,
+                               flexible_load_share=options.flexible_load_share)
+        except lp.InfeasibleTarget as exc:
+            return {"infeasible": 1.0, "best_share": exc.best_share}
+    c = res.capacities
+    b = res.cost_breakdown_usd
+    out = {"solar_mw": c["solar_mw"], "wind_mw": c["wind_mw"], "battery_mw": c["battery_mw"],
+           "battery_mwh": c["battery_mwh"], "firm_mw": c["firm_mw"], "ldes_mw": c["ldes_mw"], "ldes_mwh": c["ldes_mwh"],
+           "hourly_cfe_share": res.cfe_share, "grid_import_mwh": res.grid_import_mwh,
+           "grid_export_mwh": res.grid_export_mwh, "curtailed_mwh": res.curtailment_mwh,
+           "solar_mwh": res.generation_mwh.get("solar", 0.0), "wind_mwh": res.generation_mwh.get("wind", 0.0),
+           "firm_mwh": res.generation_mwh.get("firm", 0.0),
+           "annual_cost_usd": float(sum(v for k, v in b.items() if k not in ("grid_purchases", "surplus_revenue"))),
+           "grid_cost_usd": b["grid_purchases"], "surplus_revenue_usd": -b["surplus_revenue"],
+           "solve_time_s": time.perf_counter() - t0}
+    df = res.hourly
+    z = np.zeros(len(df))
+    out.update({
+        "hourly.load": df["served_load"].to_numpy(), "hourly.solar": df["solar"].to_numpy() if "solar" in df else z,
+        "hourly.wind": df["wind"].to_numpy() if "wind" in df else z,
+        "hourly.firm": df["firm"].to_numpy() if "firm" in df else z,
+        "hourly.charge": sum(df[f"{s}_charge"].to_numpy() for s in ("battery", "ldes") if f"{s}_charge" in df) + z,
+        "hourly.discharge": sum(df[f"{s}_discharge"].to_numpy() for s in ("battery", "ldes") if f"{s}_discharge" in df) + z,
+        "hourly.soc": sum(df[f"{s}_soc"].to_numpy() for s in ("battery", "ldes") if f"{s}_soc" in df) + z,
+        "hourly.grid": df["grid_import"].to_numpy(), "hourly.export": df["grid_export"].to_numpy(),
+        "hourly.curtailed": sum(df[f"{t}_curtailed"].to_numpy() for t in ("solar", "wind") if f"{t}_curtailed" in df) + z})
+    return out
+
+
+def _grid_only(grid: GridTerms) -> dict:
+    out = dict.fromkeys(UNIT_FIELDS, 0.0)
+    out.update(hourly_cfe_share=grid.cfe_share, grid_import_mwh=float(N_HOURS),
+               grid_cost_usd=grid.price_usd_per_mwh * N_HOURS)
+    z = np.zeros(N_HOURS)
+    out.update({f"hourly.{k}": z for k in ("solar", "wind", "firm", "charge", "discharge", "soc", "export", "curtailed")})
+    out.update({"hourly.load": np.ones(N_HOURS), "hourly.grid": np.ones(N_HOURS), "grid_only": 1.0})
+    return out
+
+
+# -- mixes for a load -----------------------------------------------------------------------------
+def _inputs(region: str, options: SupplyOptions, costs: SupplyCosts | None, grid: GridTerms | None):
     from stargate_report.supply.profiles import region_profiles
 
+    profiles = region_profiles(region, options.site, options.pv_mount)
+    return profiles, costs or SupplyCosts.from_registry(), grid or GridTerms.from_registry(region)
+
+
+def _mix(sol: dict, target: float, load_mw: float, costs: SupplyCosts, grid: GridTerms, policy: str) -> Mix:
+    s = load_mw
+    cap = {k: sol[k] * s for k in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "firm_mw", "ldes_mw", "ldes_mwh")}
+    load_mwh = s * N_HOURS
+    annual = sol["annual_cost_usd"] * s
+    total = annual + (sol["grid_cost_usd"] - sol["surplus_revenue_usd"]) * s
+    ren = (sol["solar_mwh"] + sol["wind_mwh"] + sol.get("firm_mwh", 0.0)) / N_HOURS
+    return Mix(target, load_mw, cap["solar_mw"], cap["wind_mw"], cap["battery_mw"], cap["battery_mwh"],
+               float(sol["hourly_cfe_share"]), float(min(ren, 1.0)),
+               float(costs.capex_usd(cap["solar_mw"], cap["wind_mw"], cap["battery_mw"], cap["battery_mwh"],
+                                     cap["firm_mw"], cap["ldes_mwh"])),
+               annual, total / load_mwh, True, cap["firm_mw"], cap["ldes_mw"], cap["ldes_mwh"],
+               sol["grid_import_mwh"] * s, sol["grid_export_mwh"] * s, sol["curtailed_mwh"] * s,
+               sol["grid_cost_usd"] * s, sol["surplus_revenue_usd"] * s, grid.cfe_share, grid.price_usd_per_mwh,
+               grid.priced, grid.surplus_treatment, policy, float("nan"),
+               "grid" if sol.get("grid_only") else sol.get("solved_by", "lp"), float(sol.get("solve_time_s", 0.0)),
+               {k[7:]: np.asarray(v) * s for k, v in sol.items() if k.startswith("hourly.")})
+
+
+def _check(load_mw, targets) -> list[float]:
     targets = [float(t) for t in np.atleast_1d(targets)]
     for tgt in targets:
         if not (0.0 <= tgt <= 1.0) or math.isnan(tgt):
             raise ParameterError("target_cfe", tgt, "a share between 0 and 1 (not percent)")
     if not (load_mw > 0) or not math.isfinite(load_mw):
         raise ParameterError("load_mw", load_mw, "a number > 0")
-    profiles = region_profiles(region)
-    allow_wind = allow_wind and profiles.wind is not None
-    costs = costs or SupplyCosts.from_registry()
-    rte = float(round_trip_efficiency or load_registry().get("battery_round_trip_efficiency").base)
-    unit = _unit_mixes(profiles, targets, allow_wind, allow_battery, costs, rte)
+    return targets
+
+
+def size_mixes(region: str, load_mw: float, targets, allow_wind: bool = True, allow_battery: bool = True,
+               costs: SupplyCosts | None = None, options: SupplyOptions | None = None, grid: GridTerms | None = None,
+               hourly: bool = False) -> list[Mix]:
+    """The least-cost mix for each hourly CFE target (grid for the rest), for a flat load of ``load_mw``.
+
+    Raises :class:`~stargate_report.supply.lp.InfeasibleTarget` (exit code 2 on the command line) for a
+    target the options cannot reach, naming the best share reached: never a silently capped mix.
+    """
+    targets = _check(load_mw, targets)
+    options = options or SupplyOptions(allow_wind=allow_wind, allow_battery=allow_battery)
+    profiles, costs, grid = _inputs(region, options, costs, grid)
     out = []
-    load_mwh = load_mw * N_HOURS
-    for k, tgt in enumerate(targets):
-        s, w, b, d = unit["mix"][k]
-        cap = (s * load_mw, w * load_mw, b * load_mw, b * d * load_mw)
-        annual = float(costs.annual_cost_usd(*cap))
-        out.append(Mix(tgt, load_mw, *cap, float(unit["hourly_cfe_share"][k]), float(unit["annual_match_share"][k]),
-                       float(costs.capex_usd(*cap)), annual, annual / load_mwh, bool(unit["feasible"][k])))
+    for tgt in targets:
+        sol = solve_unit(profiles, tgt, options, costs, grid, hourly=hourly)
+        out.append(_mix(sol, tgt, load_mw, costs, grid, "hourly"))
     return out
 
 
-def _unit_mixes(profiles, targets: list[float], allow_wind: bool, allow_battery: bool, costs: SupplyCosts,
-                rte: float) -> dict[str, np.ndarray]:
-    """The least-cost mixes per MW of load, from the on-disk cache or from :func:`_search_unit_mixes`."""
-    import dataclasses
-    import hashlib
-
-    from stargate_report.supply import arraycache
-
-    shapes = hashlib.sha256()
-    for p in (profiles.solar, profiles.wind):
-        shapes.update(b"-" if p is None else np.ascontiguousarray(p, dtype=np.float64).tobytes())
-    key = {"profiles": shapes.hexdigest(), "targets": targets, "allow_wind": allow_wind,
-           "allow_battery": allow_battery, "costs": dataclasses.asdict(costs), "round_trip_efficiency": rte}
-    return arraycache.cached_arrays("least-cost-mixes", key, lambda: _search_unit_mixes(
-        profiles, targets, allow_wind, allow_battery, costs, rte))
+def annual_matching_mix(region: str, load_mw: float, options: SupplyOptions | None = None,
+                        costs: SupplyCosts | None = None, grid: GridTerms | None = None) -> Mix:
+    """The least-cost 100 % annual matching (volumetric: solar and wind energy over the year = the load's;
+    hourly deficits bought from the grid, surplus sold at the surplus value or curtailed)."""
+    _check(load_mw, [0.0])
+    options = options or SupplyOptions()
+    profiles, costs, grid = _inputs(region, options, costs, grid)
+    sol = solve_unit(profiles, None, options, costs, grid)
+    return _mix(sol, float(sol["hourly_cfe_share"]), load_mw, costs, grid, "annual_matching")
 
 
-def _search_unit_mixes(profiles, targets: list[float], allow_wind: bool, allow_battery: bool, costs: SupplyCosts,
-                       rte: float) -> dict[str, np.ndarray]:
-    """The search of :func:`size_mixes` for 1 MW of load: mix (solar, wind, battery MW, battery hours per
-    MW of load), its hourly CFE and annual matching shares, and whether it meets its target."""
-    allow_solar = profiles.solar is not None
-    mask = np.array([allow_solar, allow_wind, allow_battery, allow_battery], float)
-
-    cands = _candidates_from_grid(allow_wind, allow_battery)
-    if not allow_solar:
-        cands = cands[cands[:, 0] == 0]
-        cands = np.unique(cands, axis=0)
-    # hourly CFE can never exceed generation / load: drop mixes that cannot reach the lowest target
-    cf_s = 0.0 if profiles.solar is None else float(profiles.solar.mean())
-    cf_w = 0.0 if profiles.wind is None else float(profiles.wind.mean())
-    reach = cands[:, 0] * cf_s + cands[:, 1] * cf_w
-    keep = reach >= min(targets) - 1e-12
-    if keep.any():
-        cands = cands[keep]
-    seen = _Memo(lambda c: _evaluate(c, 1.0, profiles, rte, costs)[:2])
-
-    def cost_of(c: np.ndarray) -> np.ndarray:  # annual cost per MW of load needs no simulation
-        s, w, b, d = c.T
-        return costs.annual_cost_usd(s, w, b, b * d)
-
-    # the lattice cheapest first, a chunk at a time, until every target has a feasible mix cheaper than
-    # anything left: what is left cannot win, so the result is the lattice's least-cost feasible mix
-    cands = cands[np.argsort(cost_of(cands), kind="stable")]
-    cfe = np.full(len(cands), -np.inf)
-    lattice_cost = cost_of(cands)
-    done = 0
-    while done < len(cands):
-        part = slice(done, min(len(cands), done + CHUNK))
-        cfe[part] = seen.lookup(cands[part])[0]
-        done = part.stop
-        found = [np.any(cfe[:done] >= tgt - 1e-12) for tgt in targets]
-        if all(found) and done < len(cands):
-            worst = max(lattice_cost[:done][cfe[:done] >= tgt - 1e-12].min() for tgt in targets)
-            if worst <= lattice_cost[done]:
-                break
-    cands, cfe, cost = cands[:done], cfe[:done], lattice_cost[:done]
-    best = []
-    for tgt in targets:
-        ok = cfe >= tgt - 1e-12
-        if not ok.any():
-            i = int(np.argmax(cfe))
-            best.append([cands[i], cfe[i], cost[i], False])
-        else:
-            i = int(np.flatnonzero(ok)[np.argmin(cost[ok])])
-            best.append([cands[i], cfe[i], cost[i], True])
-
-    offsets = np.array(np.meshgrid(*[[-1, 0, 1]] * 4, indexing="ij")).reshape(4, -1).T * mask
-    offsets = np.unique(offsets, axis=0)
-    step = START_STEP.copy()
-    while True:
-        moved = True
-        while moved:
-            moved = False
-            batch, owner = [], []
-            for k, (x, _, _, feas) in enumerate(best):
-                if not feas:
-                    continue
-                nb = np.maximum(x + offsets * step, 0.0)
-                nb[nb[:, 2] == 0, 3] = 0.0  # no duration without power
-                nb[(nb[:, 2] > 0) & (nb[:, 3] == 0), 3] = MIN_STEP[3]
-                batch.append(nb)
-                owner += [k] * len(nb)
-            if not batch:
-                break
-            batch = np.vstack(batch)
-            owner = np.array(owner)
-            # only a neighbour cheaper than its incumbent can replace it: simulate just those
-            c_cost = cost_of(batch)
-            cheaper = c_cost < np.array([best[k][2] for k in owner]) * (1 - 1e-9)
-            c_cfe = np.full(len(batch), -np.inf)
-            if cheaper.any():
-                c_cfe[cheaper] = seen.lookup(batch[cheaper])[0]
-            for k, (_, _, x_cost, _) in enumerate(best):
-                sel = (owner == k) & (c_cfe >= targets[k] - 1e-12) & (c_cost < x_cost * (1 - 1e-9))
-                if sel.any():
-                    j = int(np.flatnonzero(sel)[np.argmin(c_cost[sel])])
-                    best[k] = [batch[j], c_cfe[j], c_cost[j], True]
-                    moved = True
-        if np.all(step <= MIN_STEP + 1e-12):
-            break
-        step = np.maximum(step / 2.0, MIN_STEP)
-
-    mixes = np.array([x for x, _, _, _ in best], dtype=float).reshape(len(targets), 4)
-    s, w, b, d = mixes.T
-    res = simulate(1.0, s, w, b, b * d, solar_profile=profiles.solar, wind_profile=profiles.wind,
-                   round_trip_efficiency=rte)
-    return {"mix": mixes, "hourly_cfe_share": np.asarray(res.hourly_cfe_share, float).reshape(-1),
-            "annual_match_share": np.asarray(res.annual_match_share, float).reshape(-1),
-            "feasible": np.array([f for _, _, _, f in best], dtype=bool)}
+def annual_matching_cost_usd_per_mwh(region: str, allow_wind: bool = True, costs: SupplyCosts | None = None,
+                                     options: SupplyOptions | None = None) -> tuple[float, str]:
+    """Cost per MWh of load of the least-cost 100 % annual matching, and what it builds (``solar``,
+    ``wind`` or ``solar+wind``)."""
+    options = options or SupplyOptions(allow_wind=allow_wind)
+    mix = annual_matching_mix(region, 1.0, options, costs)
+    tech = "+".join(t for t, mw in (("solar", mix.solar_mw), ("wind", mix.wind_mw)) if mw > 1e-9) or "none"
+    return mix.cost_usd_per_mwh, tech
 
 
 # -- tables for the briefing ----------------------------------------------------------------------
 #: first day (0-based day of the year) of the typical weeks the briefing shows: 15 January and 15 July
 TYPICAL_WEEKS = {"winter": 14, "summer": 195}
 
+#: hourly CFE targets of the cost curve (shares); the curve adds 100 % annual matching
+CFE_CURVE_TARGETS = (0.8, 0.9, 0.95, 0.98)
 
-#: hourly CFE targets of the cost curve (shares)
-CFE_CURVE_TARGETS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
+def _row(region: str, load_mw: float, target: float, options: SupplyOptions, costs, grid) -> Mix:
+    from stargate_report.supply.lp import InfeasibleTarget
 
-def annual_matching_cost_usd_per_mwh(region: str, allow_wind: bool = True, costs: SupplyCosts | None = None
-                                     ) -> tuple[float, str]:
-    """Cost per MWh of load of the cheapest technology that matches the load over the year (volumetric).
-
-    Returns the cost and the technology (``solar`` or ``wind``): annual cost per MW / (CF x 8,760 h).
-    """
-    from stargate_report.supply.profiles import region_profiles
-
-    prof = region_profiles(region)
-    costs = costs or SupplyCosts.from_registry()
-    options = []
-    if prof.solar is not None:
-        options.append((float(costs.annual_cost_usd(1.0, 0, 0, 0)) / (prof.solar.mean() * N_HOURS), "solar"))
-    if prof.wind is not None and allow_wind:
-        options.append((float(costs.annual_cost_usd(0, 1.0, 0, 0)) / (prof.wind.mean() * N_HOURS), "wind"))
-    if not options:
-        raise ParameterError("region", region, "a region with a solar or wind profile")
-    return min(options)
+    try:
+        return size_mixes(region, load_mw, [target], options=options, costs=costs, grid=grid)[0]
+    except InfeasibleTarget as exc:
+        nan = float("nan")
+        return Mix(target, load_mw, nan, nan, nan, nan, nan, nan, nan, nan, nan, False, best_share=exc.best_share,
+                   grid_cfe_share=grid.cfe_share, grid_price_usd_per_mwh=grid.price_usd_per_mwh, grid_priced=grid.priced,
+                   surplus=grid.surplus_treatment)
 
 
 def cost_curve(region: str, load_mw: float, allow_wind: bool = True, allow_battery: bool = True,
-               targets=CFE_CURVE_TARGETS) -> list[dict]:
-    """Least-cost mix and cost per MWh for each CFE target, with the premium over annual matching."""
-    base, tech = annual_matching_cost_usd_per_mwh(region, allow_wind)
+               targets=CFE_CURVE_TARGETS, options: SupplyOptions | None = None, costs: SupplyCosts | None = None,
+               with_annual: bool = True) -> list[dict]:
+    """Least-cost mix and all-in cost per MWh for each CFE target, with the premium over 100 % annual
+    matching; the annual-matching portfolio first (``policy`` ``annual_matching``, its ``target_cfe`` the
+    hourly CFE it achieves). An unreachable target is a row with ``feasible`` False and its ``best_share``."""
+    options = options or SupplyOptions(allow_wind=allow_wind, allow_battery=allow_battery)
+    profiles, costs, grid = _inputs(region, options, costs, None)
+    base = annual_matching_mix(region, load_mw, options, costs, grid)
+    tech = "+".join(t for t, mw in (("solar", base.solar_mw), ("wind", base.wind_mw)) if mw > 1e-9) or "none"
     rows = []
-    for mix in size_mixes(region, load_mw, targets, allow_wind=allow_wind, allow_battery=allow_battery):
-        rows.append({**mix.to_dict(), "annual_matching_usd_per_mwh": base, "annual_matching_tech": tech,
-                     "premium_usd_per_mwh": mix.cost_usd_per_mwh - base})
+    for mix in ([base] if with_annual else []) + [_row(region, load_mw, t, options, costs, grid) for t in targets]:
+        rows.append({**mix.to_dict(), "region": region, "annual_matching_usd_per_mwh": base.cost_usd_per_mwh,
+                     "annual_matching_tech": tech,
+                     "premium_usd_per_mwh": mix.cost_usd_per_mwh - base.cost_usd_per_mwh})
     return rows
 
 
 def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True, allow_battery: bool = True,
-                      regions: list[str] | None = None) -> list[dict]:
-    """The least-cost mix for the same load and target in every region (``feasible`` False where the
-    target is out of reach within the searched lattice, e.g. no solar profile and wind not allowed)."""
+                      regions: list[str] | None = None, options: SupplyOptions | None = None) -> list[dict]:
+    """The least-cost mix for the same load and target in every region (``feasible`` False where the target
+    is out of reach with the options, with the best share reached)."""
     from stargate_report.supply.profiles import regions as all_regions
 
+    options = options or SupplyOptions(allow_wind=allow_wind, allow_battery=allow_battery)
     rows = []
     for region in regions or list(all_regions()):
-        mix = size_mixes(region, load_mw, [target_cfe], allow_wind=allow_wind, allow_battery=allow_battery)[0]
+        opts = SupplyOptions(**{**asdict(options), "site": None})
+        _, costs, grid = _inputs(region, opts, None, None)
+        mix = _row(region, load_mw, target_cfe, opts, costs, grid)
         rows.append({"region": region, **mix.to_dict()})
     return rows

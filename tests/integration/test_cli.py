@@ -76,7 +76,11 @@ def test_console_exit_waits_for_a_thread_still_running():
      "invalid value for 'battery-mw': 0.0; allowed: > 0 when battery-mwh > 0"),
     (["supply", "--region", "us-tx", "--load-mw", "0", "--solar-mw", "10"], "invalid value for 'load-mw': 0.0"),
     (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "90"], "not percent"),
-    (["supply", "--region", "no", "--load-mw", "100", "--solar-mw", "50"], "no published solar"),
+    (["supply", "--region", "ae", "--load-mw", "100", "--wind-mw", "50"], "no wind profile"),
+    (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.9", "--flexible-load-share", "0.5"],
+     "invalid value for 'flexible-load-share': 0.5; allowed: a share between 0 and 0.3"),
+    (["supply", "--region", "ae", "--load-mw", "100", "--target-cfe", "0.99", "--no-battery"],
+     "infeasible: hourly CFE target 0.9900 cannot be reached with solar and the grid in ae; the best share reached is"),
     (["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.5", "--solar-mw", "5"], "--target-cfe"),
     (["facts", "--entity", "sb-enrgy"], "did you mean 'sb-energy'"),
     (["facts", "--status", "rumour"], "unknown status 'rumour'"),
@@ -186,15 +190,21 @@ def test_supply_json_keys(capsys):
     for key in ("annual_match_share", "hourly_cfe_share", "curtailed_mwh", "grid_import_mwh", "grid_peak_mw",
                 "solar_capacity_factor", "wind_capacity_factor"):
         assert key in d
-    assert 0 <= d["hourly_cfe_share"] <= d["annual_match_share"] <= 1
+    assert 0 <= d["own_supply_share"] <= d["annual_match_share"] <= 1
+    assert d["hourly_cfe_share"] == pytest.approx(1 - (1 - d["own_supply_share"]) * (1 - d["grid_cfe_share"]))
+    assert d["weather"]["station_id"] == "722560" and {"name", "dataset", "source"} <= set(d["weather"])
+    assert len(d["solar_diurnal_cf"]) == len(d["wind_diurnal_cf"]) == 24
+    assert d["grid_cfe_share"] == pytest.approx(0.43)
 
 
 def test_supply_target_json_returns_the_least_cost_mix(capsys):
-    assert main(["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.5", "--json"]) == 0
-    d = json.loads(capsys.readouterr().out)
-    for key in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "capex_usd", "cost_usd_per_mwh"):
+    assert main(["supply", "--region", "us-tx", "--load-mw", "100", "--target-cfe", "0.9", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)  # stdout is the JSON alone (no solver banner)
+    for key in ("solar_mw", "wind_mw", "battery_mw", "battery_mwh", "capex_usd", "cost_usd_per_mwh",
+                "annual_matching_usd_per_mwh", "premium_usd_per_mwh", "grid_cfe_share", "weather"):
         assert key in d
-    assert d["hourly_cfe_share"] >= 0.5
+    assert d["hourly_cfe_share"] >= 0.9 - 1e-4
+    assert d["premium_usd_per_mwh"] == pytest.approx(d["cost_usd_per_mwh"] - d["annual_matching_usd_per_mwh"])
 
 
 # --- readable output (issue 22) -------------------------------------------------------------------------------

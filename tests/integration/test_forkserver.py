@@ -247,18 +247,6 @@ def test_a_rejected_sweep_leaves_no_server_behind(tmp_path, process_tree):
     assert not (tmp_path / "out").exists()
 
 
-def test_the_worker_server_imports_pvlib_only_while_profiles_are_to_be_derived(tmp_path):
-    code = ("import sys\nfrom stargate_report.runtime import forkserver\nfrom stargate_report.supply import profiles\nforkserver._profile_libraries()\n"
-            "print(len(profiles.uncached_regions()), 'pvlib' in sys.modules)\n"
-            "[profiles.region_profiles(r) for r in profiles.regions()]")
-    env = {**os.environ, "STARGATE_REPORT_CACHE_DIR": str(tmp_path / "cache")}
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    later = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    n, imported = first.stdout.split()
-    assert int(n) > 0 and imported == "True"  # a first sweep on this machine: every worker needs them
-    assert later.stdout.split() == ["0", "False"]  # the profiles are on disk: no pvlib, no scipy
-
-
 def test_a_cli_runs_kernels_are_forked_from_a_kernel_server_started_with_the_command(tmp_path, monkeypatch):
     from stargate_report.cli.main import main
 

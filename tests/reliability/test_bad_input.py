@@ -135,9 +135,18 @@ def test_yaml_norway_trap_is_explained(tmp_path, out, no_kernels, capsys):
     assert scenario.resolve(params_file=params).region == "no"
 
 
-def test_a_campus_that_no_supply_can_serve_is_refused_up_front():
+def test_a_campus_that_no_supply_can_serve_is_refused_up_front(monkeypatch):
+    # Norway has a measured solar profile now (Bergen): Milam's solar-only options are valid there
+    assert scenario.resolve("milam-county", overrides={"region": "no"}).region == "no"
+    import dataclasses
+
+    from stargate_report.supply import profiles
+
+    real = profiles.region_profiles
+    monkeypatch.setattr(profiles, "region_profiles",  # a region without a solar profile, as `no` once was
+                        lambda *a, **k: dataclasses.replace(real(*a, **k), solar=None))
     with pytest.raises(ParameterError, match="allow_wind.*only wind can supply"):
-        scenario.resolve("milam-county", overrides={"region": "no"})  # Milam: no wind; Norway: no solar profile
+        scenario.resolve("milam-county", overrides={"region": "no"})  # Milam: no wind
     assert scenario.resolve("milam-county", overrides={"region": "no", "allow_wind": True}).region == "no"
 
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from stargate_report.supply import arraycache, profiles
+from stargate_report.supply import arraycache
 
 
 @pytest.fixture
@@ -74,38 +74,6 @@ def test_a_file_in_the_way_only_costs_time(tmp_path, monkeypatch):
     out = arraycache.cached_arrays("t", {"x": 1}, _deriver(calls))
     np.testing.assert_array_equal(out["a"], np.arange(5.0))
     assert blocker.read_text() == "not a folder"
-
-
-def _forget_profiles():
-    profiles.region_profiles.cache_clear()
-    profiles._all_profiles.cache_clear()
-
-
-def test_region_profiles_from_the_cache_equal_a_fresh_derivation(cache):
-    _forget_profiles()
-    try:
-        fresh = profiles.region_profiles("de")
-        _forget_profiles()  # read back from the file
-        cached = profiles.region_profiles("de")
-    finally:
-        _forget_profiles()
-    assert len(list(cache.glob("region-profiles-*.npz"))) == 1  # every region in one file
-    for tech in ("solar", "wind"):
-        a, b = getattr(fresh, tech), getattr(cached, tech)
-        assert (a is None) == (b is None)
-        if a is not None:
-            np.testing.assert_array_equal(a, b)
-            assert not b.flags.writeable
-
-
-def test_a_warm_cache_spares_the_pvlib_and_scipy_imports(cache):
-    code = ("import sys\nfrom stargate_report.supply.profiles import region_profiles\nregion_profiles('us-tx')\n"
-            "print(sorted(m for m in ('pvlib', 'scipy.optimize') if m in sys.modules))")
-    env = {**os.environ, arraycache.ENV_VAR: str(cache)}
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-    assert first.stdout.strip() == "['pvlib', 'scipy.optimize']"
-    assert second.stdout.strip() == "[]"
 
 
 def test_processes_that_need_the_same_arrays_derive_them_once(cache, tmp_path):

@@ -159,7 +159,13 @@ def test_supply_enters_the_ledger_with_derivations(with_supply):
     assert all(set(q["inputs"]) <= known for q in d["quantities"].values())
     assert res["hourly_cfe_share"].p50 >= 0.9 - 1e-12  # the preset's target
     assert res["wind_mw_cfe"].p50 == 0  # Milam County: solar and batteries only (fact milam-supply)
-    assert "pvlib-tmy" in res["solar_mw_cfe"].sources
+    assert "nsrdb-tmy3" in res["solar_mw_cfe"].sources  # the Waco TMY3 station of the profiles
+    for qid in ("grid_cfe_share", "annual_matching_usd_per_mwh", "premium_usd_per_mwh"):
+        assert res[qid].formula and res[qid].inputs
+    np.testing.assert_allclose(res["premium_usd_per_mwh"].samples, res["supply_cost_usd_per_mwh"].samples
+                               - res["annual_matching_usd_per_mwh"].samples)
+    w = res.tables["supply_weather"][0]
+    assert w["station_id"] == "722560" and "TMY3" in w["dataset"] and w["licence"]
 
 
 def test_four_emissions_numbers_are_ordered(with_supply):
@@ -168,8 +174,11 @@ def test_four_emissions_numbers_are_ordered(with_supply):
     np.testing.assert_allclose(loc, res["emissions_tco2e_per_year"].samples)
     assert np.all(res["emissions_market_hourly_tco2e"].samples <= loc)
     assert np.all(res["emissions_market_annual_tco2e"].samples <= res["emissions_market_hourly_tco2e"].samples + 1e-9)
-    share = 1 - res["hourly_cfe_share"].p50
-    np.testing.assert_allclose(res["emissions_market_hourly_tco2e"].samples, loc * share, rtol=1e-9)
+    # one accounting for the CFE score and the emissions: the fossil part of the imports at the intensity of
+    # the grid's fossil part, i.e. (1 - CFE) x load x intensity / (1 - grid clean share)
+    dirty = 1 - res["hourly_cfe_share"].samples
+    fossil = 1 - res["grid_cfe_share"].samples
+    np.testing.assert_allclose(res["emissions_market_hourly_tco2e"].samples, loc * dirty / fossil, rtol=1e-9)
 
 
 def test_supply_tables(with_supply):
@@ -177,9 +186,12 @@ def test_supply_tables(with_supply):
 
     add_supply_tables(with_supply)
     curve = with_supply.tables["cfe_curve"]
-    assert [r["target_cfe"] for r in curve] == [0.5, 0.8, 0.9, 0.95, 0.99]
-    costs = [r["cost_usd_per_mwh"] for r in curve]
+    assert [r["policy"] for r in curve] == ["annual_matching", "hourly", "hourly", "hourly", "hourly"]
+    assert [r["target_cfe"] for r in curve[1:]] == [0.8, 0.9, 0.95, 0.98]
+    costs = [r["cost_usd_per_mwh"] for r in curve[1:]]
     assert costs == sorted(costs) and all(r["feasible"] for r in curve)
+    assert all(r["premium_usd_per_mwh"] == pytest.approx(r["cost_usd_per_mwh"] - curve[0]["cost_usd_per_mwh"])
+               for r in curve)
     regions = {r["region"] for r in with_supply.tables["supply_regions"]}
     assert regions == {"us-tx", "us", "de", "jp", "no", "es", "ae"}
 
@@ -201,7 +213,35 @@ def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supp
     a, b = kept.dispatch(), fresh.dispatch()
     for name in ("load", "solar", "charge", "discharge", "soc", "grid", "curtailed"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, atol=1e-9)
-    assert float(a.grid.sum() / a.load.sum()) == pytest.approx(1 - with_supply["hourly_cfe_share"].p50)
+    grid_share = with_supply["grid_cfe_share"].p50
+    assert float(a.grid.sum() / a.load.sum()) * (1 - grid_share) == pytest.approx(1 - with_supply["hourly_cfe_share"].p50)
+
+
+def test_on_a_clean_grid_no_preset_builds_wind_the_target_does_not_demand():
+    """Stargate Norway: the Norwegian grid (98 % carbon-free) alone meets the 90 % target, so the least-cost
+    answer is the grid; no preset builds supply where its grid already meets its target."""
+    from stargate_report.model.scenario import preset_names
+
+    for preset in preset_names():
+        res = evaluate(resolve(preset, overrides={"samples": 20}), supply=True)
+        grid_share = res["grid_cfe_share"].p50
+        if grid_share >= res.scenario["target_cfe"]:
+            assert res["wind_mw_cfe"].p50 == 0 and res["solar_mw_cfe"].p50 == 0, preset
+            assert res["hourly_cfe_share"].p50 == pytest.approx(grid_share)
+    norway = evaluate(resolve("stargate-norway", overrides={"samples": 20}), supply=True)
+    assert norway.tables["supply_mix"][0]["solved_by"] == "grid"
+    assert "no sourced grid price for no" in " ".join(norway.notes)
+
+
+def test_supply_switches_are_validated():
+    from stargate_report.exceptions import ParameterError
+
+    for bad in ({"flexible_load_share": 0.5}, {"flexible_load_share": -0.1}, {"pv_mount": "dual"}):
+        with pytest.raises(ParameterError, match=next(iter(bad))):
+            resolve(overrides=bad)
+    s = resolve(overrides={"pv_mount": "fixed", "allow_long_duration": True, "flexible_load_share": 0.1})
+    assert s.pv_mount == "fixed" and s.allow_long_duration and s.flexible_load_share == 0.1
+
 
 
 @pytest.mark.parametrize("preset", ["milam-county", "abilene", "stargate-norway", "stargate-10gw"])

@@ -60,4 +60,12 @@ def test_every_imported_library_is_a_declared_dependency():
         if not dists & allowed:
             missing.append(f"{module} (imported in {where}; distribution {', '.join(sorted(dists))})")
     assert not missing, "imported but not in pyproject's dependencies: " + "; ".join(missing)
-    assert "pvlib" in required
+    assert {"linopy", "highspy"} <= required
+
+
+def test_pvlib_and_windpowerlib_are_only_for_the_profile_script():
+    """The profiles are shipped derived: the run time imports neither (they are in the `profiles` extra)."""
+    required, extras = _requirements()
+    assert "pvlib" not in required and {"pvlib", "windpowerlib"} <= extras
+    imported = _imported_modules()
+    assert "pvlib" not in imported and "windpowerlib" not in imported

@@ -8,11 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stargate_report.catalog.assumptions import load_registry
 from stargate_report.exceptions import ParameterError, UnknownNameError
 from stargate_report.supply import accounting, costs, sizing
 from stargate_report.supply import dispatch as supply
-from stargate_report.supply.profiles import CF_TOLERANCE, region_profiles, regions
+from stargate_report.supply.profiles import region_profiles
 
 LOAD = 1000.0
 
@@ -73,31 +72,6 @@ def test_vectorized_equals_one_by_one(tx):
         assert many.hourly_cfe_share[i] == pytest.approx(one.hourly_cfe_share[0], abs=1e-12)
 
 
-@pytest.mark.parametrize("region", ["us-tx", "us", "de", "jp", "no", "es", "ae"])
-def test_capacity_factors_match_their_sources(region):
-    p = region_profiles(region)
-    reg = load_registry()
-    for tech in ("solar", "wind"):
-        row = reg.find(f"{tech}_capacity_factor", region, fallback=False)
-        profile = getattr(p, tech)
-        if row is None:
-            assert profile is None  # no published value: no profile rather than an invented one
-            continue
-        assert profile.shape == (8760,) and profile.min() >= 0 and profile.max() <= 1
-        assert abs(profile.mean() - row.base) <= CF_TOLERANCE
-
-
-def test_solar_is_dark_at_night_and_peaks_near_noon():
-    p = region_profiles("us-tx")
-    by_hour = p.solar.reshape(365, 24).mean(axis=0)
-    assert by_hour[0] == 0 and by_hour[23] == 0
-    assert int(np.argmax(by_hour)) in (11, 12, 13)
-
-
-def test_every_region_is_offered():
-    assert set(regions()) == {"us-tx", "us", "de", "jp", "no", "es", "ae"}
-
-
 @pytest.mark.parametrize("kwargs,key", [
     (dict(load_mw=100, solar_mw=-1), "solar_mw"),
     (dict(load_mw=100, battery_mwh=10), "battery_mw"),
@@ -133,22 +107,15 @@ def test_sizing_meets_the_target_and_costs_rise_with_it(sized):
     assert sized[0].cost_usd_per_mwh < sized[1].cost_usd_per_mwh
 
 
-def test_sizing_is_no_dearer_than_any_mix_on_the_grid_around_it(sized, tx):
-    unit_costs = costs.SupplyCosts.from_registry()
+def test_the_greedy_dispatch_of_the_least_cost_mix_imports_what_the_lp_imports(sized, tx):
+    """The briefing charts the greedy hourly dispatch of the LP's mix: with a flat grid price and clean share,
+    discharging whenever short and charging whenever long imports the least, as the LP does."""
+    grid = costs.GridTerms.from_registry("us-tx")
     for mix in sized:
-        x = np.array([mix.solar_mw, mix.wind_mw, mix.battery_mw]) / LOAD
-        d = mix.battery_mwh / mix.battery_mw if mix.battery_mw else 0.0
-        centre = np.array([*x, d])
-        steps = sizing.MIN_STEP
-        offsets = np.array(np.meshgrid(*[[-1, 0, 1]] * 4, indexing="ij")).reshape(4, -1).T
-        grid = np.maximum(centre + offsets * steps, 0.0)
-        s, w, b, dur = grid.T
-        res = supply.simulate(LOAD, s * LOAD, w * LOAD, b * LOAD, b * dur * LOAD, solar_profile=tx.solar,
-                              wind_profile=tx.wind)
-        cost = unit_costs.annual_cost_usd(s * LOAD, w * LOAD, b * LOAD, b * dur * LOAD)
-        feasible = res.hourly_cfe_share >= mix.target_cfe - 1e-12
-        assert feasible.any()
-        assert cost[feasible].min() >= mix.annual_cost_usd * (1 - 1e-9)
+        sim = supply.simulate(LOAD, mix.solar_mw, mix.wind_mw, mix.battery_mw, mix.battery_mwh, solar_profile=tx.solar,
+                              wind_profile=tx.wind, grid_cfe_share=grid.cfe_share)
+        assert sim.hourly_cfe_share[0] == pytest.approx(mix.hourly_cfe_share, abs=2e-4)
+        assert sim.grid_import_mwh[0] == pytest.approx(mix.grid_import_mwh, rel=2e-3)
 
 
 def test_a_mix_scales_with_the_load_and_its_shares_and_unit_cost_do_not(sized):
@@ -159,33 +126,64 @@ def test_a_mix_scales_with_the_load_and_its_shares_and_unit_cost_do_not(sized):
         for f in ("hourly_cfe_share", "annual_match_share", "cost_usd_per_mwh", "feasible"):
             assert getattr(b, f) == pytest.approx(getattr(a, f), rel=1e-12)
     # and the shares are what the dispatch of that mix at that load gives
-    tx = region_profiles("us-tx")
-    m = other[1]
-    sim = supply.simulate(m.load_mw, m.solar_mw, m.wind_mw, m.battery_mw, m.battery_mwh, solar_profile=tx.solar,
-                          wind_profile=tx.wind)
-    assert sim.hourly_cfe_share[0] == pytest.approx(m.hourly_cfe_share, rel=1e-12)
+    assert other[1].grid_import_mwh == pytest.approx(3.7 * sized[1].grid_import_mwh, rel=1e-12)
 
 
 def test_sizing_is_read_back_from_the_cache_and_costs_are_part_of_its_key(tmp_path, monkeypatch):
     monkeypatch.setenv("STARGATE_REPORT_CACHE_DIR", str(tmp_path))
-    searched = []
-    real = sizing._search_unit_mixes
-    monkeypatch.setattr(sizing, "_search_unit_mixes", lambda *a: searched.append(1) or real(*a))
-    first = sizing.size_mixes("de", 500.0, [0.9])
-    again = sizing.size_mixes("de", 800.0, [0.9])  # another load: the same mix per MW of load
-    assert len(searched) == 1 and len(list(tmp_path.glob("least-cost-mixes-*.npz"))) == 1
-    assert again[0].solar_mw == pytest.approx(first[0].solar_mw * 800 / 500, rel=1e-12)
+    monkeypatch.setattr(sizing, "_MEMO", {})
+    solved = []
+    real = sizing._solve
+    monkeypatch.setattr(sizing, "_solve", lambda *a: solved.append(1) or real(*a))
     dearer = costs.SupplyCosts.from_registry()
     dearer = dataclasses.replace(dearer, battery_energy_usd_per_kwh=dearer.battery_energy_usd_per_kwh * 2)
-    sizing.size_mixes("de", 500.0, [0.9], costs=dearer)
-    sizing.size_mixes("de", 500.0, [0.9], allow_battery=False)
-    assert len(searched) == 3  # other costs, other options: searched anew
+    first = sizing.size_mixes("de", 500.0, [0.9], costs=dearer)  # not in the shipped table: solved
+    assert len(solved) == 1 and first[0].solved_by == "lp" and len(list(tmp_path.glob("cfe-lp-*.npz"))) == 1
+    again = sizing.size_mixes("de", 800.0, [0.9], costs=dearer)  # another load: the same mix per MW of load
+    assert len(solved) == 1 and again[0].solar_mw == pytest.approx(first[0].solar_mw * 800 / 500, rel=1e-12)
+    monkeypatch.setattr(sizing, "_MEMO", {})
+    assert sizing.size_mixes("de", 500.0, [0.9], costs=dearer)[0].solved_by == "cache" and len(solved) == 1
+    sizing.size_mixes("de", 500.0, [0.9], costs=dearer, allow_battery=False)
+    assert len(solved) == 2  # other options: solved anew
+
+
+def test_the_default_briefing_reads_its_mixes_from_the_shipped_table(monkeypatch):
+    monkeypatch.setattr(sizing, "_MEMO", {})
+    monkeypatch.setattr(sizing, "_solve", lambda *a: pytest.fail("solved although the table has it"))
+    rows = sizing.cost_curve("us-tx", 1000.0, allow_wind=False)
+    assert [r["policy"] for r in rows] == ["annual_matching"] + ["hourly"] * 4
+    assert {r["solved_by"] for r in rows} == {"table"}
 
 
 def test_premium_over_annual_matching_is_plausible():
-    # EPRI (Bistline et al. 2025, P103): the CFE premium over annual matching is 1-130 USD/MWh across US regions
-    rows = sizing.cost_curve("us-tx", LOAD, targets=(0.8,))
-    assert 1 <= rows[0]["premium_usd_per_mwh"] <= 130
+    # EPRI (Bistline et al. 2025): the CFE premium is 1-130 USD/MWh across US regions
+    rows = sizing.cost_curve("us-tx", LOAD, targets=(0.9,))
+    assert rows[0]["policy"] == "annual_matching" and rows[0]["premium_usd_per_mwh"] == 0
+    assert 1 <= rows[1]["premium_usd_per_mwh"] <= 130
+
+
+def test_with_no_supply_the_cfe_share_is_the_grid_clean_share(tx):
+    r = supply.simulate(LOAD, solar_profile=tx.solar, wind_profile=tx.wind, grid_cfe_share=0.43)
+    assert r.hourly_cfe_share[0] == pytest.approx(0.43) and r.own_supply_share[0] == 0.0
+    no = sizing.size_mixes("no", LOAD, [0.9])[0]  # the Norwegian grid (98 % clean) alone meets 90 %
+    assert no.solved_by == "grid" and no.solar_mw == no.wind_mw == no.battery_mwh == 0
+    assert no.hourly_cfe_share == pytest.approx(costs.GridTerms.from_registry("no").cfe_share)
+
+
+def test_an_unreachable_target_names_the_best_share():
+    from stargate_report.supply.lp import InfeasibleTarget
+
+    with pytest.raises(InfeasibleTarget, match=r"infeasible: hourly CFE target 0.9900 .* solar and the grid .* best "
+                                               r"share reached is 0\.\d{4}"):
+        sizing.size_mixes("ae", LOAD, [0.99], allow_battery=False)
+    row = sizing.region_comparison(LOAD, 0.99, allow_battery=False, regions=["ae"])[0]
+    assert row["feasible"] is False and 0.23 < row["best_share"] < 0.99
+
+
+def test_negative_costs_are_refused():
+    good = costs.SupplyCosts.from_registry()
+    with pytest.raises(ParameterError, match="'wind_usd_per_kw'"):
+        dataclasses.replace(good, wind_usd_per_kw=-1.0)
 
 
 def test_emissions_accounting_hand_computed():
@@ -231,47 +229,3 @@ def test_block_scan_equals_the_hourly_recurrence(hours, passes):
     np.testing.assert_allclose(start[1:], end[:-1])
     first = _soc_by_the_hour(flow, cap, passes - 1)[-1] if passes > 1 else np.zeros(9)  # where the pass began
     np.testing.assert_allclose(start[0], first, atol=1e-9 * cap.max())
-
-
-def test_tmy2_reader_agrees_with_pvlib():
-    import pvlib
-
-    from stargate_report.supply.profiles import _pvlib_data, read_tm2
-
-    path = _pvlib_data("12839.tm2")
-    ghi, wind, lat, lon = read_tm2(path)
-    data, meta = pvlib.iotools.read_tmy2(path)
-    np.testing.assert_array_equal(ghi, data["GHI"].to_numpy(float))
-    np.testing.assert_allclose(wind * 10.0, data["Wspd"].to_numpy(float))  # pvlib keeps the file's 0.1 m/s
-    assert (lat, lon) == pytest.approx((meta["latitude"], meta["longitude"]))
-
-
-def test_a_capacity_factor_out_of_reach_is_refused_naming_what_is_reachable():
-    from stargate_report.exceptions import ParameterError
-    from stargate_report.supply.profiles import _solar_transform, calibrate
-
-    shape = np.linspace(0.0, 1.0, 24)
-    with pytest.raises(ParameterError, match=r"'target_cf': 45.0; allowed: a mean this profile shape can reach, "
-                                             r"between 5e-07 and 0.958"):
-        calibrate(shape, 45.0, _solar_transform)
-
-
-def test_a_registry_capacity_factor_out_of_reach_is_a_data_error_naming_its_row(monkeypatch):
-    import dataclasses
-
-    from stargate_report.catalog import assumptions
-    from stargate_report.exceptions import DataError
-    from stargate_report.supply import profiles
-
-    reg = assumptions.load_registry()
-    row = reg.find("solar_capacity_factor", "de", fallback=False)
-    rows = dict(reg.rows) | {row.id: dataclasses.replace(row, base=24.0)}  # a percentage typed for a fraction
-    monkeypatch.setattr(profiles, "load_registry", lambda: assumptions.Registry(rows))
-    monkeypatch.setenv("STARGATE_REPORT_CACHE_DIR", "")  # derive, do not read a cached file
-    profiles._all_profiles.cache_clear()
-    try:
-        with pytest.raises(DataError, match=rf"assumptions.csv: record {row.id}, field 'base': the solar profile "
-                                            r"of region 'de' cannot have a mean capacity factor of 24"):
-            profiles._all_profiles()
-    finally:
-        profiles._all_profiles.cache_clear()
