@@ -86,3 +86,13 @@ class SupplyChapter(Chapter):
                         t("col.cost", self.lang): formatting.value(r["cost_usd_per_mwh"], "usd_per_mwh", self.lang)
                         if r["feasible"] else t("supply.unreachable", self.lang)})
         return pd.DataFrame(out)
+
+    def weather_values(self) -> dict[str, str]:
+        """The weather station behind the profiles (results table ``supply_weather``), for ``supply.weather``."""
+        rows = self.results.tables.get("supply_weather") or [{}]
+        w = rows[0]
+        calibration = w.get("calibration_wind", "")
+        return {"station": w.get("name", "-"), "station_id": w.get("station_id", "-"),
+                "dataset": w.get("dataset", "-"), "attribution": w.get("attribution", ""),
+                "calibration": f"Wind: {calibration}." if calibration and self.lang == "en" else "",
+                "flag": w.get("flag", "")}
