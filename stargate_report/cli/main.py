@@ -14,21 +14,19 @@ import threading
 from collections.abc import Sequence
 
 from stargate_report import __version__
+from stargate_report.cli.catalog_commands import cmd_claims, cmd_facts, cmd_sources
 from stargate_report.cli.commands import (
     EXIT_FAIL,
     EXIT_INTERRUPT,
     EXIT_OK,
     EXIT_USAGE,
     cmd_batch,
-    cmd_claims,
     cmd_evaluate,
-    cmd_facts,
     cmd_footprint,
     cmd_params,
     cmd_presets,
     cmd_run,
     cmd_sensitivity,
-    cmd_sources,
     cmd_supply,
 )
 from stargate_report.exceptions import BuildError, DataError, ParameterError, StargateReportError
