@@ -22,6 +22,7 @@ COLUMNS = ("study", "region", "scenario", "cfe_target", "premium_usd_per_mwh_low
 @functools.cache
 def literature_cfe() -> tuple[dict, ...]:
     """The rows, with numbers as floats (``cfe_target`` None where the study states no level)."""
+    # the bibliography is read only when the literature table is
     from stargate_report.catalog.sources import load_sources
 
     path = datafiles.path(LITERATURE_CFE)

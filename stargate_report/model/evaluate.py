@@ -196,6 +196,7 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
 
 
 def _supply_options(s: Scenario):
+    # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.supply.sizing import SupplyOptions
 
     return SupplyOptions(allow_wind=s.allow_wind, allow_battery=s.allow_battery, allow_firm_clean=s.allow_firm_clean,
@@ -213,7 +214,11 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
     load, cost, finance and grid uncertainty for that mix. The hourly dispatch is kept for the chapters.
     """
     from stargate_report.supply import dispatch, sizing  # the LP: only when the supply is asked for
+
+    # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.supply.costs import GridTerms, SupplyCosts
+
+    # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.supply.profiles import region_profiles
 
     s = plan.scenario
@@ -302,6 +307,7 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
 def add_supply_tables(res: Results) -> Results:
     """Add the cost-vs-CFE curve (80/90/95/98 % and 100 % annual matching) and the regional comparison of
     the supply to ``res.tables`` (the least-cost LP: from the shipped table or the cache for default inputs)."""
+    # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.supply import sizing
 
     s = Scenario(**res.scenario)
@@ -320,8 +326,10 @@ def evaluate_regions(scenario: Scenario, quantity: str, regions: list[str] | Non
 
     ``inputs`` lists (``;``-separated) the assumption, fact and parameter ids the region's value rests on.
     """
+    # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     import pandas as pd
 
+    # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.model.scenario import region_ids
 
     rows = []
@@ -353,6 +361,7 @@ def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed:
     n = int(samples if samples is not None else scenario.samples)
     sd = int(seed if seed is not None else scenario.seed)
     if n < 1:
+        # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
         from stargate_report.exceptions import ParameterError
 
         raise ParameterError("samples", samples, "an integer >= 1")

@@ -75,7 +75,7 @@ def sobol(scenario: Scenario, output: str, n: int = 512, seed: int = 0) -> pd.Da
     """
     # SALib (with scipy.stats) takes about 0.4 s to import: only here, off the command's start-up path
     from SALib.analyze import sobol as sobol_analysis
-    from SALib.sample import sobol as sobol_sample
+    from SALib.sample import sobol as sobol_sample  # SALib only in the Sobol analysis
 
     columns = ["role", "assumption", "S1", "S1_conf", "ST", "ST_conf"]
     plan = make_plan(scenario)

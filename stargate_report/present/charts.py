@@ -47,7 +47,7 @@ BABEL_LOCALES = {"en": "en_US", "de": "de_DE"}
 def time_format_locale(lang: str) -> dict:
     """A d3 time-format locale whose names of months and days are Babel's (CLDR), so that the German
     axes read "März", not d3's "Mrz"; the date and time patterns are d3's usual ones."""
-    from babel import Locale
+    from babel import Locale  # Babel's locale data only when a chart is drawn
 
     loc = Locale.parse(BABEL_LOCALES.get(lang, "en_US"))
     order = [6, 0, 1, 2, 3, 4, 5]  # d3 weeks start on Sunday, Babel numbers Monday 0

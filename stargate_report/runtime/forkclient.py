@@ -134,9 +134,9 @@ def start(path: str | None, argv: list[str], fds: tuple[int, int, int], env: dic
 def kernel_provisioner(km, path: str):
     """A jupyter_client provisioner for the kernel manager ``km`` that forks its kernel from the kernel
     server at ``path``; where that cannot be had it launches the kernel as jupyter_client would."""
-    import uuid
+    import uuid  # only when a kernel is provisioned or the servers start
 
-    from jupyter_client.provisioning import LocalProvisioner
+    from jupyter_client.provisioning import LocalProvisioner  # only when a kernel is provisioned or the servers start
 
     class ForkedKernelProvisioner(LocalProvisioner):
         async def launch_kernel(self, cmd: list[str], **kwargs):
@@ -178,8 +178,9 @@ class Servers:
     fork servers are not :data:`AVAILABLE` there are none, and :meth:`path` is always ``None``."""
 
     def __init__(self, roles: tuple[str, ...] = ("worker", "kernel")) -> None:
-        import tempfile
+        import tempfile  # only when a kernel is provisioned or the servers start
 
+        # only when a kernel is provisioned or the servers start
         from stargate_report.folders import claim, remove_unclaimed
 
         self.folder = tempfile.mkdtemp(prefix="sr-fork-")  # only this user may reach the sockets in it (0700)
@@ -243,6 +244,7 @@ class Servers:
         closed its workers by then, and a kernel ends with its worker, so a server still up after a
         moment (a child still shutting down) is ended, as one that was never asked anything is at once.
         Its children do not depend on it."""
+        # only when a kernel is provisioned or the servers start
         from stargate_report.folders import release as remove_folder
 
         self.release()

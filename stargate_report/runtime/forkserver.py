@@ -64,7 +64,10 @@ _MAX_MESSAGE = 1 << 20  # a request: argv, environment and folder as one JSON li
 # -- the server ------------------------------------------------------------------------------------
 def serve(role: str, path: str) -> int:
     """Import the role's libraries, then fork a child per request until standard input closes."""
+    # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
     import gc
+
+    # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
     import importlib
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -124,6 +127,7 @@ def _send(conn: socket.socket, message: dict) -> None:
 
 def _fork_child(role: str, conn: socket.socket, inherited: tuple) -> int | None:
     """Read one request from ``conn`` and fork its child; returns the child's pid (``None``: refused)."""
+    # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
     import importlib
 
     fds: list[int] = []
@@ -160,6 +164,7 @@ def _fork_child(role: str, conn: socket.socket, inherited: tuple) -> int | None:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException:  # noqa: BLE001 - reported on the child's standard error
+            # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
             import traceback
 
             traceback.print_exc()
@@ -187,12 +192,14 @@ def _child(role: str, request: dict, fds: list[int], inherited: tuple) -> int:
         os.close(fd)
     os.environ.clear()
     os.environ.update(request["env"])
+    # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
     import tempfile
 
     tempfile.tempdir = None  # the requester's TMPDIR, not the one the server may have looked up
     os.chdir(request["cwd"])
     sys.argv = list(request["argv"])
     if role == "worker":
+        # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
         import importlib
 
         # the worker's program is named, not imported here: runtime/ sits below batch/ (docs/architecture.md)
@@ -202,6 +209,7 @@ def _child(role: str, request: dict, fds: list[int], inherited: tuple) -> int:
         _end_with(int(request["watch"]))
     if sys.path and sys.path[0] == "":  # what ipykernel_launcher does
         del sys.path[0]
+    # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
@@ -226,6 +234,7 @@ def _end_with(pid: int) -> None:
 
 
 def _finish(code: int) -> None:
+    # in the server or its forked child only: the server imports its role's libraries, nothing more, before it forks
     import atexit
 
     try:

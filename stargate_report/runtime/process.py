@@ -16,7 +16,7 @@ def keep_freed_memory() -> None:
     time per run). Keeping up to 32 MB blocks in the heap and trimming it only past 512 MB removes most
     of that. A no-op where the C library is not glibc.
     """
-    import ctypes
+    import ctypes  # only at the command's end or when tuning the allocator
 
     if not enabled():
         return
@@ -39,8 +39,8 @@ def quick_exit(code: int) -> None:
     logging), the standard streams are flushed, and the process ends with ``os._exit``. Where another
     thread is still alive the exit is the normal one (it waits for that thread).
     """
-    import atexit
-    import threading
+    import atexit  # only at the command's end or when tuning the allocator
+    import threading  # only at the command's end or when tuning the allocator
 
     if threading.active_count() > 1 or not hasattr(atexit, "_run_exitfuncs") or not enabled():
         sys.exit(code)

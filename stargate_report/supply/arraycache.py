@@ -48,7 +48,7 @@ def cache_dir() -> Path | None:
 
 @functools.cache
 def _library_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # only when a cache file is written or keyed
 
     out = {}
     for name in KEY_LIBRARIES:
@@ -120,7 +120,7 @@ def _exclusive(lock_path: Path):
     """An advisory lock on ``lock_path`` (``flock``; the system drops it if its holder dies). Where no
     lock can be had (no ``fcntl``, a folder that cannot be written), each process derives on its own."""
     try:
-        import fcntl
+        import fcntl  # only when a cache file is written or keyed
 
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(lock_path, "a")  # noqa: SIM115 - closed below, after the lock is released

@@ -58,6 +58,7 @@ class SupplyCosts:
 
     @classmethod
     def from_registry(cls) -> SupplyCosts:
+        # the registry is read only when costs are asked for
         from stargate_report.catalog.assumptions import load_registry
 
         reg = load_registry()
@@ -155,6 +156,7 @@ class GridTerms:
 
     @classmethod
     def from_registry(cls, region: str) -> GridTerms:
+        # the registry is read only when costs are asked for
         from stargate_report.catalog.assumptions import load_registry
 
         reg = load_registry()

@@ -112,6 +112,7 @@ class Mix:
 # -- the solution per MW of load ------------------------------------------------------------------
 @functools.cache
 def _lp_code_hash() -> str:
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply import lp
 
     with open(lp.__file__, "rb") as fh:
@@ -159,6 +160,7 @@ def solve_unit(profiles, target: float | None, options: SupplyOptions, costs: Su
     :class:`~stargate_report.supply.lp.InfeasibleTarget` for an unreachable target (the best share is kept
     in the cache too, so it is not searched twice).
     """
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply import arraycache
 
     key = unit_key(profiles, target, options, costs, grid)
@@ -182,6 +184,7 @@ def solve_unit(profiles, target: float | None, options: SupplyOptions, costs: Su
 
 
 def _raise_if_infeasible(sol: dict, target, options: SupplyOptions, profiles) -> dict:
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply.lp import InfeasibleTarget
 
     if sol.get("infeasible"):
@@ -191,6 +194,7 @@ def _raise_if_infeasible(sol: dict, target, options: SupplyOptions, profiles) ->
 
 
 def _solve(profiles, target: float | None, options: SupplyOptions, costs: SupplyCosts, grid: GridTerms) -> dict:
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply import lp
 
     wind = profiles.wind if options.allow_wind else None
@@ -248,6 +252,7 @@ def _grid_only(grid: GridTerms) -> dict:
 
 # -- mixes for a load -----------------------------------------------------------------------------
 def _inputs(region: str, options: SupplyOptions, costs: SupplyCosts | None, grid: GridTerms | None):
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply.profiles import region_profiles
 
     profiles = region_profiles(region, options.site, options.pv_mount)
@@ -331,6 +336,7 @@ CFE_CURVE_TARGETS = (0.8, 0.9, 0.95, 0.98)
 
 
 def _row(region: str, load_mw: float, target: float, options: SupplyOptions, costs, grid) -> Mix:
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply.lp import InfeasibleTarget
 
     try:
@@ -364,6 +370,7 @@ def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True
                       regions: list[str] | None = None, options: SupplyOptions | None = None) -> list[dict]:
     """The least-cost mix for the same load and target in every region (``feasible`` False where the target
     is out of reach with the options, with the best share reached)."""
+    # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
     from stargate_report.supply.profiles import regions as all_regions
 
     options = options or SupplyOptions(allow_wind=allow_wind, allow_battery=allow_battery)
