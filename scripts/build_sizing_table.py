@@ -8,7 +8,7 @@ profiles' bytes, the costs, the grid terms, the options, the target and the LP c
 an entry only while all of them are unchanged; anything else is solved afresh (and cached on disk). Covers
 every region and site with profiles, 100 % annual matching and the CFE targets of the cost curve plus the
 scenarios' default target, with the presets' option sets (wind allowed; Milam County: no wind). Re-run it
-after changing a cost, a profile or supply/lp.py (about 5-10 s per solve).
+after changing a cost, a profile or the LP (supply/lp.py, lp_inputs.py, lp_model.py) (about 5-10 s per solve).
 """
 from __future__ import annotations
 

@@ -113,10 +113,13 @@ class Mix:
 @functools.cache
 def _lp_code_hash() -> str:
     # linopy (about 0.5 s), the cache and the profiles only when a mix is solved or looked up
-    from stargate_report.supply import lp
+    from stargate_report.supply import lp, lp_inputs, lp_model
 
-    with open(lp.__file__, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()[:16]
+    h = hashlib.sha256()
+    for module in (lp, lp_inputs, lp_model):  # the LP's code, all of it: a change anywhere in it solves afresh
+        with open(module.__file__, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()[:16]
 
 
 def _profile_hash(a) -> str | None:
