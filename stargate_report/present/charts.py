@@ -116,7 +116,8 @@ def histogram(values, title_x: str, title_y: str, bins: int = 40) -> alt.Chart:
     df = histogram_table(values, bins)
     return alt.Chart(df).mark_bar(color=PALETTE[0], binSpacing=1).encode(
         x=alt.X("start:Q", title=title_x, scale=alt.Scale(zero=False)), x2="end:Q",
-        y=alt.Y("count:Q", title=title_y)).properties(width=WIDTH, height=HEIGHT)
+        # y2 at zero: with a ranged x, Vega-Lite would otherwise draw each bar as a thin horizontal band at its count
+        y=alt.Y("count:Q", title=title_y), y2=alt.datum(0)).properties(width=WIDTH, height=HEIGHT)
 
 
 def timeline(df: pd.DataFrame, title_x: str, date_format: str = "%b %Y") -> alt.LayerChart:
