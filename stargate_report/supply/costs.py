@@ -36,14 +36,15 @@ class SupplyCosts:
     life_solar_years: float
     life_wind_years: float
     life_battery_years: float
-    round_trip_efficiency: float = 0.85
-    firm_usd_per_kw: float = 10000.0
-    firm_fom_usd_per_kw_year: float = 0.0
-    life_firm_years: float = 30.0
-    ldes_energy_usd_per_kwh: float = 21.97
-    ldes_fom_share: float = 0.01
-    ldes_round_trip_efficiency: float = 0.43
-    life_ldes_years: float = 15.0
+    # (no defaults: every value comes from the assumptions registry, :meth:`from_registry`, never a typed copy)
+    round_trip_efficiency: float
+    firm_usd_per_kw: float
+    firm_fom_usd_per_kw_year: float
+    life_firm_years: float
+    ldes_energy_usd_per_kwh: float
+    ldes_fom_share: float
+    ldes_round_trip_efficiency: float
+    life_ldes_years: float
     ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
