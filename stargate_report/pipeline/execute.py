@@ -67,6 +67,7 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
     across runs stay up."""
 
     # the model (numpy, the supply sizing) only when chapters run: a run served from the cache never needs it
+    from stargate_report.model.analyses import add_analysis_tables
     from stargate_report.model.evaluate import add_supply_tables, evaluate
 
     jobs = []
@@ -87,6 +88,8 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
         results = evaluate(req.scenario, supply=True)
         say("sizing the hourly supply (cost-vs-CFE curve, regions)")
         add_supply_tables(results)
+        say("tornado, Sobol indices and regions")
+        add_analysis_tables(results)
         results.save(tmp / "data" / "results")
         results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
         timings["evaluate_s"] = time.perf_counter() - t

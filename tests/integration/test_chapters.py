@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from stargate_report.model.analyses import add_analysis_tables
 from stargate_report.model.evaluate import add_supply_tables, evaluate
 from stargate_report.model.scenario import resolve
 
@@ -20,7 +21,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
 
 @pytest.fixture(scope="module", params=["stargate-norway", "stargate-10gw"])
 def ledger(request, tmp_path_factory):
-    res = add_supply_tables(evaluate(resolve(request.param), samples=300, supply=True))
+    res = add_analysis_tables(add_supply_tables(evaluate(resolve(request.param), samples=300, supply=True)))
     stem = tmp_path_factory.mktemp(request.param) / "results"
     res.save(stem)
     return request.param, stem

@@ -45,3 +45,28 @@ def test_sobol_on_a_scenario_whose_output_does_not_move_is_zero():
 def test_the_same_seed_gives_the_same_indices():
     a, b = sobol(resolve(), "capex_usd", n=64, seed=5), sobol(resolve(), "capex_usd", n=64, seed=5)
     assert a.equals(b)
+
+
+def test_the_runs_analysis_tables_are_the_sensitivity_functions_results():
+    """Tornado, Sobol and regions are computed once per run into named result tables (issue 22)."""
+    from stargate_report.model.analyses import TABLES, add_analysis_tables
+    from stargate_report.model.evaluate import evaluate
+    from stargate_report.model.scenario import region_ids, resolve
+    from stargate_report.model.sensitivity import tornado
+
+    s = resolve()
+    res = add_analysis_tables(evaluate(s, samples=200))
+    assert set(TABLES) <= set(res.tables)
+    rows = res.tables["tornado_capex_usd"]
+    direct = tornado(s, "capex_usd")
+    direct = direct[direct["swing"] > 0]
+    assert [r["assumption"] for r in rows] == list(direct["assumption"])
+    assert rows[0]["swing"] == direct["swing"].iloc[0] > 0
+    assert all(r["swing"] > 0 for r in rows)
+    sob = res.tables["sobol_capex_usd"]
+    assert [r["ST"] for r in sob] == sorted((r["ST"] for r in sob), reverse=True)
+    regions = {r["region"] for r in res.tables["regions_footprint"]}
+    assert regions == set(region_ids())
+    # the tables survive the trip through results.json
+    import json
+    assert json.loads(res.to_json())["tables"]["sobol_capex_usd"][0]["assumption"] == sob[0]["assumption"]

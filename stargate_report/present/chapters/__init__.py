@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from stargate_report.exceptions import ParameterError
-from stargate_report.model import evaluate as model
+from stargate_report.model.analyses import evaluate_run
 from stargate_report.model.ledger import Results
 from stargate_report.model.scenario import DEFAULT_PRESET, resolve
 from stargate_report.present import formatting
@@ -51,5 +51,5 @@ def open_chapter(name: str, preset: str = DEFAULT_PRESET, overrides: dict | None
         _check_results_path(results_path)
         results = Results.load(results_path)
     else:  # running alone: evaluate here, with the supply and its tables
-        results = model.add_supply_tables(model.evaluate(resolve(preset, overrides=overrides or {}), supply=True))
+        results = evaluate_run(resolve(preset, overrides=overrides or {}))
     return CHAPTERS.get(name, Chapter)(name=name, results=results, lang=lang, preset=preset)

@@ -66,6 +66,13 @@ class AppendixChapter(Chapter):
                          t("col.inputs", self.lang): ", ".join(q.inputs)})
         return pd.DataFrame(rows)
 
+    def tables_frame(self) -> pd.DataFrame:
+        """The run's named result tables (``results.json``, ``tables``): name, rows and what each holds
+        (catalogue key ``table.<name>``), so a chart or table of a chapter can be traced like a quantity."""
+        return pd.DataFrame([{t("col.table", self.lang): name, t("col.rows", self.lang): str(len(rows)),
+                              t("col.definition", self.lang): t(f"table.{name}", self.lang)}
+                             for name, rows in self.results.tables.items()])
+
     def parameters_frame(self) -> pd.DataFrame:
         """The run's parameters and their values, in the chapter's language: a preset's own title as the
         briefing shows it (:attr:`title`), a parameter left unset (``None``: sampled from its range, or

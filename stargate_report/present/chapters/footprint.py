@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stargate_report.model import evaluate as model
-from stargate_report.model.scenario import Scenario, region_ids
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter
 from stargate_report.present.i18n import t
@@ -15,24 +13,28 @@ class FootprintChapter(Chapter):
 
     # -- footprint, uncertainty, run ----------------------------------------------------------------
     def regions_table(self, qids: list[str]) -> pd.DataFrame:
-        """Each quantity (median with range) of the same scenario evaluated in every region."""
+        """Each quantity (median with range) of the same scenario evaluated in every region (results table
+        ``regions_footprint``)."""
 
-        sc = Scenario(**self.results.scenario)
+        by_region: dict[str, dict[str, dict]] = {}
+        for r in self.results.tables["regions_footprint"]:
+            by_region.setdefault(r["region"], {})[r["quantity"]] = r
         rows = []
-        for region in region_ids():
-            res = model.evaluate(sc.model_copy(update={"region": region}))
+        for region, found in by_region.items():
             row = {t("col.region", self.lang): t(f"region.{region}", self.lang)}
             for q in qids:
-                row[t(f"label.{q}", self.lang)] = formatting.quantity(res[q], self.lang) if q in res else "–"
+                r = found.get(q)
+                row[t(f"label.{q}", self.lang)] = (formatting.with_range(r["p50"], r["p10"], r["p90"], r["unit"],
+                                                                         self.lang) if r else "–")
             rows.append(row)
         return pd.DataFrame(rows)
 
     def regions(self, qid: str, plot_unit: str) -> pd.DataFrame:
-        """One quantity of the same scenario evaluated in every region, in a plot unit."""
+        """One quantity of the same scenario evaluated in every region (results table ``regions_footprint``),
+        in a plot unit."""
 
         scale = formatting.plot_scale(plot_unit)
-        sc = Scenario(**self.results.scenario)
-        df = model.evaluate_regions(sc, qid)
+        df = pd.DataFrame([r for r in self.results.tables["regions_footprint"] if r["quantity"] == qid])
         df["label"] = [t(f"region.{r}", self.lang) for r in df["region"]]
         for c in ("p10", "p50", "p90"):
             df[c] = df[c] / scale

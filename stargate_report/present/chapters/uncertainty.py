@@ -4,8 +4,6 @@ from __future__ import annotations
 import pandas as pd
 
 from stargate_report.model.evaluate import ROLES
-from stargate_report.model.scenario import Scenario
-from stargate_report.model.sensitivity import sobol, tornado
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, catalogue_keys
 from stargate_report.present.i18n import t
@@ -38,8 +36,7 @@ class UncertaintyChapter(Chapter):
         """One-at-a-time swings of ``output`` (largest first): ``label, assumption, low, high, base``."""
 
         scale = formatting.plot_scale(plot_unit)
-        df = tornado(Scenario(**self.results.scenario), output)
-        df = df[df["swing"] > 0].head(top)
+        df = self._tornado(output).head(top)
         return pd.DataFrame({
             "label": [f"{self._label_of_role(r)} ({a})" for r, a in zip(df["role"], df["assumption"])],
             "assumption": df["assumption"], "at_low": df["output_at_low"] / scale,
@@ -48,10 +45,10 @@ class UncertaintyChapter(Chapter):
     def drivers_text(self, output: str, n: int = 3) -> str:
         """The ``n`` largest drivers of ``output`` in words: assumption, its range, and the output's range."""
 
-        df = tornado(Scenario(**self.results.scenario), output)
+        df = self._tornado(output)
         unit = self.results[output].unit
         parts = []
-        for _, row in df[df["swing"] > 0].head(n).iterrows():
+        for _, row in df.head(n).iterrows():
             lo_out, hi_out = sorted((row["output_at_low"], row["output_at_high"]))
             parts.append(t("uncertainty.driver", self.lang).format(
                 name=self._label_of_role(row["role"]),
@@ -60,9 +57,13 @@ class UncertaintyChapter(Chapter):
                 out_low=formatting.value(lo_out, unit, self.lang), out_high=formatting.value(hi_out, unit, self.lang)))
         return "; ".join(parts)
 
-    def sobol_table(self, output: str, n: int = 256, top: int = 6) -> pd.DataFrame:
+    def _tornado(self, output: str) -> pd.DataFrame:
+        """The run's tornado table of ``output`` (results table ``tornado_<output>``, swings > 0)."""
+        return pd.DataFrame(self.results.tables[f"tornado_{output}"])
 
-        df = sobol(Scenario(**self.results.scenario), output, n=n).head(top)
+    def sobol_table(self, output: str, top: int = 6) -> pd.DataFrame:
+        """The run's Sobol indices of ``output`` (results table ``sobol_<output>``), largest total first."""
+        df = pd.DataFrame(self.results.tables[f"sobol_{output}"]).head(top)
         return pd.DataFrame({t("col.assumption", self.lang): [f"{self._label_of_role(r)} ({a})"
                                                               for r, a in zip(df["role"], df["assumption"])],
                              t("col.first_order", self.lang): [formatting.number(x, self.lang, 2) for x in df["S1"]],
