@@ -62,9 +62,15 @@ class Quantity:
     def p90(self) -> float:
         return float(np.percentile(self.samples, 90))
 
+    @property
+    def width(self) -> float:
+        """The relative width of the range, (P90 - P10) / P50 (0 for a median of 0)."""
+        p10, p50, p90 = (float(v) for v in np.percentile(self.samples, [10, 50, 90]))
+        return (p90 - p10) / p50 if p50 else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         p10, p50, p90 = (float(v) for v in np.percentile(self.samples, [10, 50, 90]))
-        return {"p10": p10, "p50": p50, "p90": p90, "unit": self.unit, "status": self.status,
+        return {"p10": p10, "p50": p50, "p90": p90, "width": (p90 - p10) / p50 if p50 else 0.0, "unit": self.unit, "status": self.status,
                 "sources": list(self.sources), "inputs": list(self.inputs), "formula": self.formula,
                 "note": self.note}
 

@@ -21,8 +21,9 @@ from stargate_report.exceptions import UnknownNameError
 from stargate_report.model import evaluate as model
 from stargate_report.model.ledger import Results
 from stargate_report.model.scenario import DEFAULT_PRESET, Scenario
-from stargate_report.present import charts, formatting
+from stargate_report.present import charts, formatting, printed
 from stargate_report.present.i18n import catalogue, display_title, t
+from stargate_report.present.printed import Printed, pointer
 from stargate_report.present.tables import SOURCE_TABLES, FactStatement, sources_html, table_html
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
@@ -50,30 +51,38 @@ class Chapter:
     preset: str = DEFAULT_PRESET
 
     # -- values ----------------------------------------------------------------------------------
-    def num(self, ref: str, show_range: bool = True) -> str:
-        """Format a ledger quantity, an input id, or a model role (e.g. ``pue``) as text."""
+    def num(self, ref: str, show_range: bool = True) -> Printed:
+        """A ledger quantity (median with its P10-P90 range in brackets, or the median alone), an input id or
+        a model role (its base value: an input's range is shown only in the appendix, as "range a–b", so
+        brackets always mean P10–P90), ``range:<role>`` (a published range, low to high) or ``param:<name>``,
+        as :class:`Printed` text whose numbers carry their ``results.json`` key."""
         res = self.results
         if ref.startswith("range:"):  # a published range, low to high (no midpoint shown)
             iid = res.roles.get(ref[6:], ref[6:])
             if iid in res.inputs:
                 i = res.inputs[iid]
-                return formatting.range_only(i.low, i.high, i.unit, self.lang)
+                return printed.span(i.low, i.high, i.unit, self.lang, pointer("assumptions", iid))
         if ref in res.quantities:
-            return formatting.quantity(res.quantities[ref], self.lang, show_range)
+            q = res.quantities[ref]
+            if show_range:
+                return printed.ranged(q.p50, q.p10, q.p90, q.unit, self.lang, pointer("quantities", ref))
+            return printed.value(q.p50, q.unit, self.lang, pointer("quantities", ref, "p50"))
         iid = res.roles.get(ref, ref)
         if iid in res.inputs:
             i = res.inputs[iid]
-            text = (formatting.with_range(i.value, i.low, i.high, i.unit, self.lang) if show_range
-                    else formatting.value(i.value, i.unit, self.lang))
+            text = printed.value(i.value, i.unit, self.lang, pointer("assumptions", iid, "value"))
             # a value borrowed from the US for another region says so next to the number
-            return f"{text} ({t('value.us_proxy', self.lang)})" if i.note.startswith("US proxy") else text
+            return text + f" ({t('value.us_proxy', self.lang)})" if i.note.startswith("US proxy") else text
         if ref.startswith("param:") and ref[6:] in res.scenario:
             v = res.scenario[ref[6:]]
-            return formatting.number(v, self.lang) if isinstance(v, (int, float)) else str(v)
+            key = pointer("scenario", ref[6:])
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return printed.text(str(v), key)
+            return printed.number(v, self.lang, key)
         if ref in model.ROLES:  # an input the model knows, but this region has no published value for
-            return t("value.not_published", self.lang)
+            return Printed(t("value.not_published", self.lang))
         if ref in model.OPTIONAL_QUANTITIES:  # a result that needs such an input
-            return t("value.not_available", self.lang)
+            return Printed(t("value.not_available", self.lang))
         raise KeyError(f"no quantity, input or role named {ref!r} in the ledger of chapter {self.name!r}")
 
     def fill(self, text: str, **values: Any) -> str:
@@ -83,12 +92,22 @@ class Chapter:
             key = m.group(1)
             if key in values:
                 value = values[key]
+                if isinstance(value, Printed):
+                    return value.html
                 if isinstance(value, FactStatement):
                     return f'<span class="fact" data-fact="{html.escape(value.fact_id)}">{html.escape(value)}</span>'
                 return html.escape(str(value))
-            return f'<span class="num" data-ref="{html.escape(key)}">{html.escape(self.num(key))}</span>'
+            return self.num(key).html
 
         return PLACEHOLDER.sub(sub, text)
+
+    def compose(self, key: str, **values: Any) -> Printed:
+        """Catalogue text ``key`` (plain, ``str.format`` fields) with ``values`` put in: a :class:`Printed`
+        whose numbers keep their tags."""
+        template = t(key, self.lang)
+        text = template.format(**{k: str(v) for k, v in values.items()})
+        markup = html.escape(template).format(**{k: printed.markup_of(v) for k, v in values.items()})
+        return Printed(text, markup)
 
     def md(self, key: str, **values: Any) -> str:
         """Catalogue text ``key`` rendered from Markdown to HTML, placeholders filled."""
@@ -266,7 +285,8 @@ class Chapter:
     def notes(self) -> None:
         """Show the ledger's notes (e.g. quantities left out for lack of data), if any."""
         if self.results.notes:
-            items = "".join(f"<li>{html.escape(n)}</li>" for n in self.results.notes)
+            items = "".join(f"<li>{printed.text(n, pointer('notes', i)).html}</li>"
+                            for i, n in enumerate(self.results.notes))
             display_html(f'<ul class="sr-notes">{items}</ul>')
 
 

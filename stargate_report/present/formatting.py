@@ -6,6 +6,7 @@ uses the same scale, so ``988 MW (915-1,106)`` or ``8,66 TWh (8,02-9,69)``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from babel.numbers import format_decimal
 
@@ -111,9 +112,11 @@ def _scale(unit: str, ref: float, lang: str) -> tuple[float, str]:
     return 1, "{}"
 
 
-def _scientific(x: float, lang: str, unit: str) -> str:
+def _scientific(x: float, lang: str, unit: str, wrap=None, part: str = "value") -> str:
     exp = int(math.floor(math.log10(abs(x)))) if x else 0
     mant = number(x / 10 ** exp, lang, 1)
+    if wrap is not None:
+        mant = wrap(mant, part, x, 10.0 ** exp)
     return f"{mant} × 10{str(exp).translate(SUPERSCRIPT)} {unit}"
 
 
@@ -131,45 +134,64 @@ def unit_label(unit: str, lang: str = "en") -> str:
     return pattern
 
 
-def value(x: float, unit: str, lang: str = "en") -> str:
-    """One value with its display unit, e.g. ``1.2 GW``, ``USD 38 bn``, ``68%``."""
+#: ``wrap(text, part, raw, divisor)``: what a printed number becomes; ``part`` is ``"value"``, ``"p50"``,
+#: ``"p10"`` or ``"p90"``, ``raw`` the number before scaling, ``divisor`` what it was divided by to print ``text``
+Wrap = Callable[[str, str, float, float], str]
+
+
+def _plain(text: str, part: str, raw: float, divisor: float) -> str:
+    return text
+
+
+def value(x: float, unit: str, lang: str = "en", wrap: Wrap = _plain) -> str:
+    """One value with its display unit, e.g. ``1.2 GW``, ``USD 38 bn``, ``68%``.
+
+    ``wrap`` receives the printed number (see :data:`Wrap`); the briefing uses it to tag the number with
+    the results key it comes from (``present.printed``)."""
     check_lang(lang)
     if unit in SCIENTIFIC:
-        return _scientific(x, lang, SCIENTIFIC[unit])
+        return _scientific(x, lang, SCIENTIFIC[unit], wrap)
     div, pattern = _scale(unit, x, lang)
-    return pattern.format(number(x / div, lang))
+    return pattern.format(wrap(number(x / div, lang), "value", x, div))
 
 
-def with_range(p50: float, p10: float, p90: float, unit: str, lang: str = "en") -> str:
+def with_range(p50: float, p10: float, p90: float, unit: str, lang: str = "en", wrap: Wrap = _plain) -> str:
     """Median with its P10-P90 range in the same display unit, e.g. ``8.66 TWh (8.02–9.69)``."""
     check_lang(lang)
     if unit in SCIENTIFIC:
-        mid = _scientific(p50, lang, SCIENTIFIC[unit])
+        mid = _scientific(p50, lang, SCIENTIFIC[unit], wrap, part="p50")
         exp = int(math.floor(math.log10(abs(p50)))) if p50 else 0
         lo, hi = number(p10 / 10 ** exp, lang, 1), number(p90 / 10 ** exp, lang, 1)
-        return mid if lo == hi else f"{mid} ({lo}–{hi} × 10{str(exp).translate(SUPERSCRIPT)})"
+        if lo == hi:
+            return mid
+        lo, hi = wrap(lo, "p10", p10, 10.0 ** exp), wrap(hi, "p90", p90, 10.0 ** exp)
+        return f"{mid} ({lo}–{hi} × 10{str(exp).translate(SUPERSCRIPT)})"
     div, pattern = _scale(unit, p50, lang)
     d = decimals_for(p50 / div)
     if d > 0 and all(float(x / div).is_integer() for x in (p10, p50, p90)):  # whole numbers: no decimals
         d = 0
     lo, hi = number(p10 / div, lang, d), number(p90 / div, lang, d)
     if lo == hi:  # a point value
-        return pattern.format(number(p50 / div, lang))
-    return f"{pattern.format(number(p50 / div, lang, d))} ({lo}–{hi})"
+        return pattern.format(wrap(number(p50 / div, lang), "p50", p50, div))
+    return (f"{pattern.format(wrap(number(p50 / div, lang, d), 'p50', p50, div))} "
+            f"({wrap(lo, 'p10', p10, div)}–{wrap(hi, 'p90', p90, div)})")
 
 
-def range_only(low: float, high: float, unit: str, lang: str = "en") -> str:
+def range_only(low: float, high: float, unit: str, lang: str = "en", wrap: Wrap = _plain) -> str:
     """Just a range in one display unit, e.g. ``USD 38–78/MWh`` (for published ranges)."""
     check_lang(lang)
     div, pattern = _scale(unit, high, lang)
     d = max(decimals_for(low / div), decimals_for(high / div)) if low else decimals_for(high / div)
     if d > 0 and all(float(x / div).is_integer() for x in (low, high)):
         d = 0
-    return pattern.format(f"{number(low / div, lang, max(d, 0))}–{number(high / div, lang, max(d, 0))}")
+    lo = wrap(number(low / div, lang, max(d, 0)), "low", low, div)
+    hi = wrap(number(high / div, lang, max(d, 0)), "high", high, div)
+    return pattern.format(f"{lo}–{hi}")
 
 
-def quantity(q, lang: str = "en", show_range: bool = True) -> str:
-    """Format a ledger :class:`~stargate_report.model.ledger.Quantity`."""
+def quantity(q, lang: str = "en", show_range: bool = True, wrap: Wrap = _plain) -> str:
+    """Format a ledger :class:`~stargate_report.model.ledger.Quantity`: its median, with its P10-P90 range."""
     if show_range:
-        return with_range(q.p50, q.p10, q.p90, q.unit, lang)
-    return value(q.p50, q.unit, lang)
+        return with_range(q.p50, q.p10, q.p90, q.unit, lang, wrap)
+    # the median alone: tagged as the median it is
+    return value(q.p50, q.unit, lang, lambda text, part, raw, div: wrap(text, "p50", raw, div))

@@ -8,6 +8,7 @@ import pandas as pd
 
 from stargate_report.catalog.sources import load_sources
 from stargate_report.present.i18n import t
+from stargate_report.present.printed import markup_of
 
 #: the fragment prefixes of the two sources tables: the model's (appendix) and the knowledge base's (deal)
 SOURCE_ANCHOR = "src"
@@ -66,7 +67,7 @@ def cite_links(ids, anchor: str = KNOWLEDGE_ANCHOR) -> str:
     return ", ".join(f'<a href="#{anchor}-{html.escape(i)}">{html.escape(i)}</a>' for i in ids)
 
 
-def sources_html(df: pd.DataFrame, lang: str, anchor: str = SOURCE_ANCHOR, css: str = "sr-table") -> str:
+def sources_html(df: pd.DataFrame, lang: str, anchor: str = SOURCE_ANCHOR, css: str = "sr-table sr-sources") -> str:
     """A sources frame (columns: source id, citation) as a table like :func:`table_html`'s, with each
     citation's web address a link and each row the target ``#<anchor>-<source id>``."""
     columns = [t("col.id", lang), t("col.sources", lang)]
@@ -82,8 +83,11 @@ def sources_html(df: pd.DataFrame, lang: str, anchor: str = SOURCE_ANCHOR, css: 
 
 
 def table_html(df: pd.DataFrame, css: str = "sr-table") -> str:
-    """A data frame as an HTML table with fixed column widths (see :func:`column_widths_pct`)."""
-    markup = df.to_html(index=False, escape=True, classes=css, border=0)
+    """A data frame as an HTML table with fixed column widths (see :func:`column_widths_pct`); a cell that
+    is :class:`~stargate_report.present.printed.Printed` shows its tagged markup, any other is escaped."""
     cols = "".join(f'<col style="width: {w}%">' for w in column_widths_pct(df))
-    head, sep, rest = markup.partition(">")
-    return f"{head}{sep}\n<colgroup>{cols}</colgroup>{rest}"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{markup_of(v)}</td>" for v in row) + "</tr>\n"
+                   for row in df.itertuples(index=False, name=None))
+    return (f'<table class="dataframe {css}">\n<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f"<tbody>\n{body}</tbody></table>")

@@ -10,9 +10,10 @@ from stargate_report.catalog.files import file_hashes
 from stargate_report.catalog.knowledge import get_fact
 from stargate_report.catalog.sources import load_sources
 from stargate_report.model.scenario import Scenario
-from stargate_report.present import formatting
+from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter
 from stargate_report.present.i18n import assumption_note, formula_note, t
+from stargate_report.present.printed import pointer
 
 
 class AppendixChapter(Chapter):
@@ -31,9 +32,12 @@ class AppendixChapter(Chapter):
     def assumptions_frame(self) -> pd.DataFrame:
         rows = []
         for iid, i in self.results.inputs.items():
+            key = pointer("assumptions", iid)
+            # the range low to high, never in brackets: brackets are P10-P90 of outputs only
             rows.append({t("col.id", self.lang): iid,
-                         t("col.value", self.lang): formatting.value(i.value, i.unit, self.lang),
-                         t("col.range", self.lang): formatting.with_range(i.value, i.low, i.high, i.unit, self.lang),
+                         t("col.value", self.lang): printed.value(i.value, i.unit, self.lang, f"{key}/value"),
+                         t("col.range", self.lang): printed.span(i.low, i.high, i.unit, self.lang, key)
+                         if i.low != i.high else "–",
                          t("col.status", self.lang): self.status(i.status),
                          t("col.sources", self.lang): "; ".join(i.sources)})
         return pd.DataFrame(rows)
@@ -53,25 +57,29 @@ class AppendixChapter(Chapter):
                 note = i.note if self.lang == "en" else t("appendix.note.model", self.lang)
             else:
                 note = ""
-            if note:
-                rows.append({t("col.id", self.lang): iid, t("col.note", self.lang): note})
+            if note:  # the note of results.json (English), or its translation (the same numbers)
+                rows.append({t("col.id", self.lang): iid,
+                             t("col.note", self.lang): printed.text(note, pointer("assumptions", iid, "note"))})
         return pd.DataFrame(rows)
 
     def derivations_frame(self) -> pd.DataFrame:
         rows = []
         for qid, q in self.results.quantities.items():
+            key = pointer("quantities", qid)
+            formula = printed.text(q.formula, f"{key}/formula")
+            if q.note:
+                formula = formula + " (" + printed.text(formula_note(qid, q.note, self.lang), f"{key}/note") + ")"
             rows.append({t("col.quantity", self.lang): qid, t("col.value", self.lang): self.num(qid),
-                         t("col.formula", self.lang): q.formula + (f" ({formula_note(qid, q.note, self.lang)})"
-                                                                  if q.note else ""),
+                         t("col.formula", self.lang): formula,
                          t("col.inputs", self.lang): ", ".join(q.inputs)})
         return pd.DataFrame(rows)
 
     def tables_frame(self) -> pd.DataFrame:
-        """The run's named result tables (``results.json``, ``tables``): name, rows and what each holds
+        """The run's named result tables (``results.json``, ``tables``): name and what each holds
         (catalogue key ``table.<name>``), so a chart or table of a chapter can be traced like a quantity."""
-        return pd.DataFrame([{t("col.table", self.lang): name, t("col.rows", self.lang): str(len(rows)),
+        return pd.DataFrame([{t("col.table", self.lang): name,
                               t("col.definition", self.lang): t(f"table.{name}", self.lang)}
-                             for name, rows in self.results.tables.items()])
+                             for name in self.results.tables])
 
     def parameters_frame(self) -> pd.DataFrame:
         """The run's parameters and their values, in the chapter's language: a preset's own title as the
@@ -91,8 +99,9 @@ class AppendixChapter(Chapter):
                 return formatting.exact(v, self.lang, grouped=unit != "-")
             return v
 
-        return pd.DataFrame([{t("col.parameter", self.lang): k, t("col.value", self.lang): shown(k, v)}
-                             for k, v in self.results.scenario.items()]).astype(str)
+        return pd.DataFrame([{t("col.parameter", self.lang): k,
+                              t("col.value", self.lang): printed.text(str(shown(k, v)), pointer("scenario", k))}
+                             for k, v in self.results.scenario.items()])
 
     def sources_frame(self) -> pd.DataFrame:
         used: list[str] = []

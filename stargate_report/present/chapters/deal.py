@@ -13,6 +13,7 @@ from stargate_report.catalog.sources import load_sources
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, display_html
 from stargate_report.present.i18n import t
+from stargate_report.present.printed import Printed
 from stargate_report.present.tables import KNOWLEDGE_ANCHOR, cite_links
 
 
@@ -20,12 +21,13 @@ class DealChapter(Chapter):
     """The deal chapter: the knowledge base's facts, sites, timeline and claims."""
 
     # -- knowledge base ---------------------------------------------------------------------------
-    def data_as_of(self) -> str:
-        """The knowledge base's "as of" date, in the language's long format."""
+    def data_as_of(self) -> Printed:
+        """The knowledge base's "as of" date, in the language's long format (a ``<time>``: a date, not a figure)."""
         from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
 
-
-        return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])
+        day = data_as_of()
+        text = format_date(day, format="long", locale=formatting.LOCALES[self.lang])
+        return Printed(text, f'<time datetime="{day.isoformat()}">{html.escape(text)}</time>')
 
     def fact_list(self, since_fact: str | None = None, anchor: str = KNOWLEDGE_ANCHOR, **filters: Any) -> None:
         """Show facts (filtered as :func:`knowledge_queries.query_facts`) as a list, each citing its source ids.

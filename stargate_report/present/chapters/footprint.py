@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stargate_report.present import formatting
+from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter
 from stargate_report.present.i18n import t
+from stargate_report.present.printed import pointer
 
 
 class FootprintChapter(Chapter):
@@ -16,16 +17,17 @@ class FootprintChapter(Chapter):
         """Each quantity (median with range) of the same scenario evaluated in every region (results table
         ``regions_footprint``)."""
 
-        by_region: dict[str, dict[str, dict]] = {}
-        for r in self.results.tables["regions_footprint"]:
-            by_region.setdefault(r["region"], {})[r["quantity"]] = r
+        by_region: dict[str, dict[str, tuple[int, dict]]] = {}
+        for i, r in enumerate(self.results.tables["regions_footprint"]):
+            by_region.setdefault(r["region"], {})[r["quantity"]] = (i, r)
         rows = []
         for region, found in by_region.items():
             row = {t("col.region", self.lang): t(f"region.{region}", self.lang)}
             for q in qids:
-                r = found.get(q)
-                row[t(f"label.{q}", self.lang)] = (formatting.with_range(r["p50"], r["p10"], r["p90"], r["unit"],
-                                                                         self.lang) if r else "–")
+                i, r = found.get(q, (None, None))
+                row[t(f"label.{q}", self.lang)] = (printed.ranged(r["p50"], r["p10"], r["p90"], r["unit"], self.lang,
+                                                                  pointer("tables", "regions_footprint", i))
+                                                   if r else "–")
             rows.append(row)
         return pd.DataFrame(rows)
 

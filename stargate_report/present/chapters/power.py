@@ -6,18 +6,20 @@ import csv
 import pandas as pd
 
 from stargate_report.catalog.files import path
-from stargate_report.present import formatting
+from stargate_report.present import printed
 from stargate_report.present.chapter import Chapter, scenario_of
 from stargate_report.present.i18n import t
+from stargate_report.present.printed import Printed, pointer
 
 
 class PowerChapter(Chapter):
     """The power chapter: from accelerators to facility power and energy."""
 
-    def sizing_text(self) -> str:
+    def sizing_text(self) -> Printed:
+        """How the campus is sized (a capacity, an IT load or a count), with that number tagged."""
         sizing = scenario_of(self.results).sizing()
         role = "facility_capacity_mw" if sizing == "capacity_fact" else sizing
-        return t(f"sizing.{sizing}", self.lang).replace("{capacity}", self.num(role, show_range=False))
+        return self.compose(f"sizing.{sizing}", capacity=self.num(role, show_range=False))
 
     def accelerator_name(self) -> str:
         """The accelerator's name in the chapter's language (``name_de`` of ``accelerators.csv`` in German)."""
@@ -33,14 +35,16 @@ class PowerChapter(Chapter):
         model's median with its P10-P90 range, the published figure with its source, their ratio, and the
         reason a figure outside the range may differ."""
         rows = []
-        for r in self.results.tables.get("model_vs_reported", []):
+        for i, r in enumerate(self.results.tables.get("model_vs_reported", [])):
             rid = r["reported_id"].removeprefix("fact:")
+            key = pointer("tables", "model_vs_reported", i)
             rows.append({t("col.quantity", self.lang): t(f"label.{r['quantity']}", self.lang),
-                         t("col.model", self.lang): formatting.with_range(r["p50"], r["p10"], r["p90"], r["unit"],
-                                                                         self.lang),
-                         t("col.published", self.lang): formatting.value(r["reported"], r["unit"], self.lang),
+                         t("col.model", self.lang): printed.ranged(r["p50"], r["p10"], r["p90"], r["unit"], self.lang,
+                                                                   key),
+                         t("col.published", self.lang): printed.value(r["reported"], r["unit"], self.lang,
+                                                                      f"{key}/reported"),
                          t("col.sources", self.lang): "; ".join(r["sources"]),
-                         t("col.ratio", self.lang): formatting.number(r["ratio"], self.lang, 2),
+                         t("col.ratio", self.lang): printed.number(r["ratio"], self.lang, f"{key}/ratio", 2),
                          t("col.note", self.lang): t("reported.inside", self.lang) if r["inside"]
                          else t(f"reported.reason.{rid}", self.lang)})
         return pd.DataFrame(rows)

@@ -4,25 +4,25 @@ from __future__ import annotations
 import pandas as pd
 
 from stargate_report.model.evaluate import ROLES
-from stargate_report.present import formatting
+from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter, catalogue_keys
 from stargate_report.present.i18n import t
+from stargate_report.present.printed import Printed, pointer
 
 
 class UncertaintyChapter(Chapter):
     """The uncertainty chapter: ranges, the drivers (tornado) and the global (Sobol) indices."""
 
     def ranges_table(self, qids: list[str]) -> pd.DataFrame:
-        """Quantities with P10, P50, P90 and the relative width of the range."""
+        """Quantities with P10, P50, P90 and the relative width of the range (ledger ``width``)."""
         rows = []
         for q in qids:
             quant = self.results[q]
-            width = (quant.p90 - quant.p10) / quant.p50 if quant.p50 else 0.0
+            key = pointer("quantities", q)
             rows.append({t("col.quantity", self.lang): t(f"label.{q}", self.lang),
-                         "P10": formatting.value(quant.p10, quant.unit, self.lang),
-                         "P50": formatting.value(quant.p50, quant.unit, self.lang),
-                         "P90": formatting.value(quant.p90, quant.unit, self.lang),
-                         t("col.width", self.lang): formatting.value(width, "fraction", self.lang),
+                         **{p.upper(): printed.value(getattr(quant, p), quant.unit, self.lang, f"{key}/{p}")
+                            for p in ("p10", "p50", "p90")},
+                         t("col.width", self.lang): printed.value(quant.width, "fraction", self.lang, f"{key}/width"),
                          t("col.status", self.lang): self.status(quant.status)})
         return pd.DataFrame(rows)
 
@@ -42,20 +42,25 @@ class UncertaintyChapter(Chapter):
             "assumption": df["assumption"], "at_low": df["output_at_low"] / scale,
             "at_high": df["output_at_high"] / scale, "base": df["output_base"] / scale, "inputs": df["assumption"]})
 
-    def drivers_text(self, output: str, n: int = 3) -> str:
+    def drivers_text(self, output: str, n: int = 3) -> Printed:
         """The ``n`` largest drivers of ``output`` in words: assumption, its range, and the output's range."""
 
-        df = self._tornado(output)
+        table = f"tornado_{output}"
         unit = self.results[output].unit
         parts = []
-        for _, row in df.head(n).iterrows():
-            lo_out, hi_out = sorted((row["output_at_low"], row["output_at_high"]))
-            parts.append(t("uncertainty.driver", self.lang).format(
-                name=self._label_of_role(row["role"]),
-                low=formatting.value(row["low"], row["unit"], self.lang),
-                high=formatting.value(row["high"], row["unit"], self.lang),
-                out_low=formatting.value(lo_out, unit, self.lang), out_high=formatting.value(hi_out, unit, self.lang)))
-        return "; ".join(parts)
+        for i, row in self._tornado(output).head(n).iterrows():
+            key = pointer("tables", table, i)
+            at = sorted(("output_at_low", "output_at_high"), key=lambda c: row[c])
+            parts.append(self.compose(
+                "uncertainty.driver", name=self._label_of_role(row["role"]),
+                low=printed.value(row["low"], row["unit"], self.lang, f"{key}/low"),
+                high=printed.value(row["high"], row["unit"], self.lang, f"{key}/high"),
+                out_low=printed.value(row[at[0]], unit, self.lang, f"{key}/{at[0]}"),
+                out_high=printed.value(row[at[1]], unit, self.lang, f"{key}/{at[1]}")))
+        out = Printed("")
+        for k, part in enumerate(parts):
+            out = out + ("; " if k else "") + part
+        return out
 
     def _tornado(self, output: str) -> pd.DataFrame:
         """The run's tornado table of ``output`` (results table ``tornado_<output>``, swings > 0)."""
@@ -63,8 +68,11 @@ class UncertaintyChapter(Chapter):
 
     def sobol_table(self, output: str, top: int = 6) -> pd.DataFrame:
         """The run's Sobol indices of ``output`` (results table ``sobol_<output>``), largest total first."""
-        df = pd.DataFrame(self.results.tables[f"sobol_{output}"]).head(top)
+        table = f"sobol_{output}"
+        df = pd.DataFrame(self.results.tables[table]).head(top)
         return pd.DataFrame({t("col.assumption", self.lang): [f"{self._label_of_role(r)} ({a})"
                                                               for r, a in zip(df["role"], df["assumption"])],
-                             t("col.first_order", self.lang): [formatting.number(x, self.lang, 2) for x in df["S1"]],
-                             t("col.total", self.lang): [formatting.number(x, self.lang, 2) for x in df["ST"]]})
+                             t("col.first_order", self.lang): [printed.number(x, self.lang, pointer("tables", table, i, "S1"), 2)
+                                                               for i, x in enumerate(df["S1"])],
+                             t("col.total", self.lang): [printed.number(x, self.lang, pointer("tables", table, i, "ST"), 2)
+                                                         for i, x in enumerate(df["ST"])]})
