@@ -141,7 +141,7 @@ def test_sources_of_past_events_do_not_go_stale():
     # the 2019 portfolio purchase and the 2017 Japanese plan are events: their reports stay the record,
     # also where a claim's evidence draws on them
     history = source_age.historical_sources()
-    assert {"pvmag-sbe-2019", "finanznachrichten-sbe-japan"} <= history
+    assert {"pvmag-sbe-2019", "nikkei-sbe-yakumo-2017"} <= history
     stale = dict(source_age.stale_sources(365, today=dt.date(2026, 11, 29)))
     assert not history & set(stale)
     # ...but a source that also backs something current (a site's state) is checked like any other
