@@ -1,8 +1,9 @@
 """The knowledge base (``data/facts.yaml``): entities, sites, facts and the news article's claims.
 
-Everything is validated on load: ids, kinds, statuses, dates, verdicts, and every cross-reference
-(source ids, entity ids, site ids, fact ids). Errors name file, record and field. Numbers the model
-takes from facts (a site's capacity, an investment) are read from here, so a correction in the data
+Everything is validated on load by the pydantic models of :mod:`stargate_report.catalog.knowledge_schema`:
+ids, kinds, statuses, dates, verdicts, and every cross-reference (source ids, entity ids, site ids, fact ids,
+regions, a site's capacity fact). Errors name file, record and field, the value and what is allowed. Numbers
+the model takes from facts (a site's capacity, an investment) are read from here, so a correction in the data
 changes every briefing.
 """
 from __future__ import annotations
@@ -12,55 +13,36 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from stargate_report.catalog import files as datafiles
+from stargate_report.catalog import knowledge_schema as schema
 from stargate_report.catalog.regions import region_ids
 from stargate_report.catalog.sources import load_sources
-from stargate_report.catalog.validation import FACT_UNITS
+from stargate_report.catalog.validation import FACT_UNITS, first_error
 from stargate_report.catalog.validation import STATUSES as _STATUSES
 from stargate_report.exceptions import DataError, UnknownNameError
 
-KINDS = frozenset({"programme", "site", "investment", "event", "company"})
+KINDS = frozenset(schema.KINDS)
 
 
 STATUSES = frozenset(_STATUSES)
 
 
-VERDICTS = ("supported", "partly supported", "not supported", "contradicted")
+VERDICTS = schema.VERDICTS
 
 
-SITE_STATUSES = frozenset({"announced", "under construction", "operational"})
+SITE_STATUSES = frozenset(schema.SITE_STATUSES)
 
 
 UNITS = FACT_UNITS
 
 
 #: the unit of a fact a site may name as its ``capacity_fact`` (a power, not a count or an amount)
-CAPACITY_UNIT = "MW"
+CAPACITY_UNIT = schema.CAPACITY_UNIT
 
 
 SECTIONS = ("entities", "sites", "facts", "claims")
-
-
-FACT_REQUIRED = ("id", "kind", "statement_en", "statement_de", "date", "sources", "status", "as_of")
-
-
-FACT_OPTIONAL = ("value", "unit", "site", "entities", "ref", "headline_en", "headline_de", "compares")
-
-
-ENTITY_FIELDS = ("id", "name", "role_en", "role_de", "sources")
-
-
-SITE_REQUIRED = ("id", "name", "location", "country", "developer", "power_en", "power_de", "status", "announced",
-                 "sources")
-
-
-SITE_OPTIONAL = ("region", "builder", "operator", "capacity_fact", "location_de", "status_as_of")
-
-
-CLAIM_REQUIRED = ("id", "quote_de", "claim_en", "verdict", "evidence_en", "evidence_de", "sources")
-
-
-CLAIM_OPTIONAL = ("facts",)
 
 
 @dataclass(frozen=True)
@@ -157,33 +139,7 @@ class Knowledge:
     claims: dict[str, Claim]
 
 
-# -- validation -------------------------------------------------------------------------------------
-def _date(path, rid, name, value) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise DataError(path, rid, name, f"not an ISO date (YYYY-MM-DD): {value!r}") from None
-
-
-def _fields(path, rec, rid, required, optional) -> None:
-    for name in required:
-        if name not in rec or rec[name] is None or rec[name] == "" or (rec[name] == [] and name == "sources"):
-            raise DataError(path, rid, name, "missing or empty")
-    extra = set(rec) - set(required) - set(optional)
-    if extra:
-        raise DataError(path, rid, sorted(extra)[0], "unknown field")
-
-
-def _ids(path, rid, name, value, known, what) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if item not in known:
-            raise DataError(path, rid, name, f"{what} {item!r} is not defined")
-    return tuple(items)
-
-
+# -- validation ---------------------------------------------------------------------------------------
 def _records(section: object, path, name: str) -> list[dict]:
     if section is None:
         return []
@@ -204,13 +160,21 @@ def _unique(path, section: list[dict], name: str) -> None:
         seen.add(rid)
 
 
-def _capacity_fact(path, rid, fact_id, facts: list[dict]) -> None:
-    """A site's ``capacity_fact`` must state a power: a fact with a value in MW. The error lists the facts that fit."""
-    rec = next(f for f in facts if f.get("id") == fact_id)
-    if rec.get("unit") != CAPACITY_UNIT or rec.get("value") is None:
-        fitting = sorted(f.get("id") for f in facts if f.get("unit") == CAPACITY_UNIT and f.get("value") is not None)
-        raise DataError(path, rid, "capacity_fact", f"fact {fact_id!r} is not a power (unit {rec.get('unit')!r}, "
-                        f"not {CAPACITY_UNIT!r}); facts in {CAPACITY_UNIT}: {', '.join(fitting)}")
+def _validate(path, name: str, records: list[dict], ctx: dict) -> list:
+    """Each record of a section through its pydantic model; the first problem becomes a ``DataError`` naming
+    the file, the record (its id, or its position) and the field."""
+    model = schema.SECTION_MODELS[name]
+    out = []
+    for i, rec in enumerate(records, start=1):
+        rid = rec.get("id") or f"{name} #{i}"
+        try:
+            out.append(model.model_validate(rec, context=ctx))
+        except ValidationError as exc:
+            field_name, problem = first_error(exc)
+            raise DataError(path, rid, field_name, problem) from None
+        except schema.FieldProblem as exc:
+            raise DataError(path, rid, exc.field, exc.problem) from None
+    return out
 
 
 def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowledge:
@@ -225,92 +189,12 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
     sec = {name: _records(data.get(name), path, name) for name in SECTIONS}
     for name, records in sec.items():
         _unique(path, records, name)
-    entity_ids = {r.get("id") for r in sec["entities"]}
-    site_ids = {r.get("id") for r in sec["sites"]}
-    fact_ids = {r.get("id") for r in sec["facts"]}
-
-    entities = {}
-    for i, rec in enumerate(sec["entities"], start=1):
-        rid = rec.get("id", f"entities #{i}")
-        _fields(path, rec, rid, ENTITY_FIELDS, ())
-        entities[rid] = Entity(rid, str(rec["name"]), str(rec["role_en"]), str(rec["role_de"]),
-                               _ids(path, rid, "sources", rec["sources"], source_ids, "source"))
-
-    sites = {}
-    for i, rec in enumerate(sec["sites"], start=1):
-        rid = rec.get("id", f"sites #{i}")
-        _fields(path, rec, rid, SITE_REQUIRED, SITE_OPTIONAL)
-        if rec["status"] not in SITE_STATUSES:
-            raise DataError(path, rid, "status", f"unknown site status {rec['status']!r}; known: "
-                            f"{', '.join(sorted(SITE_STATUSES))}")
-        for role in ("builder", "operator"):
-            if rec.get(role) is not None:
-                _ids(path, rid, role, rec[role], entity_ids, "entity")
-        if rec.get("capacity_fact") is not None:
-            _ids(path, rid, "capacity_fact", rec["capacity_fact"], fact_ids, "fact")
-            _capacity_fact(path, rid, rec["capacity_fact"], sec["facts"])
-        if rec.get("region") is not None:
-            _ids(path, rid, "region", rec["region"], set(region_ids()), "region")
-        sites[rid] = Site(
-            id=rid, name=str(rec["name"]), location=str(rec["location"]), country=str(rec["country"]),
-            developer=_ids(path, rid, "developer", rec["developer"], entity_ids, "entity"),
-            power_en=str(rec["power_en"]), power_de=str(rec["power_de"]), status=rec["status"],
-            announced=_date(path, rid, "announced", rec["announced"]),
-            sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"),
-            region=rec.get("region"), builder=rec.get("builder"), operator=rec.get("operator"),
-            capacity_fact=rec.get("capacity_fact"),
-            location_de=str(rec["location_de"]) if rec.get("location_de") is not None else None,
-            status_as_of=(_date(path, rid, "status_as_of", rec["status_as_of"])
-                          if rec.get("status_as_of") is not None else None))
-
-    facts = {}
-    for i, rec in enumerate(sec["facts"], start=1):
-        rid = rec.get("id", f"facts #{i}")
-        _fields(path, rec, rid, FACT_REQUIRED, FACT_OPTIONAL)
-        if rec["kind"] not in KINDS:
-            raise DataError(path, rid, "kind", f"unknown kind {rec['kind']!r}; known: {', '.join(sorted(KINDS))}")
-        if rec["status"] not in STATUSES:
-            raise DataError(path, rid, "status", f"unknown status {rec['status']!r}; known: "
-                            f"{', '.join(sorted(STATUSES))}")
-        value = rec.get("value")
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise DataError(path, rid, "value", f"not a number: {value!r}")
-            if rec.get("unit") not in UNITS:
-                raise DataError(path, rid, "unit", f"a numeric fact needs a unit, one of {', '.join(sorted(UNITS))}")
-        if rec.get("site") is not None and site_ids:
-            _ids(path, rid, "site", rec["site"], site_ids, "site")
-        ents = rec.get("entities") or []
-        if ents and entity_ids:
-            _ids(path, rid, "entities", ents, entity_ids, "entity")
-        facts[rid] = Fact(
-            id=rid, kind=rec["kind"], statement_en=str(rec["statement_en"]), statement_de=str(rec["statement_de"]),
-            date=_date(path, rid, "date", rec["date"]),
-            sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"), status=rec["status"],
-            as_of=_date(path, rid, "as_of", rec["as_of"]), value=None if value is None else float(value),
-            unit=rec.get("unit"), site=rec.get("site"), entities=tuple(ents), ref=str(rec.get("ref", "")),
-            headline_en=str(rec.get("headline_en", "")), headline_de=str(rec.get("headline_de", "")),
-            compares=str(rec.get("compares") or ""))
-        if facts[rid].compares and value is None:
-            raise DataError(path, rid, "compares", "only a fact with a value can be set beside a model quantity")
-        if bool(facts[rid].headline_en) != bool(facts[rid].headline_de):
-            raise DataError(path, rid, "headline_de" if facts[rid].headline_en else "headline_en",
-                            "a headline needs both languages")
-        for name in ("headline_en", "headline_de"):
-            if "{value}" in str(rec.get(name, "")) and value is None:
-                raise DataError(path, rid, name, "uses {value} but the fact has no value")
-
-    claims = {}
-    for i, rec in enumerate(sec["claims"], start=1):
-        rid = rec.get("id", f"claims #{i}")
-        _fields(path, rec, rid, CLAIM_REQUIRED, CLAIM_OPTIONAL)
-        if rec["verdict"] not in VERDICTS:
-            raise DataError(path, rid, "verdict", f"unknown verdict {rec['verdict']!r}; known: {', '.join(VERDICTS)}")
-        claims[rid] = Claim(
-            id=rid, quote_de=str(rec["quote_de"]), claim_en=str(rec["claim_en"]), verdict=rec["verdict"],
-            evidence_en=str(rec["evidence_en"]), evidence_de=str(rec["evidence_de"]),
-            sources=_ids(path, rid, "sources", rec["sources"], source_ids, "source"),
-            facts=_ids(path, rid, "facts", rec.get("facts") or [], fact_ids, "fact") if rec.get("facts") else ())
+    ctx = schema.context(source_ids, {r.get("id") for r in sec["entities"]}, {r.get("id") for r in sec["sites"]},
+                         {r.get("id") for r in sec["facts"]}, set(region_ids()), sec["facts"])
+    entities = {m.id: Entity(**m.model_dump()) for m in _validate(path, "entities", sec["entities"], ctx)}
+    sites = {m.id: Site(**m.model_dump()) for m in _validate(path, "sites", sec["sites"], ctx)}
+    facts = {m.id: Fact(**m.model_dump()) for m in _validate(path, "facts", sec["facts"], ctx)}
+    claims = {m.id: Claim(**m.model_dump()) for m in _validate(path, "claims", sec["claims"], ctx)}
     return Knowledge(entities, sites, facts, claims)
 
 

@@ -141,7 +141,7 @@ def test_sources_of_past_events_do_not_go_stale():
     # the 2019 portfolio purchase and the 2017 Japanese plan are events: their reports stay the record,
     # also where a claim's evidence draws on them
     history = source_age.historical_sources()
-    assert {"pvmag-sbe-2019", "finanznachrichten-sbe-japan"} <= history
+    assert {"pvmag-sbe-2019", "nikkei-sbe-yakumo-2017"} <= history
     stale = dict(source_age.stale_sources(365, today=dt.date(2026, 11, 29)))
     assert not history & set(stale)
     # ...but a source that also backs something current (a site's state) is checked like any other
@@ -167,22 +167,40 @@ def _doc():
     (lambda d: d["facts"][0].update(sources=["nope"]), "programme-announced", "sources", "not defined"),
     (lambda d: d["facts"][0].update(date="9 Jan 2026"), "programme-announced", "date", "not an ISO date"),
     (lambda d: d["facts"][0].update(status="rumour"), "programme-announced", "status", "unknown status"),
-    (lambda d: d["facts"][0].update(kind="gossip"), "programme-announced", "kind", "unknown kind"),
+    (lambda d: d["facts"][0].update(kind="gossip"), "programme-announced", "kind",
+     "unknown kind 'gossip'; known: company, event, investment, programme, site"),
     (lambda d: d["facts"][0].pop("statement_de"), "programme-announced", "statement_de", "missing"),
     (lambda d: d["facts"][1].update(value="lots"), "programme-investment", "value", "not a number"),
     (lambda d: d["facts"][0].update(site="atlantis"), "programme-announced", "site", "not defined"),
     (lambda d: d["facts"][0].update(entities=["acme"]), "programme-announced", "entities", "not defined"),
     (lambda d: d["sites"][1].update(builder="acme"), "milam-county", "builder", "not defined"),
     (lambda d: d["sites"][1].update(capacity_fact="nope"), "milam-county", "capacity_fact", "not defined"),
-    (lambda d: d["sites"][1].update(status="dreaming"), "milam-county", "status", "unknown site status"),
+    (lambda d: d["sites"][1].update(status="dreaming"), "milam-county", "status",
+     "unknown site status 'dreaming'; known: announced, operational, under construction"),
     (lambda d: d["sites"][1].update(capacity_fact="sbe-equity-total"), "milam-county", "capacity_fact",
      "not a power (unit 'usd', not 'MW'); facts in MW: abilene-capacity, abilene-gas,"),
     (lambda d: d["sites"][0].update(capacity_fact="abilene-gb200-count"), "abilene", "capacity_fact", "not a power"),
     (lambda d: d["sites"][1].update(status_as_of="last spring"), "milam-county", "status_as_of", "not an ISO date"),
-    (lambda d: d["claims"][0].update(verdict="true-ish"), "c-amounts", "verdict", "unknown verdict"),
+    (lambda d: d["claims"][0].update(verdict="true-ish"), "c-amounts", "verdict",
+     "unknown verdict 'true-ish'; known: supported, partly supported, not supported, contradicted"),
     (lambda d: d["claims"][0].update(sources=[]), "c-amounts", "sources", "missing"),
     (lambda d: d["claims"][0].update(facts=["nope"]), "c-amounts", "facts", "not defined"),
     (lambda d: d["entities"][0].update(color="blue"), "openai", "color", "unknown field"),
+    # checks of the pydantic schema (catalog/knowledge_schema.py) beyond the first ones
+    (lambda d: d["facts"][0].update(statement_en="  "), "programme-announced", "statement_en", "missing or empty"),
+    (lambda d: d["facts"][1].update(value=True), "programme-investment", "value", "not a number: True"),
+    (lambda d: d["facts"][1].pop("unit"), "programme-investment", "unit", "a numeric fact needs a unit, one of MW,"),
+    (lambda d: d["facts"][0].update(compares="capex_usd"), "programme-announced", "compares",
+     "only a fact with a value"),
+    (lambda d: d["facts"][1].update(headline_en="x"), "programme-investment", "headline_de", "both languages"),
+    (lambda d: d["facts"][1].update(headline_de="x"), "programme-investment", "headline_en", "both languages"),
+    (lambda d: d["facts"][0].update(headline_en="{value}", headline_de="{value}"), "programme-announced",
+     "headline_en", "uses {value} but the fact has no value"),
+    (lambda d: d["sites"][1].update(developer=["crusoe", "acme"]), "milam-county", "developer",
+     "entity 'acme' is not defined"),
+    (lambda d: d["sites"][1].update(region="mars"), "milam-county", "region", "region 'mars' is not defined"),
+    (lambda d: d["sites"][1].pop("announced"), "milam-county", "announced", "missing or empty"),
+    (lambda d: d["entities"][0].pop("id"), "entities #1", "id", "missing or empty"),
 ])
 def test_malformed_documents(mutate, record, field, problem):
     doc = _doc()
@@ -192,6 +210,30 @@ def test_malformed_documents(mutate, record, field, problem):
     msg = str(err.value)
     assert msg.startswith("facts.yaml: record ") and f"record {record}," in msg
     assert f"field '{field}'" in msg and problem in msg
+
+
+def test_the_schema_checks_a_record_alone_and_its_references_through_the_context():
+    from pydantic import ValidationError
+
+    from stargate_report.catalog import knowledge_schema as schema
+
+    rec = {"id": "f", "kind": "site", "statement_en": "e", "statement_de": "d", "date": "2025-01-02",
+           "sources": "s1", "status": "uncertain", "as_of": dt.date(2026, 1, 1), "value": 3, "unit": "MW"}
+    fact = schema.FactRecord.model_validate(rec)  # no context: the references are not checked
+    assert fact.sources == ("s1",) and fact.date == dt.date(2025, 1, 2) and fact.value == 3.0
+    ctx = schema.context({"s2"}, set(), set(), {"f"}, set(), [rec])
+    with pytest.raises(ValidationError, match="source 's1' is not defined"):
+        schema.FactRecord.model_validate(rec, context=ctx)
+    with pytest.raises(schema.FieldProblem) as err:
+        schema.FactRecord.model_validate({**rec, "unit": None})
+    assert err.value.field == "unit"
+
+
+def test_a_plain_list_of_facts_names_sites_and_entities_it_does_not_define():
+    facts = _doc()["facts"]
+    parsed = kb.parse_knowledge(facts, "facts.yaml", set(load_sources()))
+    assert parsed.facts.keys() == kb.load_facts().keys() and not parsed.sites
+    assert parsed.facts == kb.load_facts()  # the same records as the whole document gives
 
 
 def test_unknown_section_and_python_tags(tmp_path):
