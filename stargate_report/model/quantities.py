@@ -149,6 +149,8 @@ SUPPLY = (
       " + battery_mw_cfe * battery_power_capex_usd_per_kw * KW_PER_MW"
       " + battery_mwh_cfe * battery_energy_capex_usd_per_kwh * KWH_PER_MWH"
       " + firm_mw_cfe * firm_clean_capex_usd_per_kw * KW_PER_MW + ldes_mwh_cfe * ldes_energy_capex_usd_per_kwh * KWH_PER_MWH"),
+    F("capex_with_supply_usd", "usd", "capex_usd + supply_capex_usd",
+      "campus (facility and IT) and its hour-by-hour clean supply"),
     F("investment_share_of_supply_capex", "fraction",
       "where(supply_capex_usd > 0, investment_usd / maximum(supply_capex_usd, 1.0), 0.0)",
       "0 where no supply is built"),

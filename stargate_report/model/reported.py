@@ -23,19 +23,44 @@ from stargate_report.model.scenario import Scenario
 PER_GW_OF_IT = frozenset({"epoch-1gw-gb200"})
 
 
+#: what a published figure implies, per accelerator, for the reasons the chapter gives (unit of each)
+DERIVED_UNITS = {"reported_facility_w_per_accelerator": "W", "reported_design_pue": "ratio",
+                 "reported_usd_per_accelerator": "usd", "reported_count": "count"}
+
+
 def comparisons(res: Results, scenario: Scenario) -> list[dict]:
-    """Rows ``quantity, p10, p50, p90, unit, reported, reported_id, kind, sources, status, ratio, inside``."""
+    """Rows ``quantity, p10, p50, p90, unit, reported, reported_id, kind, sources, status, ratio, inside``,
+    and what a published figure implies per accelerator (:data:`DERIVED_UNITS`, see :func:`_implied`)."""
     rows = []
     site_fact = get_fact(scenario.capacity_fact) if scenario.capacity_fact else None
     if site_fact is not None:
-        for f in load_facts().values():
-            if f.compares and f.site is not None and f.site == site_fact.site and f.compares in res:
-                rows.append(_row(res, f.compares, f.value, f"fact:{f.id}", "fact", f.sources, f.status))
+        site_facts = [f for f in load_facts().values() if f.compares and f.site is not None
+                      and f.site == site_fact.site and f.compares in res]
+        counts = [f.value for f in site_facts if f.compares == "accelerator_count"]
+        for f in site_facts:
+            row = _row(res, f.compares, f.value, f"fact:{f.id}", "fact", f.sources, f.status)
+            row.update(_implied(res, f.compares, float(f.value), counts[0] if counts else None))
+            rows.append(row)
     for a in load_registry().rows_of("capex_benchmark_usd_per_gw"):
         qid = "capex_usd_per_gw_it" if a.scope in PER_GW_OF_IT else "capex_usd_per_gw"
         if qid in res:
             rows.append(_row(res, qid, a.base, a.id, "assumption", a.source_ids, a.status))
     return rows
+
+
+def _implied(res: Results, qid: str, reported: float, count: float | None) -> dict:
+    """What a published count or purchase implies per accelerator, at the model's medians:
+
+    * a count: facility capacity / count = W per accelerator at the facility, and that over the model's IT
+      power per accelerator = the design PUE the count needs;
+    * an IT purchase: its price / the site's published count = USD per accelerator.
+    """
+    if qid == "accelerator_count" and reported > 0:
+        w = res["facility_power_mw"].p50 * 1e6 / reported
+        return {"reported_facility_w_per_accelerator": w, "reported_design_pue": w / res["it_power_w"].p50}
+    if qid == "it_capex_usd" and count:
+        return {"reported_usd_per_accelerator": reported / float(count), "reported_count": float(count)}
+    return {}
 
 
 def _row(res: Results, qid: str, reported: float, rid: str, kind: str, sources, status: str) -> dict:

@@ -27,6 +27,8 @@ from stargate_report.present.printed import Printed, pointer
 from stargate_report.present.tables import SOURCE_TABLES, FactStatement, sources_html, table_html
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
+#: the inline markup catalogue text may hold: a quotation and a cited work's name
+INLINE_TAG = re.compile(r"</?(?:q|cite)>")
 
 
 def display_html(markup: str) -> None:
@@ -105,9 +107,12 @@ class Chapter:
         """Catalogue text ``key`` (plain, ``str.format`` fields) with ``values`` put in: a :class:`Printed`
         whose numbers keep their tags."""
         template = t(key, self.lang)
-        text = template.format(**{k: str(v) for k, v in values.items()})
-        markup = html.escape(template).format(**{k: printed.markup_of(v) for k, v in values.items()})
-        return Printed(text, markup)
+        text = INLINE_TAG.sub("", template).format(**{k: str(v) for k, v in values.items()})
+        # the catalogue's inline <q> (a quotation) and <cite> (a cited work's name) stay markup
+        markup = html.escape(template)
+        for tag in ("q", "cite"):
+            markup = markup.replace(f"&lt;{tag}&gt;", f"<{tag}>").replace(f"&lt;/{tag}&gt;", f"</{tag}>")
+        return Printed(text, markup.format(**{k: printed.markup_of(v) for k, v in values.items()}))
 
     def md(self, key: str, **values: Any) -> str:
         """Catalogue text ``key`` rendered from Markdown to HTML, placeholders filled."""

@@ -271,3 +271,13 @@ def test_the_power_chain_of_a_gb200_campus_is_the_superpod_ones():
     assert res["accelerator_count"].p50 == pytest.approx(1200e6 / (1833 * 1.14 * 1.25), rel=1e-3)
     # energy at the annual-average PUE: IT x load factor x PUE x 8760 h
     assert res["annual_energy_mwh"].p50 == pytest.approx(1200 / 1.25 * 0.75 * 1.2 * 8760, rel=1e-3)
+
+
+def test_what_a_published_count_implies_per_accelerator():
+    """The reasons beside the record quote what a published figure implies, computed by the library:
+    Abilene's 1.2 GW for 400,000 GPUs is 3,000 W per GPU at the facility; USD 40 bn for them, 100,000 USD each."""
+    rows = {r["quantity"]: r for r in evaluate(resolve("abilene"), samples=200).tables["model_vs_reported"]}
+    count, capex = rows["accelerator_count"], rows["it_capex_usd"]
+    assert count["reported_facility_w_per_accelerator"] == pytest.approx(1.2e9 / 400_000)
+    assert count["reported_design_pue"] == pytest.approx(3000 / (1833 * 1.14), rel=0.05)
+    assert capex["reported_usd_per_accelerator"] == pytest.approx(40e9 / 400_000)

@@ -6,6 +6,7 @@ import csv
 import pandas as pd
 
 from stargate_report.catalog.files import path
+from stargate_report.model.reported import DERIVED_UNITS
 from stargate_report.present import printed
 from stargate_report.present.chapter import Chapter, scenario_of
 from stargate_report.present.i18n import t
@@ -46,5 +47,7 @@ class PowerChapter(Chapter):
                          t("col.sources", self.lang): "; ".join(r["sources"]),
                          t("col.ratio", self.lang): printed.number(r["ratio"], self.lang, f"{key}/ratio", 2),
                          t("col.note", self.lang): t("reported.inside", self.lang) if r["inside"]
-                         else t(f"reported.reason.{rid}", self.lang)})
+                         else self.compose(f"reported.reason.{rid}", **{
+                             k: printed.value(r[k], unit, self.lang, f"{key}/{k}")
+                             for k, unit in DERIVED_UNITS.items() if k in r})})
         return pd.DataFrame(rows)
