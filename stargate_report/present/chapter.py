@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from stargate_report.catalog.assumptions import load_registry
-from stargate_report.catalog.knowledge import get_fact, load_facts
+from stargate_report.catalog.knowledge import load_facts
 from stargate_report.exceptions import UnknownNameError
 from stargate_report.model import evaluate as model
 from stargate_report.model.ledger import Results
@@ -24,7 +24,7 @@ from stargate_report.model.scenario import DEFAULT_PRESET, Scenario
 from stargate_report.present import charts, formatting, printed
 from stargate_report.present.i18n import catalogue, display_title, t
 from stargate_report.present.printed import Printed, pointer
-from stargate_report.present.tables import SOURCE_TABLES, FactStatement, sources_html, table_html
+from stargate_report.present.tables import SOURCE_TABLES, sources_html, table_html
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
 #: the inline markup catalogue text may hold: a quotation and a cited work's name
@@ -96,8 +96,6 @@ class Chapter:
                 value = values[key]
                 if isinstance(value, Printed):
                     return value.html
-                if isinstance(value, FactStatement):
-                    return f'<span class="fact" data-fact="{html.escape(value.fact_id)}">{html.escape(value)}</span>'
                 return html.escape(str(value))
             return self.num(key).html
 
@@ -194,12 +192,32 @@ class Chapter:
                     out.append(s)
         return out
 
-    def investment_context(self) -> str:
+    def record(self, table: str, record_id: str) -> tuple[int, dict]:
+        """A knowledge base record as the run copied it (``knowledge_facts``, ``_sites``, ``_claims``): its
+        row number and row."""
+        for i, row in enumerate(self.results.tables[table]):
+            if row["id"] == record_id:
+                return i, row
+        raise UnknownNameError(table.removeprefix("knowledge_").rstrip("s"), record_id,
+                               [r["id"] for r in self.results.tables[table]])
+
+    def record_text(self, table: str, record_id: str, field: str) -> Printed:
+        """A text field of a knowledge base record in the chapter's language (``<field>_en`` / ``_de``), tagged
+        with its key in the results."""
+        i, row = self.record(table, record_id)
+        name = f"{field}_{self.lang}" if f"{field}_{self.lang}" in row else field
+        return printed.text(row[name], pointer("tables", table, i, name))
+
+    def fact_text(self, fact_id: str) -> Printed:
+        """A fact's statement in the chapter's language, from the run's copy of the knowledge base."""
+        return self.record_text("knowledge_facts", fact_id, "statement")
+
+    def investment_context(self) -> Printed:
         """Where the investment comes from: the fact's statement in this language, or the scenario."""
 
         iid = self.results.roles.get("investment", "")
         if iid.startswith("fact:"):
-            return FactStatement(get_fact(iid[5:]).statement(self.lang), iid[5:])
+            return self.fact_text(iid[5:])
         return t("summary.investment.param", self.lang)
 
 

@@ -10,10 +10,10 @@ from stargate_report.catalog.knowledge import get_fact, load_facts, load_knowled
 from stargate_report.catalog.knowledge_queries import query_facts
 from stargate_report.catalog.source_age import cited_sources, data_as_of
 from stargate_report.catalog.sources import load_sources
-from stargate_report.present import formatting
+from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter, display_html
 from stargate_report.present.i18n import t
-from stargate_report.present.printed import Printed
+from stargate_report.present.printed import Printed, pointer
 from stargate_report.present.tables import KNOWLEDGE_ANCHOR, cite_links
 
 
@@ -40,7 +40,7 @@ class DealChapter(Chapter):
         if since_fact:
             filters["start"] = get_fact(since_fact).date
         items = "".join(
-            f'<li>{html.escape(f.statement(self.lang))} <span class="sr-cite">[{cite_links(f.sources, anchor)}'
+            f'<li>{self.fact_text(f.id).html} <span class="sr-cite">[{cite_links(f.sources, anchor)}'
             f'{"; " + html.escape(t("status." + f.status, self.lang)) if f.status != "confirmed" else ""}]</span></li>'
             for f in query_facts(**filters))
         display_html(f'<ul class="sr-facts">{items}</ul>')
@@ -69,31 +69,39 @@ class DealChapter(Chapter):
         return pd.DataFrame(rows)
 
     def sites_table(self) -> pd.DataFrame:
-
+        """Every site of the run's copy of the knowledge base, by announcement: place, developers, published
+        capacity (its fact's value), power supply, status, sources."""
         kb = load_knowledge()
         rows = []
         for s in sorted(kb.sites.values(), key=lambda s: s.announced):
-            cap = kb.facts[s.capacity_fact] if s.capacity_fact else None
-            rows.append({t("col.site", self.lang): f"{s.name} ({s.place(self.lang)})",
+            if s.capacity_fact:
+                i, cap = self.record("knowledge_facts", s.capacity_fact)
+                capacity = printed.value(cap["value"], cap["unit"], self.lang,
+                                         pointer("tables", "knowledge_facts", i, "value"))
+            else:
+                capacity = t("deal.not_published", self.lang)
+            place = s.place(self.lang)
+            rows.append({t("col.site", self.lang): s.name if place in s.name else f"{s.name} ({place})",
                          t("col.partner", self.lang): ", ".join(kb.entities[e].name for e in s.developer),
-                         t("col.capacity", self.lang): formatting.value(cap.value, cap.unit, self.lang) if cap
-                         else t("deal.not_published", self.lang),
-                         t("col.power", self.lang): s.power(self.lang),
+                         t("col.capacity", self.lang): capacity,
+                         t("col.power", self.lang): self.record_text("knowledge_sites", s.id, "power"),
                          t("col.status", self.lang): t(f"site_status.{s.status}", self.lang),
                          t("col.sources", self.lang): "; ".join(s.sources)})
         return pd.DataFrame(rows)
 
     def claims_table(self) -> pd.DataFrame:
-
+        """The article's claims (its German words, a quotation), the claim in English, verdict, evidence."""
         rows = []
         for c in load_knowledge().claims.values():
-            row = {t("col.quote", self.lang): f"„{c.quote_de}“"}
+            i, row = self.record("knowledge_claims", c.id)
+            quote = row["quote_de"]
+            out = {t("col.quote", self.lang): Printed(f"„{quote}“", f"<q>{html.escape(quote)}</q>")}
             if self.lang != "de":
-                row[t("col.claim", self.lang)] = c.claim_en
-            row.update({t("col.verdict", self.lang): t(f"verdict.{c.verdict}", self.lang),
-                        t("col.evidence", self.lang): c.evidence(self.lang),
+                out[t("col.claim", self.lang)] = self.record_text("knowledge_claims", c.id, "claim_en")
+            out.update({t("col.verdict", self.lang): t(f"verdict.{c.verdict}", self.lang),
+                        t("col.evidence", self.lang): self.record_text("knowledge_claims", c.id, "evidence"),
                         t("col.sources", self.lang): "; ".join(c.sources)})
-            rows.append(row)
+            rows.append(out)
         return pd.DataFrame(rows)
 
     def knowledge_sources_frame(self) -> pd.DataFrame:
