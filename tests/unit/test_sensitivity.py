@@ -27,8 +27,10 @@ def test_tornado_unknown_output():
 
 def test_sobol_ranks_the_drivers_of_capex():
     df = sobol(resolve(), "capex_usd", n=256, seed=1)
-    top = df.iloc[0]["assumption"]
-    assert top in {"itcapex.gb200", "overhead.gb200"}  # IT equipment dominates the capital cost
+    # since the GB200 price rests on analysts' rack prices (a narrower range), the shell cost per MW and the
+    # design PUE (which sets the IT load a site's capacity holds) explain more of the variance than the price
+    assert list(df["assumption"][:3]) == ["dccapex.default", "designpue.default", "itcapex.gb200"]
+    assert df["ST"].iloc[0] > 0.25
     zero = df.set_index("assumption").loc["grid.us-tx"]
     assert abs(zero["ST"]) < 0.02  # grid intensity does not enter capex
 
