@@ -11,7 +11,6 @@ import math
 
 from stargate_report.model.evaluate import add_supply_tables, evaluate
 from stargate_report.model.ledger import Results
-from stargate_report.model.record import add_knowledge_tables
 from stargate_report.model.scenario import Scenario, region_ids
 from stargate_report.model.sensitivity import sobol, tornado
 
@@ -32,9 +31,6 @@ TABLES = {
                      "design, assumptions uniform on their range" for o in SOBOL_OUTPUTS},
     "regions_footprint": "the scenario evaluated in every region: P10, P50, P90 of "
                          + ", ".join(REGION_QUANTITIES),
-    "knowledge_facts": "the knowledge base's facts as the run read them",
-    "knowledge_sites": "the knowledge base's sites as the run read them",
-    "knowledge_claims": "the article's claims and their verdicts as the run read them",
 }
 
 
@@ -74,15 +70,14 @@ def region_rows(scenario: Scenario, qids=REGION_QUANTITIES) -> list[dict]:
 
 
 def add_analysis_tables(res: Results) -> Results:
-    """Add the tornado, Sobol and regions tables and the knowledge base's records (:data:`TABLES`) to
-    ``res.tables``."""
+    """Add the tornado, Sobol and regions tables (:data:`TABLES`) to ``res.tables``."""
     s = Scenario(**res.scenario)
     for o in TORNADO_OUTPUTS:
         res.tables[f"tornado_{o}"] = tornado_rows(s, o)
     for o in SOBOL_OUTPUTS:
         res.tables[f"sobol_{o}"] = sobol_rows(s, o)
     res.tables["regions_footprint"] = region_rows(s)
-    return add_knowledge_tables(res)
+    return res
 
 
 def evaluate_run(scenario: Scenario) -> Results:

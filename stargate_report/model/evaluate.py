@@ -16,6 +16,7 @@ from stargate_report.catalog.assumptions import Assumption, Registry, load_regis
 from stargate_report.catalog.knowledge import get_fact
 from stargate_report.model import formulas, quantities, reported
 from stargate_report.model.ledger import Input, Results
+from stargate_report.model.record import add_knowledge_tables
 from stargate_report.model.scenario import Scenario, resolve
 
 if TYPE_CHECKING:
@@ -366,7 +367,8 @@ def evaluate(scenario: Scenario | None = None, samples: int | None = None, seed:
 
         raise ParameterError("samples", samples, "an integer >= 1")
     plan = make_plan(scenario, supply=supply)
-    return compute_results(plan, draw(plan, n, sd))
+    # the knowledge base's records the briefing prints, copied with the results (model/record.py)
+    return add_knowledge_tables(compute_results(plan, draw(plan, n, sd)))
 
 
 __all__ = ["evaluate", "evaluate_regions", "make_plan", "draw", "compute_results", "base_values", "Plan"]

@@ -184,6 +184,11 @@ SUPPLY = (
       "hourly matching (24/7), the same accounting as the CFE score: the fossil part of the imports, "
       "grid_import x (1 - grid_cfe_share), at the intensity of the grid's fossil part, grid intensity / "
       "(1 - grid_cfe_share); that is the imports at the grid's average intensity"),
+    F("water_offsite_supply_m3_per_year", "m3", "water.water_offsite_m3(grid_import_mwh, ewif_l_per_kwh)",
+      "on the same basis as the hourly emissions: only the grid imports; solar PV and wind consume almost no "
+      "water in operation (left out)"),
+    F("water_with_supply_m3_per_year", "m3", "water_onsite_m3_per_year + water_offsite_supply_m3_per_year",
+      "on site and in the power plants of the grid imports, with the clean supply"),
 )
 
 ALL = (*POWER_CHAIN, *{f for group in SIZING.values() for f in group}, *ENERGY, *COMPUTE, *COST, *INVESTMENT, *FOOTPRINT,
