@@ -7,6 +7,7 @@ one-at-a-time sensitivity (rows at low/high) and the global indices (Saltelli sa
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -176,6 +177,11 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
     s = plan.scenario
     res = Results(scenario=s.to_dict())
     _register_inputs(res, plan)
+    for role, iid in res.roles.items():  # what the draws of each uncertain input were (prose prints their median)
+        inp = res.inputs[iid]
+        if role in v and np.size(v[role]) > 1 and inp.low != inp.high:
+            res.inputs[iid] = dataclasses.replace(
+                inp, sampled=tuple(float(x) for x in np.percentile(v[role], [10, 50, 90])))
     values = dict(v)
     sizing = "facility_capacity_mw" if s.sizing() == "capacity_fact" else s.sizing()
     groups = [quantities.POWER_CHAIN, quantities.SIZING[sizing], quantities.ENERGY, quantities.COMPUTE, quantities.COST,

@@ -33,10 +33,16 @@ class Input:
     status: str
     sources: tuple[str, ...]
     note: str = ""
+    #: P10, P50, P90 of the values the Monte Carlo drew (None for a fixed input or a one-sample run): what the
+    #: results rest on, where ``value`` (the base) is only the mode of the distribution
+    sampled: tuple[float, float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "value": self.value, "low": self.low, "high": self.high, "unit": self.unit,
-                "status": self.status, "sources": list(self.sources), "note": self.note}
+        out = {"kind": self.kind, "value": self.value, "low": self.low, "high": self.high, "unit": self.unit,
+               "status": self.status, "sources": list(self.sources), "note": self.note}
+        if self.sampled is not None:
+            out.update(zip(("p10", "p50", "p90"), self.sampled))
+        return out
 
 
 @dataclass
@@ -181,7 +187,8 @@ class Results:
                       roles=dict(meta.get("roles", {})), tables=dict(meta.get("tables", {})), series=series)
             for k, d in meta["assumptions"].items():
                 res.inputs[k] = Input(k, d["kind"], d["value"], d["low"], d["high"], d["unit"], d["status"],
-                                      tuple(d["sources"]), d.get("note", ""))
+                                      tuple(d["sources"]), d.get("note", ""),
+                                      (d["p10"], d["p50"], d["p90"]) if "p50" in d else None)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(meta_path, "-", str(exc), "missing or of the wrong type; build the run again") from None
         for k, d in (meta.get("quantities") or {}).items():

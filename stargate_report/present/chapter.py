@@ -54,10 +54,11 @@ class Chapter:
 
     # -- values ----------------------------------------------------------------------------------
     def num(self, ref: str, show_range: bool = True) -> Printed:
-        """A ledger quantity (median with its P10-P90 range in brackets, or the median alone), an input id or
-        a model role (its base value: an input's range is shown only in the appendix, as "range a–b", so
-        brackets always mean P10–P90), ``range:<role>`` (a published range, low to high) or ``param:<name>``,
-        as :class:`Printed` text whose numbers carry their ``results.json`` key."""
+        """A ledger quantity or an input id or model role (the median of its Monte Carlo draws with their
+        P10-P90 range in brackets, or the median alone; a fixed input its value), ``range:<role>`` (a published
+        range, low to high, never in brackets) or ``param:<name>``, as :class:`Printed` text whose numbers
+        carry their ``results.json`` key. Brackets mean P10-P90 everywhere; an input's base value and its
+        range low to high are in the appendix."""
         res = self.results
         if ref.startswith("range:"):  # a published range, low to high (no midpoint shown)
             iid = res.roles.get(ref[6:], ref[6:])
@@ -72,7 +73,13 @@ class Chapter:
         iid = res.roles.get(ref, ref)
         if iid in res.inputs:
             i = res.inputs[iid]
-            text = printed.value(i.value, i.unit, self.lang, pointer("assumptions", iid, "value"))
+            key = pointer("assumptions", iid)
+            if i.sampled is None:  # a fixed input (or a one-sample run): its value
+                text = printed.value(i.value, i.unit, self.lang, f"{key}/value")
+            elif show_range:  # a sampled input: the median of its draws with their P10-P90, like an output
+                text = printed.ranged(i.sampled[1], i.sampled[0], i.sampled[2], i.unit, self.lang, key)
+            else:
+                text = printed.value(i.sampled[1], i.unit, self.lang, f"{key}/p50")
             # a value borrowed from the US for another region says so next to the number
             return text + f" ({t('value.us_proxy', self.lang)})" if i.note.startswith("US proxy") else text
         if ref.startswith("param:") and ref[6:] in res.scenario:
