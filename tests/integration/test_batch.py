@@ -298,7 +298,7 @@ def test_sweep_runs_every_scenario_and_writes_an_index(swept):
         assert f'href="{run}/briefing.en.html"' in index
     assert not re.findall(r'(?:src|href)="https?:', index) and "<svg" in index
     # metrics under their labels (the ledger id in the tooltip); chart axes in a plot unit, with its title
-    assert '<th title="capex_usd">Capital cost</th>' in index
+    assert '<th title="capex_usd">Campus capital cost (without the supply)</th>' in index
     for metric in index_page.INDEX_CHARTS:
         assert html.escape(t(f"index.axis.{metric}", "en"), quote=False) in index
     assert index_page.summary_table(first).splitlines()[-1].startswith("ok 2, cached 0")
