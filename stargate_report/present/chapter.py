@@ -22,7 +22,8 @@ from stargate_report.model import evaluate as model
 from stargate_report.model.ledger import Results
 from stargate_report.model.scenario import DEFAULT_PRESET, Scenario
 from stargate_report.present import charts, formatting
-from stargate_report.present.i18n import catalogue, display_title, t
+from stargate_report.present.i18n import catalogue, t
+from stargate_report.present.subject import subject
 from stargate_report.present.tables import SOURCE_TABLES, FactStatement, sources_html, table_html
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
@@ -92,10 +93,13 @@ class Chapter:
 
     def md(self, key: str, **values: Any) -> str:
         """Catalogue text ``key`` rendered from Markdown to HTML, placeholders filled."""
+        return self.md_text(t(key, self.lang), **values)
+
+    def md_text(self, text: str, **values: Any) -> str:
+        """Catalogue text (Markdown, composed of catalogue messages) rendered to HTML, placeholders filled."""
         import mistune  # Markdown only where prose is rendered
 
-        rendered = mistune.html(t(key, self.lang))
-        return self.fill(rendered, **values)
+        return self.fill(mistune.html(text), **values)
 
     # -- output ----------------------------------------------------------------------------------
     def heading(self, key: str, level: int = 1) -> None:
@@ -214,9 +218,16 @@ class Chapter:
 
     @property
     def title(self) -> str:
-        """The run's title in the chapter's language (a preset's own title translated where it can be)."""
+        """The run's title in the chapter's language (:mod:`~stargate_report.present.subject`)."""
 
-        return display_title(self.preset, self.results.scenario.get("title", ""), self.lang)
+        return subject(self.preset, self.results.scenario).title(self.lang)
+
+    def opening(self) -> None:
+        """The summary's opening paragraph: what the briefing is about (the preset's campus, programme or site,
+        or a scenario of the user's own), with the parameters changed from the preset, and how numbers are given;
+        place and words from the catalogue and the knowledge base, the scale from the ledger."""
+        sub = subject(self.preset, self.results.scenario)
+        display_html(self.md_text(sub.lead_text(self.lang), **sub.values(self.lang)))
 
     def axis(self, name: str, which: str) -> str:
         return t(f"fig.{name}.axis_{which}", self.lang)

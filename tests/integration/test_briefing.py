@@ -58,12 +58,13 @@ def test_the_table_of_contents_fits_on_the_title_page(bilingual):
 
 
 def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
-    from stargate_report.present.i18n import catalogue
+    from stargate_report.model.scenario import preset_scenario
+    from stargate_report.present.subject import display_title
 
     markup = (bilingual[1].folder / "briefing.de.html").read_text()
     table = markup[markup.index(">Parameter dieses Laufs</h"):]  # the heading, not its line in the contents
     table = table[:table.index("</table>")]
-    assert html.escape(catalogue("de")["preset.milam-county.title"], quote=False) in table
+    assert html.escape(display_title("milam-county", preset_scenario("milam-county"), "de"), quote=False) in table
     assert "nicht gesetzt" in table and ">none<" not in table
     # numbers as given in German format, yes/no in words, the seed without thousands separators
     assert ">0,9<" in table and ">nein<" in table and ">ja<" in table and ">20260109<" in table
@@ -110,10 +111,10 @@ def test_deal_chapter_in_both_languages(bilingual, lang, title, verdict, number)
 
 
 def test_the_document_title_is_the_preset_title_in_the_briefings_language(bilingual):
-    from stargate_report.model.scenario import load_preset
-    from stargate_report.present.i18n import catalogue
+    from stargate_report.model.scenario import preset_scenario
+    from stargate_report.present.subject import display_title
 
-    titles = {"en": load_preset("milam-county")["title"], "de": catalogue("de")["preset.milam-county.title"]}
+    titles = {lang: display_title("milam-county", preset_scenario("milam-county"), lang) for lang in ("en", "de")}
     for lang, title in titles.items():
         markup = (bilingual[1].folder / f"briefing.{lang}.html").read_text()
         assert re.search(r"<title>([^<]*)</title>", markup).group(1) == html.escape(title, quote=False)
