@@ -14,6 +14,7 @@ import numpy as np
 
 from stargate_report.catalog.assumptions import Assumption, Registry, load_registry, sample
 from stargate_report.catalog.knowledge import get_fact
+from stargate_report.catalog.knowledge_queries import verdict_tally
 from stargate_report.model import formulas, quantities, reported
 from stargate_report.model.ledger import Input, Results
 from stargate_report.model.scenario import Scenario, resolve
@@ -192,6 +193,8 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
     if plan.supply:
         _supply_block(res, plan, values)
     res.tables["model_vs_reported"] = reported.comparisons(res, s)
+    # the article's claims as the knowledge base judges them: counted once here, read by the prose (deal chapter)
+    res.tables["claim_verdicts"] = verdict_tally()
     return res
 
 

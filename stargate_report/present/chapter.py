@@ -71,6 +71,11 @@ class Chapter:
         if ref.startswith("param:") and ref[6:] in res.scenario:
             v = res.scenario[ref[6:]]
             return formatting.number(v, self.lang) if isinstance(v, (int, float)) else str(v)
+        if ref.startswith("count:"):  # a count of a results table: count:<table>.<row key> (e.g. claim verdicts)
+            table, _, key = ref[6:].partition(".")
+            for row in res.tables.get(table, ()):
+                if row.get("key") == key:
+                    return formatting.number(row["count"], self.lang, decimals=0)  # a count: every digit
         if ref in model.ROLES:  # an input the model knows, but this region has no published value for
             return t("value.not_published", self.lang)
         if ref in model.OPTIONAL_QUANTITIES:  # a result that needs such an input

@@ -15,6 +15,18 @@ REQUIRED = ["it_power_mw", "facility_power_mw", "annual_energy_mwh", "capex_usd"
             "water_m3_per_year"]
 
 
+def test_the_claim_verdicts_are_in_the_results_and_the_prose_reads_them_there():
+    from stargate_report.catalog.knowledge_queries import verdict_tally
+    from stargate_report.present.chapter import Chapter
+
+    res = evaluate(resolve(overrides={"investment_fact": None}), samples=10)
+    assert res.tables["claim_verdicts"] == verdict_tally() and "claim_verdicts" in res.to_dict()["tables"]
+    res.tables["claim_verdicts"] = [{"key": "all", "count": 1234}]  # the prose shows what the results hold
+    assert Chapter("deal", res, lang="de").num("count:claim_verdicts.all") == "1.234"
+    with pytest.raises(KeyError, match="count:claim_verdicts.supported"):
+        Chapter("deal", res).num("count:claim_verdicts.supported")
+
+
 @pytest.fixture(scope="module")
 def default():
     return evaluate(resolve(), samples=2000, seed=7)

@@ -6,10 +6,12 @@ from typing import Any
 
 import pandas as pd
 
+from stargate_report.catalog import files as datafiles
 from stargate_report.catalog.knowledge import get_fact, load_facts, load_knowledge
 from stargate_report.catalog.knowledge_queries import query_facts
 from stargate_report.catalog.source_age import cited_sources, data_as_of
 from stargate_report.catalog.sources import load_sources
+from stargate_report.exceptions import DataError
 from stargate_report.present import formatting
 from stargate_report.present.chapter import Chapter, display_html
 from stargate_report.present.i18n import t
@@ -22,10 +24,7 @@ class DealChapter(Chapter):
     # -- knowledge base ---------------------------------------------------------------------------
     def data_as_of(self) -> str:
         """The knowledge base's "as of" date, in the language's long format."""
-        from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
-
-
-        return format_date(data_as_of(), format="long", locale=formatting.LOCALES[self.lang])
+        return self._long_date(data_as_of())
 
     def fact_list(self, since_fact: str | None = None, anchor: str = KNOWLEDGE_ANCHOR, **filters: Any) -> None:
         """Show facts (filtered as :func:`knowledge_queries.query_facts`) as a list, each citing its source ids.
@@ -72,7 +71,7 @@ class DealChapter(Chapter):
         rows = []
         for s in sorted(kb.sites.values(), key=lambda s: s.announced):
             cap = kb.facts[s.capacity_fact] if s.capacity_fact else None
-            rows.append({t("col.site", self.lang): f"{s.name} ({s.place(self.lang)})",
+            rows.append({t("col.site", self.lang): s.label(self.lang),
                          t("col.partner", self.lang): ", ".join(kb.entities[e].name for e in s.developer),
                          t("col.capacity", self.lang): formatting.value(cap.value, cap.unit, self.lang) if cap
                          else t("deal.not_published", self.lang),
@@ -80,6 +79,36 @@ class DealChapter(Chapter):
                          t("col.status", self.lang): t(f"site_status.{s.status}", self.lang),
                          t("col.sources", self.lang): "; ".join(s.sources)})
         return pd.DataFrame(rows)
+
+    def article_values(self) -> dict[str, str]:
+        """What identifies the article whose claims are checked, for ``deal.claims.lead``: its headline
+        (``article``) and a sentence on where and when it appeared (``origin``), or, where the knowledge base
+        records none of outlet, date and web address, a sentence saying so and naming the event it reports."""
+        art = load_knowledge().article
+        if art is None:
+            raise DataError(datafiles.path("facts.yaml"), "article", "-", "the article whose claims are checked is "
+                            "not recorded (section article: title, language, copy)")
+        if art.outlet or art.date or art.url:
+            missing = t("deal.article.not_recorded", self.lang)
+            origin = _fill(t("deal.article.origin", self.lang), outlet=art.outlet or missing,
+                           date=self._long_date(art.date) if art.date else missing, url=art.url or missing)
+        else:
+            origin = t("deal.article.unidentified", self.lang)
+        if art.reports:
+            origin += " " + _fill(t("deal.article.reports", self.lang), reported=self._long_date(get_fact(art.reports).date))
+        return {"article": art.title, "origin": origin}
+
+    def _long_date(self, date) -> str:
+        """A date (or an ISO text of one: a year or year-month stays as given) in the language's long format."""
+        import datetime as dt
+
+        from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
+
+        if isinstance(date, str):
+            if len(date) < 10:
+                return date
+            date = dt.date.fromisoformat(date)
+        return format_date(date, format="long", locale=formatting.LOCALES[self.lang])
 
     def claims_table(self) -> pd.DataFrame:
 
@@ -101,3 +130,11 @@ class DealChapter(Chapter):
         reg = load_sources()
         return pd.DataFrame([{t("col.id", self.lang): s, t("col.sources", self.lang): reg[s].citation()}
                              for s in used])
+
+
+def _fill(text: str, **values: str) -> str:
+    """Fill the ``{name}`` placeholders of a catalogue message with plain text (the chapter escapes it once,
+    when the sentence is filled into the prose)."""
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
