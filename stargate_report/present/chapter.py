@@ -280,9 +280,18 @@ class Chapter:
 
 
     def notes(self) -> None:
-        """Show the ledger's notes (e.g. quantities left out for lack of data), if any."""
-        if self.results.notes:
-            items = "".join(f"<li>{html.escape(n)}</li>" for n in self.results.notes)
+        """Show the ledger's notes (e.g. quantities left out for lack of data), if any, in the chapter's language:
+        each from the results table ``notes`` (its kind, the input and the region it names) through the catalogue
+        (``ledger_note.<kind>``); a ledger without that table (written before it) shows its English lines."""
+        rows = self.results.tables.get("notes")
+        if rows is None:
+            lines = list(self.results.notes)
+        else:
+            lines = [t(f"ledger_note.{r['key']}", self.lang)
+                     .replace("{input}", t(f"quantity.{r['input']}", self.lang) if r.get("input") else "")
+                     .replace("{region}", t(f"region.{r['region']}", self.lang)) for r in rows]
+        if lines:
+            items = "".join(f"<li>{html.escape(n)}</li>" for n in lines)
             display_html(f'<ul class="sr-notes">{items}</ul>')
 
 

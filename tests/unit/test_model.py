@@ -283,3 +283,20 @@ def test_the_power_chain_of_a_gb200_campus_is_the_superpod_ones():
     assert res["accelerator_count"].p50 == pytest.approx(1200e6 / (1833 * 1.14 * 1.25), rel=1e-3)
     # energy at the annual-average PUE: IT x load factor x PUE x 8760 h
     assert res["annual_energy_mwh"].p50 == pytest.approx(1200 / 1.25 * 0.75 * 1.2 * 8760, rel=1e-3)
+
+
+def test_the_ledgers_notes_are_stated_in_the_briefings_language(monkeypatch):
+    """The appendix listed the ledger's notes in English in the German briefing ("no published
+    solar_capacity_factor for region no: ..."): they are data now (results table notes), worded by the catalogue."""
+    from stargate_report.present import chapter
+
+    res = evaluate(resolve("stargate-norway", overrides={"samples": 10}), supply=True)
+    assert [r["key"] for r in res.tables["notes"]] == ["missing_input", "missing_input"] + ["no_grid_price"]
+    assert len(res.notes) == len(res.tables["notes"])  # the English lines stay for the command line
+    shown: list[str] = []
+    monkeypatch.setattr(chapter, "display_html", shown.append)
+    for lang in ("en", "de"):
+        chapter.Chapter("appendix", res, lang, "stargate-norway").notes()
+    assert "Kapazitätsfaktor Solar: kein veröffentlichter Wert für Norwegen" in shown[1]
+    assert "Solar capacity factor: no published value for Norway" in shown[0]
+    assert "region no" not in shown[1] and "published" not in shown[1]
