@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from stargate_report.catalog.files import bundled
-from stargate_report.model.scenario import load_preset, parameter_table, preset_names
+from stargate_report.model.scenario import parameter_table, preset_names, preset_scenario
 from stargate_report.present.i18n import catalogue
+from stargate_report.present.subject import display_title
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = re.compile(r'open_chapter\("(\w+)"')
@@ -31,7 +32,7 @@ def chapters_md() -> str:
 
 
 def presets_md() -> str:
-    return "\n".join(f"- `{name}`: {load_preset(name).get('title', name)}" for name in preset_names())
+    return "\n".join(f"- `{name}`: {display_title(name, preset_scenario(name), 'en')}" for name in preset_names())
 
 
 def parameters_md() -> str:

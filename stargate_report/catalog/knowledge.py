@@ -1,4 +1,4 @@
-"""The knowledge base (``data/facts.yaml``): entities, sites, facts and the news article's claims.
+"""The knowledge base (``data/facts.yaml``): entities, sites, facts, the news article and its claims.
 
 Everything is validated on load by the pydantic models of :mod:`stargate_report.catalog.knowledge_schema`:
 ids, kinds, statuses, dates, verdicts, and every cross-reference (source ids, entity ids, site ids, fact ids,
@@ -42,7 +42,15 @@ UNITS = FACT_UNITS
 CAPACITY_UNIT = schema.CAPACITY_UNIT
 
 
-SECTIONS = ("entities", "sites", "facts", "claims")
+SECTIONS = ("entities", "sites", "facts", "claims", "article")
+
+
+#: the article whose claims are checked: its headline and language are known; outlet, date and web address are
+#: recorded where the copy names them (the project's copy names none: the prose says so rather than guess)
+ARTICLE_REQUIRED = ("title", "language", "copy")
+
+
+ARTICLE_OPTIONAL = ("outlet", "date", "url", "reports", "note")
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,20 @@ class Site:
         """The location in ``lang``: the German one where the record has it, else ``location``."""
         return self.location_de if lang == "de" and self.location_de else self.location
 
+    def label(self, lang: str = "en") -> str:
+        """The site as a table names it: its name with its location, each word once. A name that is the
+        location's first part ("Milam County" of "Milam County, Texas") gives way to the location, keeping the
+        name's bracketed addition ("Abilene (Stargate I)" → "Abilene, Texas (Stargate I)"); a location that
+        adds nothing to the name ("Wisconsin" of "Wisconsin (Midwest)") is left out; any other name is followed
+        by its location in brackets ("Stargate Norway (Kvandal near Narvik, Norway)")."""
+        place = self.place(lang)
+        base, _, extra = self.name.partition(" (")
+        if place == base or place.startswith(base + ","):
+            return place + (f" ({extra}" if extra else "")
+        if place in self.name:
+            return self.name
+        return f"{self.name} ({place})"
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -132,11 +154,26 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Article:
+    """The news article whose claims the knowledge base checks: what identifies it, as far as it is known."""
+
+    title: str  # the headline, verbatim
+    language: str
+    copy: str  # where the project's copy of the text is (the research folder; not read at run time)
+    outlet: str = ""
+    date: str = ""  # ISO, as far as known (year, year-month or day)
+    url: str = ""
+    reports: str = ""  # the fact (an event) the article reports
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Knowledge:
     entities: dict[str, Entity]
     sites: dict[str, Site]
     facts: dict[str, Fact]
     claims: dict[str, Claim]
+    article: Article | None = None
 
 
 # -- validation ---------------------------------------------------------------------------------------
@@ -177,8 +214,31 @@ def _validate(path, name: str, records: list[dict], ctx: dict) -> list:
     return out
 
 
+def _article(data: object, path, fact_ids: set) -> Article | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise DataError(path, "article", "-", "expected a mapping (title, language, copy, outlet, date, url, ...)")
+    for name in ARTICLE_REQUIRED:
+        if data.get(name) in (None, ""):
+            raise DataError(path, "article", name, "missing or empty")
+    extra = set(data) - set(ARTICLE_REQUIRED) - set(ARTICLE_OPTIONAL)
+    if extra:
+        raise DataError(path, "article", sorted(extra)[0], "unknown field")
+    rec = {k: str(v) for k, v in data.items() if v is not None}
+    if rec.get("date"):
+        parts = rec["date"].split("-")
+        if not (1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4):
+            raise DataError(path, "article", "date", f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {rec['date']!r}")
+    if rec.get("url") and not rec["url"].startswith(("https://", "http://")):
+        raise DataError(path, "article", "url", f"not a web address: {rec['url']!r}")
+    if rec.get("reports") and rec["reports"] not in fact_ids:
+        raise DataError(path, "article", "reports", f"fact {rec['reports']!r} is not defined")
+    return Article(**rec)
+
+
 def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowledge:
-    """Validate a knowledge-base document (a mapping of the four sections) into :class:`Knowledge`."""
+    """Validate a knowledge-base document (a mapping of its sections) into :class:`Knowledge`."""
     if isinstance(data, list):  # a plain list of facts is accepted too
         data = {"facts": data}
     if not isinstance(data, dict):
@@ -186,7 +246,7 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
     unknown = set(data) - set(SECTIONS)
     if unknown:
         raise DataError(path, sorted(unknown)[0], "-", f"unknown section; known: {', '.join(SECTIONS)}")
-    sec = {name: _records(data.get(name), path, name) for name in SECTIONS}
+    sec = {name: _records(data.get(name), path, name) for name in SECTIONS if name != "article"}
     for name, records in sec.items():
         _unique(path, records, name)
     ctx = schema.context(source_ids, {r.get("id") for r in sec["entities"]}, {r.get("id") for r in sec["sites"]},
@@ -195,7 +255,7 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
     sites = {m.id: Site(**m.model_dump()) for m in _validate(path, "sites", sec["sites"], ctx)}
     facts = {m.id: Fact(**m.model_dump()) for m in _validate(path, "facts", sec["facts"], ctx)}
     claims = {m.id: Claim(**m.model_dump()) for m in _validate(path, "claims", sec["claims"], ctx)}
-    return Knowledge(entities, sites, facts, claims)
+    return Knowledge(entities, sites, facts, claims, _article(data.get("article"), path, set(facts)))
 
 
 def parse_facts(records: object, path: object, source_ids: set[str]) -> dict[str, Fact]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from stargate_report.catalog.knowledge import KINDS, STATUSES, Fact, load_knowledge
+from stargate_report.catalog.knowledge import KINDS, STATUSES, VERDICTS, Fact, load_knowledge
 from stargate_report.exceptions import ParameterError, UnknownNameError
 
 
@@ -95,3 +95,12 @@ def claims_frame(lang: str = "en"):
     return pd.DataFrame([{"id": c.id, "quote_de": c.quote_de, "claim_en": c.claim_en, "verdict": c.verdict,
                           "evidence": c.evidence(lang), "sources": ";".join(c.sources), "facts": ";".join(c.facts)}
                          for c in load_knowledge().claims.values()])
+
+
+def verdict_tally() -> list[dict[str, Any]]:
+    """How many of the article's claims got each verdict: one row per verdict (``key`` is the verdict as an id,
+    ``verdict`` as recorded, ``count``; verdicts no claim got count 0), then ``key`` ``all`` with the number of
+    claims. The model puts it into every run's results (table ``claim_verdicts``), where the prose reads it."""
+    claims = load_knowledge().claims.values()
+    rows = [{"key": v.replace(" ", "_"), "verdict": v, "count": sum(c.verdict == v for c in claims)} for v in VERDICTS]
+    return rows + [{"key": "all", "verdict": "all", "count": len(claims)}]

@@ -123,9 +123,10 @@ def cmd_params(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    from stargate_report.model.scenario import load_preset, preset_names
+    from stargate_report.model.scenario import preset_names, preset_scenario
+    from stargate_report.present.subject import display_title
 
-    rows = [{"preset": n, "title": load_preset(n).get("title", ""), "region": load_preset(n).get("region", "")}
+    rows = [{"preset": n, "title": display_title(n, preset_scenario(n), "en"), "region": preset_scenario(n).region}
             for n in preset_names()]
     print(_table(rows, ["preset", "region", "title"]))
     return EXIT_OK

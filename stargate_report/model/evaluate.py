@@ -15,6 +15,7 @@ import numpy as np
 
 from stargate_report.catalog.assumptions import Assumption, Registry, load_registry, sample
 from stargate_report.catalog.knowledge import get_fact
+from stargate_report.catalog.knowledge_queries import verdict_tally
 from stargate_report.model import formulas, quantities, reported
 from stargate_report.model.ledger import Input, Results
 from stargate_report.model.record import add_knowledge_tables
@@ -196,10 +197,19 @@ def compute_results(plan: Plan, v: dict[str, np.ndarray]) -> Results:
         formulas.run(group, values, res.roles, res)
     for role in plan.missing:
         res.notes.append(f"no published {ROLES[role][0]} for region {s.region}: quantities that need it are left out")
+        _note(res, "missing_input", input=ROLES[role][0], region=s.region)
     if plan.supply:
         _supply_block(res, plan, values)
     res.tables["model_vs_reported"] = reported.comparisons(res, s)
+    # the article's claims as the knowledge base judges them: counted once here, read by the prose (deal chapter)
+    res.tables["claim_verdicts"] = verdict_tally()
     return res
+
+
+def _note(res: Results, key: str, **fields: str) -> None:
+    """A note of the ledger as data too (results table ``notes``: its kind and what it names), so a briefing
+    states it in its own language (catalogue ``ledger_note.<key>``); ``res.notes`` keeps the English line."""
+    res.tables.setdefault("notes", []).append({"key": key, **fields})
 
 
 def _supply_options(s: Scenario):
@@ -296,6 +306,7 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
         res.roles["grid_price_usd_per_mwh"] = pid
         values["grid_price_usd_per_mwh"] = np.zeros(n)
         res.notes.append(f"no sourced grid price for {s.region}: supply costs leave grid purchases out")
+        _note(res, "no_grid_price", region=s.region)
     res.tables["supply_mix"] = [{**mix.to_dict(), "region": s.region, "site": s.site, "pv_mount": s.pv_mount,
                                  "round_trip_efficiency": rte}]
     res.tables["supply_weather"] = [{"region": s.region, "site": s.site, "station_id": weather["station_id"],

@@ -39,8 +39,15 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    title: str = _f("", "-", "Title of the briefing (free text, escaped in output)", max_length=200)
+    title: str = _f("", "-", "Title of the briefing (free text, escaped in output); empty: composed from what the "
+                    "scenario is (kind), where (place, site or region) and how large (its sizing)", max_length=200)
+    kind: Literal["campus", "programme", "site"] = _f(
+        "campus", "-", "What the scenario describes, for the title and the prose: one campus, a programme of many "
+        "sites (modelled as one campus on the region's grid), or a site or a phase of one")
     site: str | None = _f(None, "-", "Site id of the knowledge base, for context (e.g. milam-county)", max_length=60)
+    place: str = _f("", "-", "Where the scenario stands, for the title and the prose (free text, shown as given in "
+                    "every language); empty: the site's location (knowledge base), else the region's name",
+                    max_length=100)
     region: str = _f("us-tx", "-", "Region id: grid intensity, water and capacity factors")
     accelerator: str = _f("gb200", "-", "Accelerator (chip) id")
     accelerator_count: int | None = _f(None, "count", "Number of accelerators; sizes the campus", ge=1, le=100_000_000)
@@ -56,7 +63,8 @@ class Scenario(BaseModel):
                                       gt=0.0, le=1.0, allow_inf_nan=False)
     investment_usd: float | None = _f(None, "USD", "Amount to translate into capacity; None = investment_fact",
                                          gt=0, le=1e13, allow_inf_nan=False)
-    investment_fact: str | None = _f("sbe-equity-total", "-", "Fact id whose value (USD) is the investment")
+    investment_fact: str | None = _f(None, "-", "Fact id whose value (USD) is the investment to compare (e.g. "
+                                     "sbe-equity-total, in the preset about SB Energy's campus); none: no investment")
     training_run: Literal["gpt4"] = _f("gpt4", "-", "Reference training run (scope of training_run_flop)")
     cooling: Literal["regional", "closed-loop"] = _f(
         "regional", "-", "On-site cooling water: the region's WUE, or closed-loop liquid cooling (near zero)")
@@ -109,6 +117,12 @@ def load_preset(name: str) -> dict[str, Any]:
         raise ParameterError("preset", name, "a YAML mapping of parameters")
     return data
 
+
+
+def preset_scenario(name: str) -> Scenario:
+    """A preset's own scenario (its parameters over the defaults), without the checks :func:`validate` adds
+    for a run: what the prose compares a run's scenario with (which parameters the user changed)."""
+    return Scenario(**load_preset(name))
 
 
 def load_params_file(path: str | Path) -> dict[str, Any]:
@@ -193,7 +207,7 @@ def _check_names(params: dict[str, Any]) -> None:
     for key in params:
         if key not in Scenario.model_fields:
             raise UnknownNameError("parameter", key, list(Scenario.model_fields))
-    for key in ("region", "accelerator", "capacity_fact", "investment_fact", "site", "title"):
+    for key in ("region", "accelerator", "capacity_fact", "investment_fact", "site", "title", "place", "kind"):
         if isinstance(params.get(key), bool):
             raise ParameterError(key, params[key], describe(key), YAML_BOOL_HINT)
     checks = {"region": region_ids(), "accelerator": accelerator_ids()}

@@ -32,7 +32,7 @@ from stargate_report.pipeline.execute import execute_all
 from stargate_report.pipeline.publish import merge, render_languages
 from stargate_report.pipeline.run_request import RunRequest, RunResult, chapters, make_output_folder, safe_target
 from stargate_report.present.formatting import LOCALES
-from stargate_report.present.i18n import display_title
+from stargate_report.present.subject import display_title
 from stargate_report.runtime.cores import usable_cores
 from stargate_report.runtime.kernels import KernelPool, SharedKernels
 
@@ -107,7 +107,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         t = time.perf_counter()
         merged = {}
         for lang in req.langs:
-            meta = {"title": display_title(req.preset, req.scenario.title, lang), "lang": lang, "preset": req.preset,
+            meta = {"title": display_title(req.preset, req.scenario, lang), "lang": lang, "preset": req.preset,
                     "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
             merged[lang] = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
         # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the

@@ -22,8 +22,9 @@ from stargate_report.model import evaluate as model
 from stargate_report.model.ledger import Results
 from stargate_report.model.scenario import DEFAULT_PRESET, Scenario
 from stargate_report.present import charts, formatting, printed
-from stargate_report.present.i18n import catalogue, display_title, t
+from stargate_report.present.i18n import catalogue, t
 from stargate_report.present.printed import Printed, pointer
+from stargate_report.present.subject import subject
 from stargate_report.present.tables import SOURCE_TABLES, sources_html, table_html
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
@@ -88,6 +89,11 @@ class Chapter:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return printed.text(str(v), key)
             return printed.number(v, self.lang, key)
+        if ref.startswith("count:"):  # a count of a results table: count:<table>.<row key> (e.g. claim verdicts)
+            table, _, row_key = ref[6:].partition(".")
+            for n, row in enumerate(res.tables.get(table, ())):
+                if row.get("key") == row_key:  # a count: every digit
+                    return printed.number(row["count"], self.lang, pointer("tables", table, n, "count"), decimals=0)
         if ref in model.ROLES:  # an input the model knows, but this region has no published value for
             return Printed(t("value.not_published", self.lang))
         if ref in model.OPTIONAL_QUANTITIES:  # a result that needs such an input
@@ -121,10 +127,13 @@ class Chapter:
 
     def md(self, key: str, **values: Any) -> str:
         """Catalogue text ``key`` rendered from Markdown to HTML, placeholders filled."""
+        return self.md_text(t(key, self.lang), **values)
+
+    def md_text(self, text: str, **values: Any) -> str:
+        """Catalogue text (Markdown, composed of catalogue messages) rendered to HTML, placeholders filled."""
         import mistune  # Markdown only where prose is rendered
 
-        rendered = mistune.html(t(key, self.lang))
-        return self.fill(rendered, **values)
+        return self.fill(mistune.html(text), **values)
 
     # -- output ----------------------------------------------------------------------------------
     def heading(self, key: str, level: int = 1) -> None:
@@ -263,9 +272,16 @@ class Chapter:
 
     @property
     def title(self) -> str:
-        """The run's title in the chapter's language (a preset's own title translated where it can be)."""
+        """The run's title in the chapter's language (:mod:`~stargate_report.present.subject`)."""
 
-        return display_title(self.preset, self.results.scenario.get("title", ""), self.lang)
+        return subject(self.preset, self.results.scenario).title(self.lang)
+
+    def opening(self) -> None:
+        """The summary's opening paragraph: what the briefing is about (the preset's campus, programme or site,
+        or a scenario of the user's own), with the parameters changed from the preset, and how numbers are given;
+        place and words from the catalogue and the knowledge base, the scale from the ledger."""
+        sub = subject(self.preset, self.results.scenario)
+        display_html(self.md_text(sub.lead_text(self.lang), **sub.values(self.lang)))
 
     def axis(self, name: str, which: str) -> str:
         return t(f"fig.{name}.axis_{which}", self.lang)
@@ -313,10 +329,19 @@ class Chapter:
 
 
     def notes(self) -> None:
-        """Show the ledger's notes (e.g. quantities left out for lack of data), if any."""
-        if self.results.notes:
-            items = "".join(f"<li>{printed.text(n, pointer('notes', i)).html}</li>"
-                            for i, n in enumerate(self.results.notes))
+        """Show the ledger's notes (e.g. quantities left out for lack of data), if any, in the chapter's language:
+        each from the results table ``notes`` (its kind, the input and the region it names) through the catalogue
+        (``ledger_note.<kind>``); a ledger without that table (written before it) shows its English lines."""
+        rows = self.results.tables.get("notes")
+        if rows is None:
+            lines = [printed.text(n, pointer("notes", i)) for i, n in enumerate(self.results.notes)]
+        else:
+            lines = [printed.text(t(f"ledger_note.{r['key']}", self.lang)
+                                  .replace("{input}", t(f"quantity.{r['input']}", self.lang) if r.get("input") else "")
+                                  .replace("{region}", t(f"region.{r['region']}", self.lang)),
+                                  pointer("tables", "notes", i, "key")) for i, r in enumerate(rows)]
+        if lines:
+            items = "".join(f"<li>{n.html}</li>" for n in lines)
             display_html(f'<ul class="sr-notes">{items}</ul>')
 
 

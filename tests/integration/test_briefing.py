@@ -16,6 +16,8 @@ import pytest
 from stargate_report.exceptions import ChapterError
 from stargate_report.pipeline import build, run_request
 
+from .prose import english_lines
+
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
@@ -58,12 +60,13 @@ def test_the_table_of_contents_fits_on_the_title_page(bilingual):
 
 
 def test_the_appendix_shows_the_parameters_in_the_briefings_language(bilingual):
-    from stargate_report.present.i18n import catalogue
+    from stargate_report.model.scenario import preset_scenario
+    from stargate_report.present.subject import display_title
 
     markup = (bilingual[1].folder / "briefing.de.html").read_text()
     table = markup[markup.index(">Parameter dieses Laufs</h"):]  # the heading, not its line in the contents
     table = table[:table.index("</table>")]
-    assert html.escape(catalogue("de")["preset.milam-county.title"], quote=False) in table
+    assert html.escape(display_title("milam-county", preset_scenario("milam-county"), "de"), quote=False) in table
     assert "nicht gesetzt" in table and ">none<" not in table
     # numbers as given in German format, yes/no in words, the seed without thousands separators
     assert ">0,9<" in table and ">nein<" in table and ">ja<" in table and ">20260109<" in table
@@ -110,14 +113,14 @@ def test_deal_chapter_in_both_languages(bilingual, lang, title, verdict, number)
 
 
 def test_the_document_title_is_the_preset_title_in_the_briefings_language(bilingual):
-    from stargate_report.model.scenario import load_preset
-    from stargate_report.present.i18n import catalogue
+    from stargate_report.model.scenario import preset_scenario
+    from stargate_report.present.subject import display_title
 
-    titles = {"en": load_preset("milam-county")["title"], "de": catalogue("de")["preset.milam-county.title"]}
+    titles = {lang: display_title("milam-county", preset_scenario("milam-county"), lang) for lang in ("en", "de")}
     for lang, title in titles.items():
         markup = (bilingual[1].folder / f"briefing.{lang}.html").read_text()
-        assert re.search(r"<title>([^<]*)</title>", markup).group(1) == html.escape(title, quote=False)
-        assert re.search(r'class="sr-doc-title">([^<]*)<', markup).group(1) == html.escape(title, quote=False)
+        assert html.unescape(re.search(r"<title>([^<]*)</title>", markup).group(1)) == title
+        assert html.unescape(re.search(r'class="sr-doc-title">([^<]*)<', markup).group(1)) == title
     assert titles["de"] != titles["en"]
 
 
@@ -409,33 +412,6 @@ def test_web_addresses_in_the_pdf_read_as_they_are(bilingual):
     for lang in ("en", "de"):
         text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(folder / f"briefing.{lang}.pdf")).pages))
         assert [u for u in urls if u not in text] == [], lang
-
-
-#: words of English prose that German text does not use (a heuristic: a line with two of them is English)
-#: (not "in", "an", "was", "it": German words too, or IT)
-ENGLISH_WORDS = re.compile(r"\b(the|and|of|with|from|for|is|are|were|by|which|that|not|only|per|read|this|its|at|"
-                           r"or|as|on|to)\b")
-#: names that contain such words
-NAMES = ("The Green Grid", "Today in Energy")
-
-
-def english_lines(markup: str) -> list[str]:
-    """Lines of the briefing's visible text that read as English prose, outside quoted sources: the source
-    tables' citations (titles, publishers, locators) and web addresses are the sources' own words, ids and
-    file hashes are no language, and chart markup is not text."""
-    from stargate_report.catalog.sources import load_sources
-
-    markup = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", markup, flags=re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", "\n", markup))
-    quoted = [re.sub(r"\s+https?://\S+$", "", " ".join(s.citation().split())) for s in load_sources().values()]
-    found = []
-    for line in (" ".join(part.split()) for part in text.split("\n")):
-        for q in (*quoted, *NAMES):
-            line = line.replace(q, " ")
-        line = re.sub(r"https?://\S+|\b[\w.-]+:[\w.-]+\b", " ", line)  # web addresses, ids such as fact:x
-        if len(set(ENGLISH_WORDS.findall(line.lower()))) >= 2:
-            found.append(line)
-    return found
 
 
 def test_no_english_sentence_is_left_in_the_german_briefing(bilingual):

@@ -201,6 +201,11 @@ def _doc():
     (lambda d: d["sites"][1].update(region="mars"), "milam-county", "region", "region 'mars' is not defined"),
     (lambda d: d["sites"][1].pop("announced"), "milam-county", "announced", "missing or empty"),
     (lambda d: d["entities"][0].pop("id"), "entities #1", "id", "missing or empty"),
+    (lambda d: d["article"].update(date="Freitag"), "article", "date", "not an ISO date"),
+    (lambda d: d["article"].update(url="www.example.de/artikel"), "article", "url", "not a web address"),
+    (lambda d: d["article"].update(reports="nope"), "article", "reports", "not defined"),
+    (lambda d: d["article"].pop("title"), "article", "title", "missing"),
+    (lambda d: d["article"].update(author="x"), "article", "author", "unknown field"),
 ])
 def test_malformed_documents(mutate, record, field, problem):
     doc = _doc()
@@ -253,6 +258,31 @@ def test_every_claim_quotes_the_article_verbatim():
     text = ARTICLE.read_text(encoding="utf-8")
     for claim in kb.load_knowledge().claims.values():
         assert claim.quote_de in text, claim.id
+
+
+@pytest.mark.skipif(not ARTICLE.is_file(), reason="the research folder shared/ is not beside the checkout")
+def test_the_article_is_recorded_by_its_headline():
+    article = kb.load_knowledge().article
+    assert article.title == ARTICLE.read_text(encoding="utf-8").splitlines()[0].strip()
+    assert article.language == "de" and kb.get_fact(article.reports).kind == "event"
+
+
+def test_the_verdicts_are_counted_from_the_claims():
+    claims = kb.load_knowledge().claims.values()
+    tally = {row["key"]: row["count"] for row in knowledge_queries.verdict_tally()}
+    assert list(tally) == ["supported", "partly_supported", "not_supported", "contradicted", "all"]
+    assert tally["all"] == len(claims) == sum(n for k, n in tally.items() if k != "all")
+    assert tally["not_supported"] == sum(c.verdict == "not supported" for c in claims) > 0
+
+
+def test_a_site_is_labelled_with_each_word_once():
+    """Sites read "Milam County (Milam County, Texas)" in the sites table: the name now gives way to a
+    location that starts with it."""
+    sites = kb.load_knowledge().sites
+    assert sites["milam-county"].label("en") == "Milam County, Texas"
+    assert sites["abilene"].label("de") == "Abilene, Texas (Stargate I)"
+    assert sites["wisconsin"].label("en") == "Wisconsin (Midwest)"
+    assert sites["stargate-norway"].label("de") == "Stargate Norway (Kvandal bei Narvik, Norwegen)"
 
 
 def test_a_citation_links_only_a_web_address():

@@ -15,6 +15,18 @@ REQUIRED = ["it_power_mw", "facility_power_mw", "annual_energy_mwh", "capex_usd"
             "water_m3_per_year"]
 
 
+def test_the_claim_verdicts_are_in_the_results_and_the_prose_reads_them_there():
+    from stargate_report.catalog.knowledge_queries import verdict_tally
+    from stargate_report.present.chapter import Chapter
+
+    res = evaluate(resolve(overrides={"investment_fact": None}), samples=10)
+    assert res.tables["claim_verdicts"] == verdict_tally() and "claim_verdicts" in res.to_dict()["tables"]
+    res.tables["claim_verdicts"] = [{"key": "all", "count": 1234}]  # the prose shows what the results hold
+    assert Chapter("deal", res, lang="de").num("count:claim_verdicts.all") == "1.234"
+    with pytest.raises(KeyError, match="count:claim_verdicts.supported"):
+        Chapter("deal", res).num("count:claim_verdicts.supported")
+
+
 @pytest.fixture(scope="module")
 def default():
     return evaluate(resolve(), samples=2000, seed=7)
@@ -281,3 +293,18 @@ def test_what_a_published_count_implies_per_accelerator():
     assert count["reported_facility_w_per_accelerator"] == pytest.approx(1.2e9 / 400_000)
     assert count["reported_design_pue"] == pytest.approx(3000 / (1833 * 1.14), rel=0.05)
     assert capex["reported_usd_per_accelerator"] == pytest.approx(40e9 / 400_000)
+def test_the_ledgers_notes_are_stated_in_the_briefings_language(monkeypatch):
+    """The appendix listed the ledger's notes in English in the German briefing ("no published
+    solar_capacity_factor for region no: ..."): they are data now (results table notes), worded by the catalogue."""
+    from stargate_report.present import chapter
+
+    res = evaluate(resolve("stargate-norway", overrides={"samples": 10}), supply=True)
+    assert [r["key"] for r in res.tables["notes"]] == ["missing_input", "missing_input"] + ["no_grid_price"]
+    assert len(res.notes) == len(res.tables["notes"])  # the English lines stay for the command line
+    shown: list[str] = []
+    monkeypatch.setattr(chapter, "display_html", shown.append)
+    for lang in ("en", "de"):
+        chapter.Chapter("appendix", res, lang, "stargate-norway").notes()
+    assert "Kapazitätsfaktor Solar: kein veröffentlichter Wert für Norwegen" in shown[1]
+    assert "Solar capacity factor: no published value for Norway" in shown[0]
+    assert "region no" not in shown[1] and "published" not in shown[1]

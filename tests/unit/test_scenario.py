@@ -10,7 +10,8 @@ from stargate_report.model import scenario as sc
 @pytest.mark.parametrize("name", ["milam-county", "abilene", "stargate-10gw", "stargate-norway"])
 def test_presets_are_valid(name):
     s = sc.resolve(name)
-    assert s.sizing() == "capacity_fact" and s.title
+    assert s.sizing() == "capacity_fact" and s.kind in ("campus", "programme", "site")
+    assert s.title == ""  # composed from kind, place and scale (present/subject.py), no typed title
 
 
 def test_default_is_milam_county_from_the_knowledge_base():
@@ -92,14 +93,29 @@ def test_parameter_table_documents_every_field():
     assert pue["unit"] == "ratio" and ">= 1" in pue["allowed"] and pue["help"]
 
 
-def test_preset_titles_are_translated_and_given_titles_kept():
-    from stargate_report.model.scenario import load_preset, preset_names
-    from stargate_report.present.i18n import catalogue, display_title
+def test_preset_titles_are_composed_in_each_language_and_given_titles_kept():
+    from stargate_report.model.scenario import preset_names, preset_scenario
+    from stargate_report.present.subject import display_title
 
     for name in preset_names():
-        own = load_preset(name)["title"]
-        assert display_title(name, own, "en") == own
-        german = display_title(name, own, "de")
-        assert german == catalogue("de")[f"preset.{name}.title"] and german  # every preset has one
-    assert display_title("milam-county", "My own title", "de") == "My own title"
-    assert display_title("milam-county", "", "de") == ""
+        own = preset_scenario(name)
+        english, german = display_title(name, own, "en"), display_title(name, own, "de")
+        assert english and german and english != german
+    given = sc.resolve(overrides={"title": "My own title"})
+    assert display_title("milam-county", given, "de") == display_title("milam-county", given, "en") == "My own title"
+
+
+def test_only_the_preset_about_sb_energy_carries_its_investment():
+    """The USD 1 bn of OpenAI and SoftBank in SB Energy is compared where the preset is about it (SB Energy's
+    campus in Milam County), not in Abilene, Norway or the programme, unless the user sets it."""
+    assert {name: sc.resolve(name).investment_fact for name in sc.preset_names()} == {
+        "abilene": None, "milam-county": "sbe-equity-total", "stargate-10gw": None, "stargate-norway": None}
+    assert sc.Scenario(accelerator_count=10).investment_fact is None
+    assert sc.resolve("abilene", overrides={"investment_fact": "sbe-equity-total"}).investment_fact == "sbe-equity-total"
+
+
+@pytest.mark.parametrize("overrides,key", [({"kind": "city"}, "kind"), ({"kind": False}, "kind"),
+                                           ({"place": "x" * 101}, "place"), ({"place": True}, "place")])
+def test_kind_and_place_are_validated(overrides, key):
+    with pytest.raises(ParameterError, match=f"'{key}'"):
+        sc.resolve(overrides=overrides)

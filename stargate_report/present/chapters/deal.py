@@ -6,10 +6,12 @@ from typing import Any
 
 import pandas as pd
 
+from stargate_report.catalog import files as datafiles
 from stargate_report.catalog.knowledge import get_fact, load_facts, load_knowledge
 from stargate_report.catalog.knowledge_queries import query_facts
 from stargate_report.catalog.source_age import cited_sources, data_as_of
 from stargate_report.catalog.sources import load_sources
+from stargate_report.exceptions import DataError
 from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter, display_html
 from stargate_report.present.i18n import t
@@ -23,11 +25,7 @@ class DealChapter(Chapter):
     # -- knowledge base ---------------------------------------------------------------------------
     def data_as_of(self) -> Printed:
         """The knowledge base's "as of" date, in the language's long format (a ``<time>``: a date, not a figure)."""
-        from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
-
-        day = data_as_of()
-        text = format_date(day, format="long", locale=formatting.LOCALES[self.lang])
-        return Printed(text, f'<time datetime="{day.isoformat()}">{html.escape(text)}</time>')
+        return self._long_date(data_as_of())
 
     def fact_list(self, since_fact: str | None = None, anchor: str = KNOWLEDGE_ANCHOR, **filters: Any) -> None:
         """Show facts (filtered as :func:`knowledge_queries.query_facts`) as a list, each citing its source ids.
@@ -80,14 +78,45 @@ class DealChapter(Chapter):
                                          pointer("tables", "knowledge_facts", i, "value"))
             else:
                 capacity = t("deal.not_published", self.lang)
-            place = s.place(self.lang)
-            rows.append({t("col.site", self.lang): s.name if place in s.name else f"{s.name} ({place})",
+            rows.append({t("col.site", self.lang): s.label(self.lang),
                          t("col.partner", self.lang): ", ".join(kb.entities[e].name for e in s.developer),
                          t("col.capacity", self.lang): capacity,
                          t("col.power", self.lang): self.record_text("knowledge_sites", s.id, "power"),
                          t("col.status", self.lang): t(f"site_status.{s.status}", self.lang),
                          t("col.sources", self.lang): "; ".join(s.sources)})
         return pd.DataFrame(rows)
+
+    def article_values(self) -> dict[str, str]:
+        """What identifies the article whose claims are checked, for ``deal.claims.lead``: its headline
+        (``article``) and a sentence on where and when it appeared (``origin``), or, where the knowledge base
+        records none of outlet, date and web address, a sentence saying so and naming the event it reports."""
+        art = load_knowledge().article
+        if art is None:
+            raise DataError(datafiles.path("facts.yaml"), "article", "-", "the article whose claims are checked is "
+                            "not recorded (section article: title, language, copy)")
+        if art.outlet or art.date or art.url:
+            missing = t("deal.article.not_recorded", self.lang)
+            origin = _fill(t("deal.article.origin", self.lang), outlet=art.outlet or missing,
+                           date=self._long_date(art.date) if art.date else missing, url=art.url or missing)
+        else:
+            origin = t("deal.article.unidentified", self.lang)
+        if art.reports:
+            origin += " " + _fill(t("deal.article.reports", self.lang), reported=self._long_date(get_fact(art.reports).date))
+        return {"article": art.title, "origin": origin}
+
+    def _long_date(self, date) -> Printed:
+        """A date (or an ISO text of one: a year or year-month stays as given) in the language's long format,
+        as a ``<time>`` (a date, not a figure)."""
+        import datetime as dt
+
+        from babel.dates import format_date  # Babel's locale data only where a date or number is formatted
+
+        if isinstance(date, str):
+            if len(date) < 10:
+                return Printed(date, f'<time datetime="{html.escape(date)}">{html.escape(date)}</time>')
+            date = dt.date.fromisoformat(date)
+        text = format_date(date, format="long", locale=formatting.LOCALES[self.lang])
+        return Printed(text, f'<time datetime="{date.isoformat()}">{html.escape(text)}</time>')
 
     def claims_table(self) -> pd.DataFrame:
         """The article's claims (its German words, a quotation), the claim in English, verdict, evidence."""
@@ -111,3 +140,13 @@ class DealChapter(Chapter):
         reg = load_sources()
         return pd.DataFrame([{t("col.id", self.lang): s, t("col.sources", self.lang): reg[s].citation()}
                              for s in used])
+
+
+def _fill(text: str, **values: str) -> Printed:
+    """Fill the ``{name}`` placeholders of a catalogue message: plain text, and markup where a value is
+    :class:`Printed` (a date as ``<time>``)."""
+    markup = printed.markup_of(text)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+        markup = markup.replace("{" + name + "}", printed.markup_of(value))
+    return Printed(str(text), markup)

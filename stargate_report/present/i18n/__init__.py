@@ -7,7 +7,6 @@ from pathlib import Path
 
 from stargate_report.catalog.files import read_yaml
 from stargate_report.exceptions import DataError, UnknownNameError
-from stargate_report.model.scenario import load_preset, preset_names
 from stargate_report.present.formatting import LOCALES, check_lang
 
 LANGUAGES = tuple(LOCALES)
@@ -45,21 +44,6 @@ def missing_keys(lang: str) -> list[str]:
     """Keys of the English catalogue that ``lang`` lacks (tests keep this empty)."""
     return sorted(set(catalogue("en")) - set(catalogue(lang)))
 
-
-
-def display_title(preset: str, title: str, lang: str) -> str:
-    """The briefing's title in ``lang``.
-
-    A preset's own title is written in English in the preset; the catalogue of another language may
-    translate it (key ``preset.<name>.title``). A title the user gave is shown as given.
-    """
-    own = load_preset(preset).get("title") if preset in preset_names() else None
-    if not title or title != own or lang == "en":
-        return title
-    key = f"preset.{preset}.title"
-    if key not in catalogue(lang):  # not the English title in another language's briefing
-        raise DataError(catalogue_path(lang), key, "-", f"no {lang} title for preset {preset!r} (English: {own!r})")
-    return catalogue(lang)[key]
 
 
 def formula_note(qid: str, note: str, lang: str = "en") -> str:
