@@ -49,7 +49,7 @@ LINE_EM = 61.2
 PAD_EM = 1.3
 #: a column whose every cell is at most this wide [em] (a verdict, a status, a value with its unit and range)
 #: keeps each cell on one line (class ``sr-nowrap``): "supported" is never hyphenated, "1.20 GW" never split
-SHORT_EM = 14.0
+SHORT_EM = 11.0
 #: no single word (a web address) claims more than this share of the line: it breaks where it must
 WORD_SHARE = 0.4
 
@@ -72,18 +72,18 @@ class TableLayout(NamedTuple):
 TALL_ROW_LINES = 24
 
 
-def column_layout(df: pd.DataFrame, line_em: float = LINE_EM, keep_short: bool = True) -> TableLayout:
+def column_layout(df: pd.DataFrame, line_em: float = LINE_EM) -> TableLayout:
     """Column widths from the text each column holds, measured in the briefing's font.
 
     Per column: the narrowest width is its longest word (header words in bold), or its longest cell in a
-    column of short cells (:data:`SHORT_EM`), which then never wraps; the widest is its longest cell. Each
-    adds the cell padding. If all widest widths fit on a line they share it in proportion; otherwise every
+    column of short cells (:data:`SHORT_EM`), which then never wraps (as many such columns as the line holds,
+    the narrowest first); the widest is its longest cell. Each adds the cell padding. If all widest widths fit on a line they share it in proportion; otherwise every
     column gets its narrowest width and the rest of the line goes, a little at a time, to the column whose
     widening shortens the table most (:func:`_fill`): the column of long evidence gets the room, not the
     column of ids. Fixed widths let WeasyPrint lay a table out in one pass instead of measuring every cell
     twice (CSS 2.1, section 17.5.2.1): the PDF of the briefing renders about twice as fast.
     """
-    lo, hi, short, ems = [], [], [], []
+    word, hi, longest, ems = [], [], [], []
     cap = WORD_SHARE * line_em
     for col in df.columns:
         cells = [str(v) for v in df[col].tolist()]
@@ -91,12 +91,18 @@ def column_layout(df: pd.DataFrame, line_em: float = LINE_EM, keep_short: bool =
         words = [text_em(w) for text in cells for w in WORD_BREAK.split(text)]
         head = [BOLD * text_em(w) for w in WORD_BREAK.split(str(col))]
         ems.append([text_em(text) for text in cells])
-        longest = max(ems[-1] or [0.0])
-        short.append(keep_short and bool(cells) and longest <= SHORT_EM)
-        lo.append(min(max(words + head + [longest if short[-1] else 0.0]), cap) + PAD_EM)
-        hi.append(max([longest] + head) + PAD_EM)  # a header wraps rather than widen its column
-    if sum(lo) > line_em and any(short):  # too many short columns to keep each on one line: all may wrap
-        return column_layout(df, line_em, keep_short=False)
+        longest.append(max(ems[-1] or [0.0]))
+        word.append(min(max(words + head), cap) + PAD_EM)
+        hi.append(max([longest[-1]] + head) + PAD_EM)  # a header wraps rather than widen its column
+    short = [bool(len(df)) and n <= SHORT_EM for n in longest]
+
+    def narrowest() -> list[float]:
+        return [max(w, n + PAD_EM) if s else w for w, n, s in zip(word, longest, short, strict=True)]
+
+    lo = narrowest()
+    while sum(lo) > line_em and any(short):  # not room for every short column on one line: the widest may wrap
+        short[max((n, j) for j, n in enumerate(longest) if short[j])[1]] = False
+        lo = narrowest()
     if sum(hi) <= line_em:
         widths = hi
     elif sum(lo) >= line_em:
