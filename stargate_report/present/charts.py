@@ -12,8 +12,15 @@ import pandas as pd
 FONT = "DejaVu Sans"  # on the base image; vl-convert and WeasyPrint both find it
 #: dark blue, light blue, ochre, grey: distinct in greyscale
 PALETTE = ["#1b3a5c", "#8fb3d9", "#c9a227", "#6e6e6e", "#d95f02", "#4d9221"]
-WIDTH = 560
-HEIGHT = 260
+#: a chart's whole width [px], axes, labels and legend included (Vega-Lite's autosize "fit-x", see
+#: :func:`to_svg`): the text width of the A4 page (162 mm = 612 CSS px) less a little, so that WeasyPrint
+#: places the chart at its own size and chart text prints at its nominal size (11 px = 8.25 pt), never
+#: shrunk to fit; on a narrower screen the chart scales down with the page
+WIDTH = 600
+#: the height of a chart's plot [px] (55 mm on paper)
+HEIGHT = 200
+#: the smallest chart text [px]: 8.25 pt at the chart's own size (tests/integration/test_layout.py)
+FONT_SIZE = 11
 
 
 def theme() -> dict:
@@ -23,12 +30,13 @@ def theme() -> dict:
             "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
             "background": "white",
             "padding": 8,
-            "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "gridColor": "#e4e4e4",
+            "axis": {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal", "gridColor": "#e4e4e4",
                      "domainColor": "#555", "tickColor": "#555", "labelLimit": 260},
             # x labels centred on their ticks: flushing the first and last to the axis ends (Vega-Lite's
             # default for continuous scales) ran them into their neighbours ("2,82,9")
             "axisX": {"labelFlush": False},
-            "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "labelLimit": 300},
+            "legend": {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "orient": "bottom", "labelLimit": 300},
+            "header": {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE},  # the panels of a faceted chart
             "title": {"fontSize": 13, "anchor": "start", "fontWeight": "bold"},
             "range": {"category": PALETTE},
             "bar": {"color": PALETTE[0]},
@@ -59,6 +67,10 @@ def time_format_locale(lang: str) -> dict:
             "shortMonths": [months["abbreviated"][i] for i in range(1, 13)]}
 
 
+#: the top-level keys of composite specs, which Vega-Lite cannot fit to a width
+COMPOSITE = {"facet", "concat", "hconcat", "vconcat", "repeat"}
+
+
 def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
     """Render a chart to an SVG string with vl-convert (no browser, no network), numbers in ``lang``'s format."""
     import vl_convert as vlc  # the chart renderer only where a chart is drawn
@@ -67,6 +79,10 @@ def to_svg(chart: alt.TopLevelMixin, lang: str = "en") -> str:
     config = theme()["config"]
     merged = {**config, **spec.get("config", {})}
     spec["config"] = merged
+    if not COMPOSITE.intersection(spec):
+        # the width given is the whole chart's: the plot gives way to long axis labels, and no chart is wider
+        # than the page (Vega-Lite fits single and layered views only; a faceted chart sizes its panels)
+        spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     locale = FORMAT_LOCALES.get(lang, "en-US")
     svg = vlc.vegalite_to_svg(spec, format_locale=locale, time_format_locale=time_format_locale(lang))
     # the XML prolog is not allowed inside HTML
@@ -131,7 +147,7 @@ def timeline(df: pd.DataFrame, title_x: str, date_format: str = "%b %Y") -> alt.
     points = base_chart.mark_point(size=90, filled=True).encode(
         shape=alt.Shape("kind:N", legend=alt.Legend(title=None)),
         color=alt.Color("kind:N", legend=alt.Legend(title=None)))
-    return alt.layer(rule, points).properties(width=WIDTH - 200, height=max(80, 24 * len(df)))
+    return alt.layer(rule, points).properties(width=WIDTH, height=max(80, 24 * len(df)))
 
 
 def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, title_x: str) -> alt.Chart:
@@ -140,7 +156,7 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, title_
         y=alt.Y(f"{category}:N", title=None, sort="-x"),
         x=alt.X(f"{value}:Q", title=title_x),
         color=alt.Color(f"{group}:N", legend=alt.Legend(title=None, columns=2)),
-    ).properties(width=WIDTH - 120, height=max(60, 34 * len(df)))
+    ).properties(width=WIDTH, height=max(60, 34 * len(df)))
 
 
 def stacked_weeks(df: pd.DataFrame, title_x: str, title_y: str, order: list[str]) -> alt.FacetChart:
@@ -151,7 +167,7 @@ def stacked_weeks(df: pd.DataFrame, title_x: str, title_y: str, order: list[str]
         y=alt.Y("mw:Q", title=title_y, stack="zero"),
         color=alt.Color("source:N", sort=order, legend=alt.Legend(title=None)),
         order=alt.Order("order:N"),
-    ).properties(width=(WIDTH - 60) // 2, height=200).facet(column=alt.Column("season:N", title=None))
+    ).properties(width=(WIDTH - 100) // 2, height=200).facet(column=alt.Column("season:N", title=None))
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, value: str, title_x: str, title_y: str, title_value: str) -> alt.Chart:
@@ -161,7 +177,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, value: str, title_x: str, title_y:
         y=alt.Y(f"{y}:O", title=title_y, axis=alt.Axis(values=list(range(0, 24, 3)))),
         color=alt.Color(f"{value}:Q", title=title_value, scale=alt.Scale(scheme="blues", domain=[0, 1]),
                         legend=alt.Legend(format="%", orient="right")),
-    ).properties(width=WIDTH - 80, height=200)
+    ).properties(width=WIDTH, height=200)
 
 
 def cost_curve(df: pd.DataFrame, title_x: str, title_y: str) -> alt.LayerChart:
@@ -169,14 +185,14 @@ def cost_curve(df: pd.DataFrame, title_x: str, title_y: str) -> alt.LayerChart:
     line = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(
         x=alt.X("target:Q", title=title_x, scale=alt.Scale(zero=False)), y=alt.Y("cost:Q", title=title_y))
     rule = alt.Chart(df).mark_rule(strokeDash=[5, 4], color=PALETTE[3]).encode(y="mean(annual_matching):Q")
-    return alt.layer(line, rule).properties(width=WIDTH - 60, height=HEIGHT)
+    return alt.layer(line, rule).properties(width=WIDTH, height=HEIGHT)
 
 
 def bars(df: pd.DataFrame, category: str, value: str, title_x: str) -> alt.Chart:
     """Horizontal bars of one value per category, in the order given."""
     return alt.Chart(df).mark_bar(height=18, color=PALETTE[1]).encode(
         y=alt.Y(f"{category}:N", title=None, sort=list(df[category])), x=alt.X(f"{value}:Q", title=title_x),
-    ).properties(width=WIDTH - 120, height=max(60, 30 * len(df)))
+    ).properties(width=WIDTH, height=max(60, 30 * len(df)))
 
 
 def tornado(df: pd.DataFrame, title_x: str) -> alt.LayerChart:
@@ -184,7 +200,7 @@ def tornado(df: pd.DataFrame, title_x: str) -> alt.LayerChart:
     with the base case as a vertical rule (``label, at_low, at_high, base``; largest swing first)."""
     order = list(df["label"])
     bars = alt.Chart(df).mark_bar(height=16, color=PALETTE[1]).encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=340)),
         x=alt.X("at_low:Q", title=title_x, scale=alt.Scale(zero=False)), x2="at_high:Q")
     base_rule = alt.Chart(df).mark_rule(color="#222", strokeWidth=1.5).encode(x="mean(base):Q")
-    return alt.layer(bars, base_rule).properties(width=WIDTH - 220, height=max(60, 26 * len(df)))
+    return alt.layer(bars, base_rule).properties(width=WIDTH, height=max(60, 26 * len(df)))

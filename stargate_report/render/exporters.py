@@ -24,6 +24,7 @@ from stargate_report.present.formatting import LOCALES
 from stargate_report.present.i18n import t
 
 FIGNUM = re.compile(r'<span class="sr-fignum" data-label="([^"]*)"></span>')
+CHAPTER = re.compile(r'<h1 id="[^"]+"')
 HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 TAG = re.compile(r"<[^>]+>")
 
@@ -46,13 +47,19 @@ class BriefingPreprocessor(Preprocessor):
     def preprocess(self, nb, resources):
         meta = nb.metadata.get("stargate", {})
         lang = meta.get("lang", "en")
-        count = 0
+        count = chapters = 0
         toc: list[dict] = []
 
         def number(m: re.Match) -> str:
             nonlocal count
             count += 1
             return f'<span class="sr-fignum" data-label="{m.group(1)}" data-number="{count}">{m.group(1)} {count}.</span>'
+
+        def chapter(m: re.Match) -> str:
+            # chapters run on in print; the summary keeps a page to itself: the next chapter starts a page
+            nonlocal chapters
+            chapters += 1
+            return f'{m.group(0)} class="sr-new-page"' if chapters == 2 else m.group(0)
 
         for cell in nb.cells:
             if cell.cell_type == "markdown":
@@ -65,7 +72,7 @@ class BriefingPreprocessor(Preprocessor):
                 data = out.get("data", {})
                 if "text/html" not in data:
                     continue
-                markup = FIGNUM.sub(number, _text(data["text/html"]))
+                markup = CHAPTER.sub(chapter, FIGNUM.sub(number, _text(data["text/html"])))
                 data["text/html"] = markup
                 for level, hid, inner in HEADING.findall(markup):
                     toc.append({"level": int(level), "id": hid, "text": html.unescape(TAG.sub("", inner)).strip()})
