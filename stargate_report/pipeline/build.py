@@ -28,7 +28,7 @@ from stargate_report.catalog import files as datafiles
 from stargate_report.catalog.source_age import data_as_of, stale_sources
 from stargate_report.exceptions import BuildError
 from stargate_report.pipeline.cache import cache_keys, cached_manifest, hash_files, sha256_file, verified
-from stargate_report.pipeline.execute import execute_all
+from stargate_report.pipeline.execute import TITLE_LANGS, execute_all
 from stargate_report.pipeline.publish import merge, render_languages
 from stargate_report.pipeline.run_request import RunRequest, RunResult, chapters, make_output_folder, safe_target
 from stargate_report.present.formatting import LOCALES
@@ -108,6 +108,7 @@ def run(req: RunRequest, progress: Callable[[str], None] | None = None,
         merged = {}
         for lang in req.langs:
             meta = {"title": display_title(req.preset, req.scenario, lang), "lang": lang, "preset": req.preset,
+                    "title_key": f"/tables/titles/{TITLE_LANGS.index(lang)}/title",
                     "date": dt.date.today().isoformat(), "scenario": req.scenario.to_dict()}
             merged[lang] = merge([tmp / "notebooks" / lang / nb.name for nb in books], meta)
         # the cores this run may use (a sweep's workers share them): one lays out the first PDF, the

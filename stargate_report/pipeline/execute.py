@@ -57,6 +57,10 @@ def _runner(n: int, tmp: Path, cell_timeout_s: int, shared: SharedKernels | None
     return shared.get(n, cell_timeout_s) if shared is not None else KernelPool(n, tmp, cell_timeout_s)
 
 
+#: the languages whose titles a run's results hold, in this order (the title page's key is their index)
+TITLE_LANGS = ("en", "de")
+
+
 def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dict,
                  shared: SharedKernels | None = None) -> KernelPool | None:
     """Start the kernels, evaluate once meanwhile, then run every chapter in every language on them.
@@ -69,6 +73,7 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
     # the model (numpy, the supply sizing) only when chapters run: a run served from the cache never needs it
     from stargate_report.model.analyses import add_analysis_tables
     from stargate_report.model.evaluate import add_supply_tables, evaluate
+    from stargate_report.present.subject import display_title
 
     jobs = []
     for lang in req.langs:
@@ -90,6 +95,9 @@ def execute_all(req: RunRequest, tmp: Path, books: list[Path], say, timings: dic
         add_supply_tables(results)
         say("tornado, Sobol indices and regions")
         add_analysis_tables(results)
+        # the title each language's briefing shows (it names the scale: a printed number, kept with the results)
+        results.tables["titles"] = [{"lang": lang, "title": display_title(req.preset, req.scenario, lang)}
+                                    for lang in TITLE_LANGS]
         results.save(tmp / "data" / "results")
         results.to_frame().to_csv(tmp / "data" / "ledger.csv", index=False)
         timings["evaluate_s"] = time.perf_counter() - t

@@ -82,6 +82,7 @@ class BriefingPreprocessor(Preprocessor):
         resources["briefing"] = {
             "lang": lang,
             "title": title,
+            "title_key": meta.get("title_key", ""),  # where the results hold it (the title names the scale)
             "subtitle": t("briefing.subtitle", lang),
             "generated": t("briefing.generated", lang).format(
                 date=_long_date(meta.get("date"), lang), version=__version__,

@@ -99,8 +99,12 @@ class AppendixChapter(Chapter):
                 return formatting.exact(v, self.lang, grouped=unit != "-")
             return v
 
+        def key(k: str) -> str:  # the title as shown is the run's titles table's (the scenario's may be empty)
+            titles = [i for i, r in enumerate(self.results.tables.get("titles", [])) if r["lang"] == self.lang]
+            return pointer("tables", "titles", titles[0], "title") if k == "title" and titles else pointer("scenario", k)
+
         return pd.DataFrame([{t("col.parameter", self.lang): k,
-                              t("col.value", self.lang): printed.text(str(shown(k, v)), pointer("scenario", k))}
+                              t("col.value", self.lang): printed.text(str(shown(k, v)), key(k))}
                              for k, v in self.results.scenario.items()])
 
     def sources_frame(self) -> pd.DataFrame:

@@ -102,7 +102,8 @@ class DealChapter(Chapter):
             origin = t("deal.article.unidentified", self.lang)
         if art.reports:
             origin += " " + _fill(t("deal.article.reports", self.lang), reported=self._long_date(get_fact(art.reports).date))
-        return {"article": art.title, "origin": origin}
+        # the headline is the title of a cited work (the catalogue puts it in quotation marks)
+        return {"article": Printed(art.title, f"<cite>{html.escape(art.title)}</cite>"), "origin": origin}
 
     def _long_date(self, date) -> Printed:
         """A date (or an ISO text of one: a year or year-month stays as given) in the language's long format,
