@@ -34,7 +34,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "cluster_capex_overhead_ratio": ("cluster_capex_overhead_ratio", "default"),
     "mfu": ("model_flops_utilization", "default"),
     "training_run_flop": ("training_run_flop", "run"),
-    "load_factor": ("load_factor", "default"),
+    "load_factor": ("load_factor", "workload"),
     "pue": ("pue", "default"),
     "grid_intensity_g_per_kwh": ("grid_intensity_g_per_kwh", "region"),
     "wue_l_per_kwh": ("wue_onsite_l_per_kwh", "cooling"),
@@ -107,7 +107,8 @@ def make_plan(scenario: Scenario, registry: Registry | None = None, supply: bool
     reg = registry or load_registry()
     plan = Plan(scenario, supply=supply)
     scopes = {"chip": scenario.accelerator, "region": scenario.region, "run": scenario.training_run,
-              "cooling": "closed-loop" if scenario.cooling == "closed-loop" else scenario.region}
+              "cooling": "closed-loop" if scenario.cooling == "closed-loop" else scenario.region,
+              "workload": "inference" if scenario.workload == "inference" else "default"}
     for role, (quantity, scope_kind) in ROLES.items():
         if role in PARAM_ROLES.values() and getattr(scenario, role) is not None:
             v = float(getattr(scenario, role))

@@ -66,6 +66,9 @@ class Scenario(BaseModel):
     investment_fact: str | None = _f(None, "-", "Fact id whose value (USD) is the investment to compare (e.g. "
                                      "sbe-equity-total, in the preset about SB Energy's campus); none: no investment")
     training_run: Literal["gpt4"] = _f("gpt4", "-", "Reference training run (scope of training_run_flop)")
+    workload: Literal["training", "inference"] = _f(
+        "training", "-", "What the campus mainly runs: training (load factor of training clusters, 0.75-1.0) or "
+        "inference (lower and more variable, 0.5-0.77); chooses the load_factor assumption when load_factor is unset")
     cooling: Literal["regional", "closed-loop"] = _f(
         "regional", "-", "On-site cooling water: the region's WUE, or closed-loop liquid cooling (near zero)")
     target_cfe: float = _f(0.9, "fraction", "Hourly carbon-free share the supply is sized for (a share, not percent)",

@@ -308,3 +308,13 @@ def test_the_ledgers_notes_are_stated_in_the_briefings_language(monkeypatch):
     assert "Kapazitätsfaktor Solar: kein veröffentlichter Wert für Norwegen" in shown[1]
     assert "Solar capacity factor: no published value for Norway" in shown[0]
     assert "region no" not in shown[1] and "published" not in shown[1]
+
+
+def test_an_inference_campus_takes_the_inference_load_factor():
+    """workload=inference chooses the POLCA-based load factor (0.5-0.77) instead of the training one: less energy
+    from the same campus, the same peak."""
+    train = evaluate(resolve(), samples=2000)
+    infer = evaluate(resolve(overrides={"workload": "inference"}), samples=2000)
+    assert train.roles["load_factor"] == "loadfactor.default" and infer.roles["load_factor"] == "loadfactor.inference"
+    assert infer["facility_power_mw"].p50 == pytest.approx(train["facility_power_mw"].p50)
+    assert 0.7 < infer["annual_energy_mwh"].p50 / train["annual_energy_mwh"].p50 < 0.85
