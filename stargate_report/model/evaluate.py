@@ -52,6 +52,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "life_wind_years": ("lifetime_years", "wind"),
     "solar_land_acres_per_mw": ("solar_land_acres_per_mw", "default"),
     "wind_land_ha_per_mw": ("wind_land_ha_per_mw", "default"),
+    "wind_land_direct_ha_per_mw": ("wind_land_direct_ha_per_mw", "default"),
     "campus_land_acres_per_mw": ("campus_land_acres_per_mw", "default"),
     "battery_power_capex_usd_per_kw": ("battery_power_capex_usd_per_kw", "default"),
     "battery_energy_capex_usd_per_kwh": ("battery_energy_capex_usd_per_kwh", "default"),

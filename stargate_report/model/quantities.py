@@ -155,7 +155,10 @@ SUPPLY = (
       "where(supply_capex_usd > 0, investment_usd / maximum(supply_capex_usd, 1.0), 0.0)",
       "0 where no supply is built"),
     F("solar_land_cfe_km2", "km2", "land.land_km2_from_acres(solar_mw_cfe, solar_land_acres_per_mw)"),
-    F("wind_land_cfe_km2", "km2", "land.land_km2_from_ha(wind_mw_cfe, wind_land_ha_per_mw)"),
+    F("wind_land_cfe_km2", "km2", "land.land_km2_from_ha(wind_mw_cfe, wind_land_ha_per_mw)",
+      "total project area: the land between the turbines mostly stays in other use"),
+    F("wind_land_direct_cfe_km2", "km2", "land.land_km2_from_ha(wind_mw_cfe, wind_land_direct_ha_per_mw)",
+      "direct impact: turbine pads, roads and substations, permanent and temporary"),
     F("supply_cost_usd_per_mwh", "usd_per_mwh",
       f"(solar_mw_cfe * {_SOLAR_YR} + wind_mw_cfe * {_WIND_YR} + battery_mw_cfe * {_BATTERY_MW_YR}"
       f" + battery_mwh_cfe * {_BATTERY_MWH_YR} + firm_mw_cfe * {_FIRM_YR} + ldes_mwh_cfe * {_LDES_MWH_YR}"
