@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stargate_report.model.evaluate import ROLES
+from stargate_report.model.evaluate import OPTIONAL_QUANTITIES, ROLES
 from stargate_report.model.scenario import Scenario
 from stargate_report.model.sensitivity import sobol, tornado
 from stargate_report.present import formatting
@@ -18,6 +18,8 @@ class UncertaintyChapter(Chapter):
         """Quantities with P10, P50, P90 and the relative width of the range."""
         rows = []
         for q in qids:
+            if q in OPTIONAL_QUANTITIES and q not in self.results.quantities:
+                continue  # not computable in this region (no published input, e.g. no grid price)
             quant = self.results[q]
             width = (quant.p90 - quant.p10) / quant.p50 if quant.p50 else 0.0
             rows.append({t("col.quantity", self.lang): t(f"label.{q}", self.lang),
