@@ -118,11 +118,12 @@ class Chapter:
         items = "".join(f"<li>{_strip_p(self.md(k, **values))}</li>" for k in keys)
         display_html(f'<ul class="sr-headlines">{items}</ul>')
 
-    def figure(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> None:
-        """Show a numbered figure: chart as inline SVG, caption, source line and CSV download."""
-        display_html(self.figure_html(name, chart, data, refs))
+    def figure(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> None:
+        """Show a numbered figure: chart as inline SVG, caption (and ``note``, a sentence after it), source
+        line and CSV download."""
+        display_html(self.figure_html(name, chart, data, refs, note=note))
 
-    def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> str:
+    def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> str:
         svg = charts.to_svg(chart, self.lang)
         csv = data.to_csv(index=False)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv)
@@ -146,6 +147,7 @@ class Chapter:
             f'<figcaption><span class="sr-fignum" data-label="{html.escape(t("briefing.figure", self.lang))}"></span> '
             f'<strong>{html.escape(t(f"fig.{name}.title", self.lang))}.</strong> '
             f'{html.escape(t(f"fig.{name}.caption", self.lang))} '
+            f'{(html.escape(note) + " ") if note else ""}'
             f'<span class="sr-source" title="{source_title}" data-sources="{html.escape(";".join(sources))}">'
             f'{source_line}.</span> '
             f'<a class="sr-csv" download="{fig_id}.csv" href="{href}">{html.escape(t("briefing.download", self.lang))}</a>'

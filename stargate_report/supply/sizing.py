@@ -383,7 +383,9 @@ def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True
     rows = []
     for region in regions or list(all_regions()):
         opts = SupplyOptions(**{**asdict(options), "site": None})
-        _, costs, grid = _inputs(region, opts, None, None)
+        profiles, costs, grid = _inputs(region, opts, None, None)
         mix = _row(region, load_mw, target_cfe, opts, costs, grid)
-        rows.append({"region": region, **mix.to_dict()})
+        w = profiles.weather  # the station behind the region's profiles, for the figure's caption
+        rows.append({"region": region, **mix.to_dict(), "profile": w["profile"], "station_id": w["station_id"],
+                     "name": w["name"], "dataset": w["dataset"], "grid_inputs": ";".join(grid.ids)})
     return rows
