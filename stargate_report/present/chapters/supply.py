@@ -69,6 +69,11 @@ class SupplyChapter(Chapter):
                 "calibration": f"Wind: {calibration}." if calibration and self.lang == "en" else "",
                 "flag": ""}
 
+    def weather_paragraph(self) -> None:
+        """The paragraph on the weather behind the profiles (station, dataset, attribution, calibration)."""
+        v = self.weather_values()
+        self.para("supply.weather" if _has_station(v["station_id"]) else "supply.weather_model", **v)
+
     def weather_line(self) -> str:
         """One sentence naming the station, its id and dataset: under every figure that rests on the profiles
         (a profile from a model rather than a station has no id to name)."""
