@@ -72,6 +72,8 @@ class Chapter:
             return formatting.number(v, self.lang) if isinstance(v, (int, float)) else str(v)
         if ref in model.ROLES:  # an input the model knows, but this region has no published value for
             return t("value.not_published", self.lang)
+        if ref in model.GRID_PRICED_QUANTITIES:  # a cost that needs the grid's price, and the region has none
+            return t("value.no_grid_price", self.lang)
         if ref in model.OPTIONAL_QUANTITIES:  # a result that needs such an input
             return t("value.not_available", self.lang)
         raise KeyError(f"no quantity, input or role named {ref!r} in the ledger of chapter {self.name!r}")

@@ -247,7 +247,7 @@ class SupplyChapter(Chapter):
 
     def cfe_curve_table(self) -> pd.DataFrame:
         out = []
-        na = t("value.not_available", self.lang)
+        na = t("value.no_grid_price", self.lang)
         for r in self._rows("cfe_curve"):
             priced = r.get("grid_priced", True)
             out.append({t("col.target", self.lang): formatting.value(r["target_cfe"], "fraction", self.lang),
@@ -280,7 +280,7 @@ class SupplyChapter(Chapter):
             if not r["feasible"]:
                 cost = t("supply.unreachable", self.lang)
             elif not r.get("grid_priced", True):
-                cost = t("supply.no_grid_price", self.lang)
+                cost = t("value.no_grid_price", self.lang)
             else:
                 cost = formatting.value(r["cost_usd_per_mwh"], "usd_per_mwh", self.lang)
             out.append({t("col.region", self.lang): t(f"region.{r['region']}", self.lang),
