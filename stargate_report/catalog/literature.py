@@ -46,3 +46,12 @@ def literature_cfe() -> tuple[dict, ...]:
             out["premium_usd_per_mwh_low"], out["premium_usd_per_mwh_high"] = lo, hi
             rows.append(out)
     return tuple(rows)
+
+
+def literature_for(region: str) -> list[dict]:
+    """The rows that speak to ``region``: its own, and for a US region (``us``, ``us-tx``) every US row (the
+    national range and the range across US regions apply to any of them)."""
+    def us(r: str) -> bool:
+        return r == "us" or r.startswith("us-")
+
+    return [dict(r) for r in literature_cfe() if r["region"] == region or (us(region) and us(r["region"]))]

@@ -77,9 +77,11 @@ ROLES: dict[str, tuple[str, str]] = {
 #: Roles a region may lack (no published value found): their quantities are left out, with a note.
 OPTIONAL_ROLES = frozenset({"solar_cf", "wind_cf", "grid_price_usd_per_mwh"})
 #: Quantities that exist only where their inputs are published (e.g. no solar capacity factor, no solar LCOE).
+#: Quantities priced at the grid's price: left out where the region has no sourced grid price.
+GRID_PRICED_QUANTITIES = frozenset({"supply_cost_usd_per_mwh", "annual_matching_usd_per_mwh", "premium_usd_per_mwh"})
 OPTIONAL_QUANTITIES = frozenset({
     "solar_mw_annual_match", "solar_capex_annual_match_usd", "solar_land_km2", "solar_lcoe_usd_per_mwh",
-    "wind_mw_annual_match", "wind_land_km2", "wind_lcoe_usd_per_mwh"})
+    "wind_mw_annual_match", "wind_land_km2", "wind_lcoe_usd_per_mwh"}) | GRID_PRICED_QUANTITIES
 #: Scenario fields that, when set, replace the assumption of the same role.
 PARAM_ROLES = {"pue": "pue", "design_pue": "design_pue", "load_factor": "load_factor"}
 
@@ -232,7 +234,7 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
     through every Monte Carlo sample (:data:`~stargate_report.model.quantities.SUPPLY`), so the ranges show
     load, cost, finance and grid uncertainty for that mix. The hourly dispatch is kept for the chapters.
     """
-    from stargate_report.supply import dispatch, sizing  # the LP: only when the supply is asked for
+    from stargate_report.supply import dispatch, sizing, summaries  # the LP: only when the supply is asked for
 
     # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.supply.costs import GridTerms, SupplyCosts
@@ -258,9 +260,12 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
         h = mix.extra
         hourly = dispatch.Dispatch(h["load"], h["solar"], h["wind"], h["charge"], h["discharge"], h["soc"], h["grid"],
                                    h["curtailed"], h["firm"], h["export"])
-    for name, series in vars(hourly).items():  # the chapters chart these hours without re-solving
+    for name, series in vars(hourly).items():  # the hours themselves, for whoever reads the run's results
         if series is not None:
             res.series[f"dispatch.{name}"] = np.asarray(series, float)
+    # what the supply chapter charts, computed once here: a winter and a summer week, the year by week and hour
+    res.tables["dispatch_week"] = summaries.dispatch_week(hourly)
+    res.tables["cfe_heatmap"] = summaries.cfe_heatmap(hourly, grid.cfe_share)
     load_mwh = load_mw * dispatch.N_HOURS
     grid_mwh = float(hourly.grid.sum())
     sized = {"solar_mw_per_mw_load": mix.solar_mw / load_mw, "wind_mw_per_mw_load": mix.wind_mw / load_mw,
@@ -301,27 +306,39 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
                                            s.target_cfe, "fraction", "parameter", ())
     res.roles["supply_sizing"] = model_id
     n = res["facility_power_avg_mw"].samples.size
-    if not plan.has("grid_price_usd_per_mwh"):  # no sourced price: purchases are not costed, and said so
-        pid = "param:grid_price_usd_per_mwh"
-        res.inputs[pid] = Input(pid, "parameter", 0.0, 0.0, 0.0, "usd_per_mwh", "parameter", (),
-                                f"no sourced grid price for {s.region}: grid purchases are not costed (0)")
-        res.roles["grid_price_usd_per_mwh"] = pid
-        values["grid_price_usd_per_mwh"] = np.zeros(n)
-        res.notes.append(f"no sourced grid price for {s.region}: supply costs leave grid purchases out")
+    priced = plan.has("grid_price_usd_per_mwh")
+    if not priced:  # no sourced price: no cost per MWh is given (never one that counts the grid's energy as free)
+        res.notes.append(f"no sourced grid price for {s.region}: the supply's cost per MWh of load, annual matching "
+                         "and the premium are not given (the mix is sized as if grid energy cost nothing)")
         _note(res, "no_grid_price", region=s.region)
     res.tables["supply_mix"] = [{**mix.to_dict(), "region": s.region, "site": s.site, "pv_mount": s.pv_mount,
-                                 "round_trip_efficiency": rte}]
+                                 "round_trip_efficiency": rte, "has_wind_profile": prof.wind is not None,
+                                 "wind_zero_reason": _wind_zero_reason(mix, s.allow_wind, prof.wind is not None)}]
     res.tables["supply_weather"] = [{"region": s.region, "site": s.site, "station_id": weather["station_id"],
                                      "name": weather["name"], "dataset": dataset, "source": weather["source"],
                                      "licence": weather["licence"], "attribution": weather["attribution"],
                                      "flag": weather["flag"], "calibration_solar": weather["calibration"].get("solar", ""),
                                      "calibration_wind": weather["calibration"].get("wind", ""),
                                      "solar_cf": prof.capacity_factor("solar"), "wind_cf": prof.capacity_factor("wind"),
-                                     "pv_mount": s.pv_mount}]
+                                     "pv_mount": s.pv_mount, "profile": weather["profile"]}]
     values.update({k: np.full(n, x) for k, x in sized.items()})
     input_ids = {**res.roles, **dict.fromkeys(sized, model_id)}
-    supply = [f for f in quantities.SUPPLY if "investment_usd" not in f.names or plan.has("investment")]
+    supply = [f for f in quantities.SUPPLY if ("investment_usd" not in f.names or plan.has("investment"))
+              and (priced or f.id not in GRID_PRICED_QUANTITIES)]
     formulas.run(supply, values, input_ids, res)
+
+
+def _wind_zero_reason(mix, allow_wind: bool, has_wind_profile: bool) -> str:
+    """Why the sized mix has no wind: ``not_allowed`` (the scenario's ``allow_wind`` is false), ``no_profile``
+    (the region has no wind profile), ``grid_meets_target`` (the grid's clean share alone meets the target:
+    nothing is built), ``least_cost`` (the programme found a mix without wind cheaper); ``""`` where it has wind."""
+    if mix.wind_mw > 1e-6 * mix.load_mw:
+        return ""
+    if not allow_wind:
+        return "not_allowed"
+    if not has_wind_profile:
+        return "no_profile"
+    return "grid_meets_target" if mix.solved_by == "grid" else "least_cost"
 
 
 def add_supply_tables(res: Results) -> Results:

@@ -96,6 +96,8 @@ class Chapter:
                     return printed.number(row["count"], self.lang, pointer("tables", table, n, "count"), decimals=0)
         if ref in model.ROLES:  # an input the model knows, but this region has no published value for
             return Printed(t("value.not_published", self.lang))
+        if ref in model.GRID_PRICED_QUANTITIES:  # a cost that needs the grid's price, and the region has none
+            return Printed(t("value.no_grid_price", self.lang))
         if ref in model.OPTIONAL_QUANTITIES:  # a result that needs such an input
             return Printed(t("value.not_available", self.lang))
         raise KeyError(f"no quantity, input or role named {ref!r} in the ledger of chapter {self.name!r}")
@@ -156,11 +158,12 @@ class Chapter:
         items = "".join(f"<li>{_strip_p(self.md(k, **values))}</li>" for k in keys)
         display_html(f'<ul class="sr-headlines">{items}</ul>')
 
-    def figure(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> None:
-        """Show a numbered figure: chart as inline SVG, caption, source line and CSV download."""
-        display_html(self.figure_html(name, chart, data, refs))
+    def figure(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> None:
+        """Show a numbered figure: chart as inline SVG, caption (and ``note``, a sentence after it), source
+        line and CSV download."""
+        display_html(self.figure_html(name, chart, data, refs, note=note))
 
-    def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str]) -> str:
+    def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> str:
         svg = charts.to_svg(chart, self.lang)
         csv = data.to_csv(index=False)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv)
@@ -184,6 +187,7 @@ class Chapter:
             f'<figcaption><span class="sr-fignum" data-label="{html.escape(t("briefing.figure", self.lang))}"></span> '
             f'<strong>{html.escape(t(f"fig.{name}.title", self.lang))}.</strong> '
             f'{html.escape(t(f"fig.{name}.caption", self.lang))} '
+            f'{(html.escape(note) + " ") if note else ""}'
             f'<span class="sr-source" title="{source_title}" data-sources="{html.escape(";".join(sources))}">'
             f'{source_line}.</span> '
             f'<a class="sr-csv" download="{fig_id}.csv" href="{href}">{html.escape(t("briefing.download", self.lang))}</a>'

@@ -98,15 +98,17 @@ def warm_up() -> None:
 
 
 def range_bars(df: pd.DataFrame, category: str, title_x: str, title_y: str, color: str | None = None,
-               sort: list[str] | None = None) -> alt.LayerChart:
-    """Horizontal bars of P50 with a P10-P90 rule; ``df`` has columns category, p10, p50, p90."""
+               sort: list[str] | None = None, width: int = WIDTH - 200) -> alt.LayerChart:
+    """Horizontal bars of P50 with a P10-P90 rule; ``df`` has columns category, p10, p50, p90. The plot is
+    ``width`` wide, leaving room for labels of up to about 200 px within the A4 text width (wider charts are
+    scaled down in the PDF, their text below 8 pt)."""
     enc_y = alt.Y(f"{category}:N", title=title_y or None, sort=sort or None)
     bars = alt.Chart(df).mark_bar(height=14).encode(
         y=enc_y, x=alt.X("p50:Q", title=title_x),
         color=alt.Color(f"{color}:N", legend=None) if color else alt.value(PALETTE[1]))
     rules = alt.Chart(df).mark_rule(strokeWidth=2).encode(y=enc_y, x="p10:Q", x2="p90:Q")
     ticks = alt.Chart(df).mark_tick(thickness=2, size=12, color="#222").encode(y=enc_y, x="p50:Q")
-    return alt.layer(bars, rules, ticks).properties(width=WIDTH, height=max(44, 24 * len(df)))
+    return alt.layer(bars, rules, ticks).properties(width=width, height=max(44, 24 * len(df)))
 
 
 def histogram_table(values, bins: int = 40) -> pd.DataFrame:
@@ -159,33 +161,130 @@ def grouped_bars(df: pd.DataFrame, category: str, value: str, group: str, title_
     ).properties(width=WIDTH, height=max(60, 34 * len(df)))
 
 
-def stacked_weeks(df: pd.DataFrame, title_x: str, title_y: str, order: list[str]) -> alt.FacetChart:
-    """Stacked areas of how the load is met, hour by hour, one panel per week (``season``)."""
-    return alt.Chart(df).mark_area().encode(
-        x=alt.X("hour:Q", title=title_x, scale=alt.Scale(domain=[0, 167], nice=False),
-                axis=alt.Axis(values=list(range(0, 168, 24)))),
-        y=alt.Y("mw:Q", title=title_y, stack="zero"),
-        color=alt.Color("source:N", sort=order, legend=alt.Legend(title=None)),
-        order=alt.Order("order:N"),
-    ).properties(width=(WIDTH - 100) // 2, height=200).facet(column=alt.Column("season:N", title=None))
+#: the dispatch weeks' series: fill colours that differ in lightness as well as hue, so that each series is
+#: told apart in greyscale print (grey levels, darkest to lightest above zero: grid 38, battery discharge 99,
+#: firm 119, wind 172, solar 210; below zero: export 91, battery charging 143, curtailed 238)
+DISPATCH_COLOURS = {"solar": "#fbd74a", "wind": "#7fb8e6", "firm": "#4f8f5f", "battery_discharge": "#7d4a9e",
+                    "grid": "#262626", "battery_charge": "#a27cbd", "curtailed": "#fbf0c4", "export": "#3f6e3f"}
+#: the load's line and the battery's state of charge
+LOAD_COLOUR, SOC_COLOUR = "#000000", "#6a3d82"
+
+
+def dispatch_weeks(df: pd.DataFrame, title_x: str, title_y: str, title_soc: str) -> alt.VConcatChart:
+    """How the load is met, hour by hour, in each week (``season``, one column each): stacked areas of what
+    meets it above zero and of where the surplus goes below zero, the load as a black line over them and,
+    in a panel below, the battery's state of charge. ``df`` is
+    :meth:`~stargate_report.present.chapters.supply.SupplyChapter.dispatch_week_frame` (``season, panel, hour,
+    key, label, order, mw``). Both weeks share their scales and one legend below them."""
+    balance = df[df["panel"] == "balance"]
+    areas = balance[balance["key"] != "load"]
+    keys = list(dict.fromkeys(areas.sort_values("order")["key"]))
+    labels = [areas[areas["key"] == k]["label"].iloc[0] for k in keys]
+    load_label = balance[balance["key"] == "load"]["label"].iloc[0] if (balance["key"] == "load").any() else "Load"
+    colour = alt.Color("label:N", title=None, sort=labels,
+                       scale=alt.Scale(domain=labels, range=[DISPATCH_COLOURS.get(k, "#999999") for k in keys]),
+                       legend=alt.Legend(orient="bottom", columns=4, symbolType="square", symbolStrokeWidth=0.6,
+                                         symbolStrokeColor="#555555", symbolSize=120))
+    # the load: a line of its own legend
+    dash = alt.StrokeDash("label:N", title=None, scale=alt.Scale(domain=[load_label], range=[[1, 0]]),
+                          legend=alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeColor=LOAD_COLOUR,
+                                            symbolStrokeWidth=2))
+    # one y scale for both weeks: the sums above and below zero, and the load
+    up = areas[areas["mw"] > 0].groupby(["season", "hour"])["mw"].sum()
+    down = areas[areas["mw"] < 0].groupby(["season", "hour"])["mw"].sum()
+    top = max([float(up.max()) if len(up) else 0.0, float(balance["mw"].max()) if len(balance) else 0.0, 1.0])
+    bottom = min(float(down.min()) if len(down) else 0.0, 0.0)
+    soc = df[df["panel"] == "soc"]
+    soc_top = max(float(soc["mw"].max()) if len(soc) else 0.0, 1.0)
+    x_axis = alt.Axis(values=list(range(0, 169, 24)), labelAngle=0)
+    seasons = list(dict.fromkeys(df["season"]))
+    width = (WIDTH - 150) // 2
+    columns = []
+    for k, season in enumerate(seasons):
+        y_title = title_y if k == 0 else None
+        sub = balance[balance["season"] == season]
+        base = alt.Chart(sub)
+        top_axis = alt.Axis(values=list(range(0, 169, 24)), labels=not len(soc), ticks=True, labelAngle=0)
+        stack = base.transform_filter(alt.datum.key != "load").mark_area(interpolate="step-after").encode(
+            x=alt.X("hour:Q", title=None if len(soc) else title_x, scale=alt.Scale(domain=[0, 168], nice=False),
+                    axis=top_axis),
+            y=alt.Y("mw:Q", title=y_title, stack="zero", scale=alt.Scale(domain=[bottom, top * 1.02], nice=False)),
+            color=colour, order=alt.Order("order:Q"))
+        load = base.transform_filter(alt.datum.key == "load").mark_line(
+            interpolate="step-after", strokeWidth=1.6, color=LOAD_COLOUR).encode(
+            x=alt.X("hour:Q", title=None if len(soc) else title_x, scale=alt.Scale(domain=[0, 168], nice=False),
+                    axis=top_axis), y="mw:Q", strokeDash=dash)
+        panel = alt.layer(stack, load).properties(width=width, height=170,
+                                                  title=alt.TitleParams(season, fontSize=11, fontWeight="normal"))
+        if len(soc):
+            soc_chart = alt.Chart(soc[soc["season"] == season]).mark_area(
+                interpolate="step-after", color=SOC_COLOUR, opacity=0.35, line={"color": SOC_COLOUR, "strokeWidth": 1.2}
+            ).encode(x=alt.X("hour:Q", title=title_x, scale=alt.Scale(domain=[0, 168], nice=False), axis=x_axis),
+                     y=alt.Y("mw:Q", title=title_soc if k == 0 else None, scale=alt.Scale(domain=[0, soc_top * 1.05],
+                                                                                          nice=False),
+                             axis=alt.Axis(tickCount=3))).properties(width=width, height=55)
+            columns.append(alt.vconcat(panel, soc_chart, spacing=6))
+        else:  # no battery: no panel of stored energy
+            columns.append(alt.vconcat(panel, spacing=6))
+    return alt.vconcat(alt.hconcat(*columns, spacing=14)).resolve_scale(color="shared", strokeDash="shared")
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, value: str, title_x: str, title_y: str, title_value: str) -> alt.Chart:
-    """A week-by-hour heat map in a greyscale-safe sequential scheme."""
+    """A week-by-hour heat map in a greyscale-safe sequential scheme (light: little, dark: much), in five
+    classes of 20 points each: a legend of swatches (a gradient legend does not survive the PDF's images)."""
     return alt.Chart(df).mark_rect().encode(
         x=alt.X(f"{x}:O", title=title_x, axis=alt.Axis(values=list(range(1, 53, 4)), labelAngle=0)),
         y=alt.Y(f"{y}:O", title=title_y, axis=alt.Axis(values=list(range(0, 24, 3)))),
-        color=alt.Color(f"{value}:Q", title=title_value, scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                        legend=alt.Legend(format="%", orient="right")),
-    ).properties(width=WIDTH, height=200)
+        color=alt.Color(f"{value}:Q", title=title_value,
+                        scale=alt.Scale(type="quantize", domain=[0, 1], nice=False, scheme={"name": "blues", "count": 5}),
+                        legend=alt.Legend(format=".0%", orient="right", symbolType="square", symbolSize=160,
+                                          symbolStrokeColor="#555555", symbolStrokeWidth=0.5)),
+    ).properties(width=WIDTH - 150, height=200)
 
 
-def cost_curve(df: pd.DataFrame, title_x: str, title_y: str) -> alt.LayerChart:
-    """Cost per MWh against the hourly CFE target, with the annual-matching cost as a dashed rule."""
-    line = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(
-        x=alt.X("target:Q", title=title_x, scale=alt.Scale(zero=False)), y=alt.Y("cost:Q", title=title_y))
+def cost_curve(df: pd.DataFrame, title_x: str, title_y: str, lit: pd.DataFrame | None = None,
+               title_premium: str = "", label_model: str = "This model") -> alt.VConcatChart | alt.LayerChart:
+    """Cost per MWh against the hourly CFE target, with the annual-matching cost as a dashed rule; with
+    ``lit`` (:meth:`~stargate_report.present.chapters.supply.SupplyChapter.literature_frame`), a second
+    panel sets the model's premium over annual matching beside the published premiums: a range bar per
+    study and target, a grey band where a study states no target."""
+    hourly = df[df["policy"] == "hourly"] if "policy" in df else df
+    x_scale = alt.Scale(domain=[78, 100], nice=False)
+    line = alt.Chart(hourly).mark_line(point=alt.OverlayMarkDef(size=60, filled=True), color=PALETTE[0]).encode(
+        x=alt.X("target:Q", title=None if lit is not None else title_x, scale=x_scale),
+        y=alt.Y("cost:Q", title=title_y))
     rule = alt.Chart(df).mark_rule(strokeDash=[5, 4], color=PALETTE[3]).encode(y="mean(annual_matching):Q")
-    return alt.layer(line, rule).properties(width=WIDTH, height=HEIGHT)
+    top = alt.layer(line, rule).properties(width=WIDTH - 150, height=200)
+    if lit is None:
+        return top
+    at = lit[lit["target"].notna()]
+    band = lit[lit["target"].isna()]
+    layers = []
+    if len(band):  # no CFE level stated: a band across the targets, labelled at its top left
+        layers.append(alt.Chart(band).mark_rect(opacity=0.15, color="#555555", stroke="#555555", strokeWidth=0.8,
+                                                strokeDash=[3, 2]).encode(
+            x=alt.X(datum=78, type="quantitative", scale=x_scale, title=title_x), x2=alt.X2(datum=100),
+            y=alt.Y("low:Q", title=title_premium), y2="high:Q"))
+        layers.append(alt.Chart(band).mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=11,
+                                                color="#333333").encode(
+            x=alt.X(datum=78, type="quantitative", scale=x_scale), y="high:Q", text="label:N"))
+    shape = alt.Shape("label:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=520))
+    if len(at):
+        layers.append(alt.Chart(at).mark_rule(strokeWidth=3, color="#555555").encode(
+            x=alt.X("x:Q", scale=x_scale, title=title_x), y=alt.Y("low:Q", title=title_premium), y2="high:Q"))
+        layers.append(alt.Chart(at).mark_point(filled=True, size=45, color="#555555").encode(
+            x="x:Q", y="low:Q", shape=shape))
+        layers.append(alt.Chart(at).mark_point(filled=True, size=45, color="#555555").encode(
+            x="x:Q", y="high:Q", shape=shape))
+    model = hourly.assign(who=label_model)
+    layers.append(alt.Chart(model).mark_line(color=PALETTE[0], point=alt.OverlayMarkDef(size=60, filled=True,
+                                                                                        color=PALETTE[0])).encode(
+        x=alt.X("target:Q", scale=x_scale, title=title_x), y=alt.Y("premium:Q", title=title_premium)))
+    layers.append(alt.Chart(model.tail(1)).mark_text(align="right", dx=-8, dy=-4, fontSize=11, color=PALETTE[0]).encode(
+        x=alt.X("target:Q", scale=x_scale), y="premium:Q", text="who:N"))
+    layers.append(alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#999999", strokeWidth=0.8).encode(y="y:Q"))
+    bottom = alt.layer(*layers).properties(width=WIDTH - 150, height=200)
+    return alt.vconcat(top, bottom, spacing=10)
 
 
 def bars(df: pd.DataFrame, category: str, value: str, title_x: str) -> alt.Chart:

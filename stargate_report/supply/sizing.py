@@ -232,8 +232,11 @@ def _solve(profiles, target: float | None, options: SupplyOptions, costs: Supply
     df = res.hourly
     z = np.zeros(len(df))
     out.update({
-        "hourly.load": df["served_load"].to_numpy(), "hourly.solar": df["solar"].to_numpy() if "solar" in df else z,
-        "hourly.wind": df["wind"].to_numpy() if "wind" in df else z,
+        # solar and wind: the plants' whole output, curtailment included (as :func:`dispatch.simulate` keeps it),
+        # so that every hour balances: solar + wind + firm + discharge + grid = load + charge + curtailed + export
+        "hourly.load": df["served_load"].to_numpy(),
+        "hourly.solar": sum(df[c].to_numpy() for c in ("solar", "solar_curtailed") if c in df) + z,
+        "hourly.wind": sum(df[c].to_numpy() for c in ("wind", "wind_curtailed") if c in df) + z,
         "hourly.firm": df["firm"].to_numpy() if "firm" in df else z,
         "hourly.charge": sum(df[f"{s}_charge"].to_numpy() for s in ("battery", "ldes") if f"{s}_charge" in df) + z,
         "hourly.discharge": sum(df[f"{s}_discharge"].to_numpy() for s in ("battery", "ldes") if f"{s}_discharge" in df) + z,
@@ -380,7 +383,9 @@ def region_comparison(load_mw: float, target_cfe: float, allow_wind: bool = True
     rows = []
     for region in regions or list(all_regions()):
         opts = SupplyOptions(**{**asdict(options), "site": None})
-        _, costs, grid = _inputs(region, opts, None, None)
+        profiles, costs, grid = _inputs(region, opts, None, None)
         mix = _row(region, load_mw, target_cfe, opts, costs, grid)
-        rows.append({"region": region, **mix.to_dict()})
+        w = profiles.weather  # the station behind the region's profiles, for the figure's caption
+        rows.append({"region": region, **mix.to_dict(), "profile": w["profile"], "station_id": w["station_id"],
+                     "name": w["name"], "dataset": w["dataset"], "grid_inputs": ";".join(grid.ids)})
     return rows

@@ -45,3 +45,23 @@ def test_premiums_rise_with_the_target(premiums):
     for region, by_target in premiums.items():
         values = [by_target[t] for t in TARGETS]
         assert values == sorted(values), region
+
+
+def test_every_reason_has_its_german_wording_and_none_is_stale():
+    """The chapter prints a row's reason where the model lies outside its range: in German the catalogue's
+    ``literature.reason.<hash of the English>`` (an edited reason needs a new translation)."""
+    from stargate_report.present.chapters.supply import reason_key
+    from stargate_report.present.i18n import catalogue
+
+    for kind in ("reason", "scenario"):
+        keys = {reason_key(r[kind], kind) for r in literature_cfe() if r[kind].strip()}
+        german = {k for k in catalogue("de") if k.startswith(f"literature.{kind}.")}
+        assert keys and keys == german, kind
+
+
+def test_the_rows_that_apply_to_a_region():
+    from stargate_report.catalog.literature import literature_for
+
+    assert {r["region"] for r in literature_for("de")} == {"de"}
+    assert {r["region"] for r in literature_for("us-tx")} == {"us", "us-tx"} == {r["region"] for r in literature_for("us")}
+    assert literature_for("no") == []

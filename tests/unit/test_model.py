@@ -208,9 +208,12 @@ def test_supply_tables(with_supply):
     assert regions == {"us-tx", "us", "de", "jp", "no", "es", "ae"}
 
 
-def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supply, tmp_path):
+def test_hourly_dispatch_and_its_summaries_are_kept_saved_and_equal_to_a_fresh_simulation(with_supply, tmp_path):
+    """The supply chapter charts tables computed with the results (dispatch_week, cfe_heatmap), never the
+    hours themselves; both tables survive a save and agree with a fresh simulation of the sized mix."""
     from stargate_report.model.ledger import Results
-    from stargate_report.present.chapters.supply import SupplyChapter
+    from stargate_report.supply import dispatch, summaries
+    from stargate_report.supply.profiles import region_profiles
 
     series = with_supply.series
     assert {f"dispatch.{k}" for k in ("load", "solar", "grid", "soc")} <= set(series)
@@ -218,15 +221,17 @@ def test_hourly_dispatch_is_kept_saved_and_equal_to_a_fresh_simulation(with_supp
     with_supply.save(tmp_path / "r")
     back = Results.load(tmp_path / "r")
     assert set(back.series) == set(series) and set(back.quantities) == set(with_supply.quantities)
-    kept = SupplyChapter.__new__(SupplyChapter)
-    kept.results = back
-    fresh = SupplyChapter.__new__(SupplyChapter)
-    fresh.results = Results(back.scenario, tables=back.tables)  # no series: the chapter re-simulates
-    a, b = kept.dispatch(), fresh.dispatch()
-    for name in ("load", "solar", "charge", "discharge", "soc", "grid", "curtailed"):
-        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-12, atol=1e-9)
-    grid_share = with_supply["grid_cfe_share"].p50
-    assert float(a.grid.sum() / a.load.sum()) * (1 - grid_share) == pytest.approx(1 - with_supply["hourly_cfe_share"].p50)
+    assert back.tables["dispatch_week"] == with_supply.tables["dispatch_week"]
+    assert back.tables["cfe_heatmap"] == with_supply.tables["cfe_heatmap"]
+    mix = back.tables["supply_mix"][0]
+    prof = region_profiles(mix["region"])
+    fresh = dispatch.simulate(mix["load_mw"], mix["solar_mw"], mix["wind_mw"], mix["battery_mw"], mix["battery_mwh"],
+                              solar_profile=prof.solar, wind_profile=prof.wind,
+                              round_trip_efficiency=mix["round_trip_efficiency"], keep_hourly=True).hourly
+    for a, b in zip(back.tables["dispatch_week"], summaries.dispatch_week(fresh)):
+        assert a["season"] == b["season"] and a["hour"] == b["hour"]
+        for name in summaries.WEEK_FIELDS:
+            assert a[name] == pytest.approx(b[name], rel=1e-12, abs=1e-9)
 
 
 def test_on_a_clean_grid_no_preset_builds_wind_the_target_does_not_demand():
@@ -242,7 +247,10 @@ def test_on_a_clean_grid_no_preset_builds_wind_the_target_does_not_demand():
             assert res["hourly_cfe_share"].p50 == pytest.approx(grid_share)
     norway = evaluate(resolve("stargate-norway", overrides={"samples": 20}), supply=True)
     assert norway.tables["supply_mix"][0]["solved_by"] == "grid"
-    assert "no sourced grid price for no" in " ".join(norway.notes)
+    # everything is bought from the grid, at its sourced price (not at 0, which it printed while unsourced)
+    price = norway.inputs[norway.roles["grid_price_usd_per_mwh"]].value
+    assert norway["supply_cost_usd_per_mwh"].samples.mean() == pytest.approx(
+        norway.inputs[norway.roles["grid_price_usd_per_mwh"]].value, rel=0.2) and price > 0
 
 
 def test_supply_switches_are_validated():
@@ -293,13 +301,17 @@ def test_what_a_published_count_implies_per_accelerator():
     assert count["reported_facility_w_per_accelerator"] == pytest.approx(1.2e9 / 400_000)
     assert count["reported_design_pue"] == pytest.approx(3000 / (1833 * 1.14), rel=0.05)
     assert capex["reported_usd_per_accelerator"] == pytest.approx(40e9 / 400_000)
+
+
 def test_the_ledgers_notes_are_stated_in_the_briefings_language(monkeypatch):
     """The appendix listed the ledger's notes in English in the German briefing ("no published
     solar_capacity_factor for region no: ..."): they are data now (results table notes), worded by the catalogue."""
     from stargate_report.present import chapter
 
     res = evaluate(resolve("stargate-norway", overrides={"samples": 10}), supply=True)
-    assert [r["key"] for r in res.tables["notes"]] == ["missing_input", "missing_input"] + ["no_grid_price"]
+    assert [r["key"] for r in res.tables["notes"]] == ["missing_input"]  # the solar CF; Norway has a grid price
+    japan = evaluate(resolve("milam-county", overrides={"samples": 10, "region": "jp"}), supply=True)
+    assert [r["key"] for r in japan.tables["notes"]][-1] == "no_grid_price"  # Japan has none
     assert len(res.notes) == len(res.tables["notes"])  # the English lines stay for the command line
     shown: list[str] = []
     monkeypatch.setattr(chapter, "display_html", shown.append)
@@ -318,3 +330,27 @@ def test_an_inference_campus_takes_the_inference_load_factor():
     assert train.roles["load_factor"] == "loadfactor.default" and infer.roles["load_factor"] == "loadfactor.inference"
     assert infer["facility_power_mw"].p50 == pytest.approx(train["facility_power_mw"].p50)
     assert 0.7 < infer["annual_energy_mwh"].p50 / train["annual_energy_mwh"].p50 < 0.85
+
+
+@pytest.mark.parametrize(("preset", "overrides", "reason"), [
+    ("milam-county", {}, "not_allowed"),  # the preset excludes wind
+    ("milam-county", {"region": "ae", "allow_wind": True}, "no_profile"),
+    ("stargate-norway", {}, "grid_meets_target"),
+])
+def test_the_mix_says_why_it_has_no_wind(preset, overrides, reason):
+    res = evaluate(resolve(preset, overrides={"samples": 20, **overrides}), supply=True)
+    mix = res.tables["supply_mix"][0]
+    assert mix["wind_mw"] == pytest.approx(0.0, abs=1e-6) and mix["wind_zero_reason"] == reason
+
+
+def test_without_a_sourced_grid_price_no_cost_per_mwh_is_given():
+    """Japan has no sourced grid price: the supply's cost, annual matching and premium are left out (the chapters
+    print "not available"), never computed with grid energy at no cost."""
+    from stargate_report.model.evaluate import GRID_PRICED_QUANTITIES, OPTIONAL_QUANTITIES
+
+    res = evaluate(resolve("milam-county", overrides={"samples": 20, "region": "jp"}), supply=True)
+    assert GRID_PRICED_QUANTITIES <= OPTIONAL_QUANTITIES
+    assert not GRID_PRICED_QUANTITIES & set(res.quantities)
+    assert "supply_capex_usd" in res.quantities and res.tables["supply_mix"][0]["grid_priced"] is False
+    priced = evaluate(resolve("stargate-norway", overrides={"samples": 20}), supply=True)
+    assert priced["supply_cost_usd_per_mwh"].p50 > 0  # Norway's grid is priced: its grid-only supply costs something

@@ -229,3 +229,54 @@ def test_block_scan_equals_the_hourly_recurrence(hours, passes):
     np.testing.assert_allclose(start[1:], end[:-1])
     first = _soc_by_the_hour(flow, cap, passes - 1)[-1] if passes > 1 else np.zeros(9)  # where the pass began
     np.testing.assert_allclose(start[0], first, atol=1e-9 * cap.max())
+
+
+# -- what the briefing charts: the dispatch weeks and the year, computed with the results ---------------
+def _week_balances(rows, load_mw):
+    from stargate_report.supply.summaries import week_balance_residual
+
+    worst = max(abs(week_balance_residual(r)) for r in rows)
+    assert worst <= 1e-6 * load_mw, worst
+
+
+@pytest.mark.parametrize("system", [(LOAD, 4000, 3000, 1000, 8000), (LOAD, 0, 0, 0, 0), (LOAD, 20_000, 0, 3000, 50_000)])
+def test_the_dispatch_week_table_balances_every_hour(tx, system):
+    """solar + wind + firm + discharge + grid - charge - curtailed - export = load, hour by hour, to 1e-6 of it."""
+    from stargate_report.supply import summaries
+
+    rows = summaries.dispatch_week(_run(tx, *system).hourly)
+    assert [r["season"] for r in rows[::168]] == ["winter", "summer"] and len(rows) == 2 * 168
+    assert [r["hour"] for r in rows[:168]] == list(range(168))
+    _week_balances(rows, LOAD)
+    assert all(r["soc_mwh"] <= system[4] + 1e-9 for r in rows)
+    # the week is the simulation's hours from 15 January (day 14) on, not a summary of them
+    h = _run(tx, *system).hourly
+    assert [r["grid_mw"] for r in rows[:168]] == pytest.approx(list(h.grid[14 * 24:21 * 24]))
+
+
+def test_the_dispatch_week_of_the_least_cost_programme_balances_too():
+    """With an option only the LP dispatches (clean firm supply), the hours come from the LP: solar and wind
+    are the plants' whole output there too, curtailment included, so the week balances the same way."""
+    from stargate_report.supply import summaries
+
+    opts = sizing.SupplyOptions(allow_firm_clean=True)
+    mix = sizing.size_mixes("de", LOAD, [0.95], options=opts, hourly=True)[0]
+    h = supply.Dispatch(*(mix.extra[k] for k in ("load", "solar", "wind", "charge", "discharge", "soc", "grid",
+                                                   "curtailed", "firm", "export")))
+    assert np.abs(h.balance_residual()).max() <= 1e-6 * LOAD
+    _week_balances(summaries.dispatch_week(h), LOAD)
+
+
+def test_the_heat_map_counts_the_grid_at_its_clean_share_as_the_score_does(tx):
+    from stargate_report.supply import summaries
+
+    none = summaries.cfe_heatmap(_run(tx, LOAD).hourly, 0.43)
+    assert len(none) == 52 * 24 and {(r["week"], r["hour"]) for r in none} == {(w, h) for w in range(1, 53) for h in range(24)}
+    assert all(r["cfe_share"] == pytest.approx(0.43) and r["own_supply_share"] == pytest.approx(0.0) for r in none)
+    r = _run(tx, LOAD, 4000, 3000, 1000, 8000, grid_cfe_share=0.43)
+    cells = summaries.cfe_heatmap(r.hourly, 0.43)
+    assert all(0.43 - 1e-12 <= c["cfe_share"] <= 1 + 1e-12 for c in cells)
+    # a flat load: the mean over the cells is the year's score (over its first 364 days)
+    h = r.hourly
+    year = 1 - h.grid[:364 * 24].sum() * (1 - 0.43) / h.load[:364 * 24].sum()
+    assert np.mean([c["cfe_share"] for c in cells]) == pytest.approx(year, rel=1e-12)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stargate_report.model.evaluate import ROLES
+from stargate_report.model.evaluate import OPTIONAL_QUANTITIES, ROLES
 from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter, catalogue_keys
 from stargate_report.present.i18n import t
@@ -17,6 +17,8 @@ class UncertaintyChapter(Chapter):
         """Quantities with P10, P50, P90 and the relative width of the range (ledger ``width``)."""
         rows = []
         for q in qids:
+            if q in OPTIONAL_QUANTITIES and q not in self.results.quantities:
+                continue  # not computable in this region (no published input, e.g. no grid price)
             quant = self.results[q]
             key = pointer("quantities", q)
             rows.append({t("col.quantity", self.lang): t(f"label.{q}", self.lang),
