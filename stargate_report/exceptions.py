@@ -39,6 +39,20 @@ class ParameterError(StargateReportError, ValueError):
         super().__init__(msg)
 
 
+#: how many known names an error lists before it says how many more there are
+MAX_LISTED = 20
+
+
+def _some(known: list[str], name: str) -> str:
+    """The known names, or, where there are many (a message catalogue), those sharing the name's prefix up to
+    its last dot (``table.`` for ``table.x``), and how many more there are."""
+    if len(known) <= MAX_LISTED:
+        return ", ".join(known)
+    prefix = name.rsplit(".", 1)[0] + "." if "." in name else name[:1]
+    related = [k for k in known if k.startswith(prefix)][:MAX_LISTED] or known[:MAX_LISTED]
+    return f"{', '.join(related)} and {len(known) - len(related)} more"
+
+
 class UnknownNameError(ParameterError, KeyError):
     """A name (preset, parameter key, region, chip, language, ...) is not known."""
 
@@ -50,8 +64,9 @@ class UnknownNameError(ParameterError, KeyError):
             close = [k for k in known if str(name) and k.startswith(str(name))][:1]
         hint = f"did you mean '{close[0]}'?" if close else ""
         self.known = known
-        ParameterError.__init__(self, kind, name, "one of " + ", ".join(known), hint)
-        msg = f"unknown {kind} {name!r}; known: {', '.join(known)}"
+        shown = _some(known, str(name))
+        ParameterError.__init__(self, kind, name, "one of " + shown, hint)
+        msg = f"unknown {kind} {name!r}; known: {shown}"
         self.args = (msg + (f" ({hint})" if hint else ""),)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message

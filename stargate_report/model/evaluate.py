@@ -216,6 +216,18 @@ def _note(res: Results, key: str, **fields: str) -> None:
     res.tables.setdefault("notes", []).append({"key": key, **fields})
 
 
+def _profile_method() -> dict:
+    """How the shipped profiles were made, as the supply chapter states it (``profiles.yaml``, ``method``): the
+    PV plants' DC/AC ratio, the turbine, its hub height, the height the wind was measured at, and the day and
+    night shear exponents."""
+    from stargate_report.supply.profiles import metadata  # the supply layer only when the supply is sized
+
+    m = metadata()["method"]
+    return {"dc_ac_ratio": m["solar"]["dc_ac_ratio"], "turbine": m["wind"]["turbine"],
+            "hub_height_m": m["wind"]["hub_height_m"], "measurement_height_m": m["wind"]["measurement_height_m"],
+            "shear_alpha_day": m["wind"]["alpha_day"], "shear_alpha_night": m["wind"]["alpha_night"]}
+
+
 def _supply_options(s: Scenario):
     # the supply layer (the LP, the profiles) and pandas only when the supply or a comparison is asked for
     from stargate_report.supply.sizing import SupplyOptions
@@ -320,7 +332,7 @@ def _supply_block(res: Results, plan: Plan, values: dict[str, np.ndarray]) -> No
                                      "flag": weather["flag"], "calibration_solar": weather["calibration"].get("solar", ""),
                                      "calibration_wind": weather["calibration"].get("wind", ""),
                                      "solar_cf": prof.capacity_factor("solar"), "wind_cf": prof.capacity_factor("wind"),
-                                     "pv_mount": s.pv_mount, "profile": weather["profile"]}]
+                                     "pv_mount": s.pv_mount, "profile": weather["profile"], **_profile_method()}]
     values.update({k: np.full(n, x) for k, x in sized.items()})
     input_ids = {**res.roles, **dict.fromkeys(sized, model_id)}
     supply = [f for f in quantities.SUPPLY if ("investment_usd" not in f.names or plan.has("investment"))
@@ -352,6 +364,7 @@ def add_supply_tables(res: Results) -> Results:
     options = _supply_options(s)
     res.tables["cfe_curve"] = sizing.cost_curve(s.region, load_mw, options=options)
     # every region with all technologies it has a profile for: a comparison of places, not of the site's plan
+    res.tables["literature_cfe"] = reported.literature_comparison(s.region, res.tables["cfe_curve"])
     res.tables["supply_regions"] = sizing.region_comparison(
         load_mw, s.target_cfe, options=sizing.SupplyOptions(**{**options.__dict__, "allow_wind": True}))
     return res

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from stargate_report.catalog.assumptions import load_registry
 from stargate_report.catalog.knowledge import get_fact, load_facts
+from stargate_report.catalog.literature import literature_for
 from stargate_report.model.ledger import Results
 from stargate_report.model.scenario import Scenario
 
@@ -68,3 +69,21 @@ def _row(res: Results, qid: str, reported: float, rid: str, kind: str, sources, 
     return {"quantity": qid, "p10": q.p10, "p50": q.p50, "p90": q.p90, "unit": q.unit, "reported": float(reported),
             "reported_id": rid, "kind": kind, "sources": list(sources), "status": status,
             "ratio": q.p50 / float(reported), "inside": bool(q.p10 <= reported <= q.p90)}
+
+
+def literature_comparison(region: str, cfe_curve: list[dict]) -> list[dict]:
+    """The published 24/7 premiums that apply to ``region`` (:func:`~stargate_report.catalog.literature.
+    literature_for`) beside the model's: each row with ``model_low`` and ``model_high`` (the model's premiums at
+    the study's CFE target, or over every target where the study states none; None where the model has none:
+    unreachable, or no grid price) and ``inside`` (both within the published range; None without a model
+    premium)."""
+    out = []
+    for row in literature_for(region):
+        target = row["cfe_target"]
+        model = [r["premium_usd_per_mwh"] for r in cfe_curve
+                 if r["policy"] == "hourly" and r["feasible"] and r.get("grid_priced", True)
+                 and (target is None or abs(r["target_cfe"] - target) < 1e-9)]
+        lo, hi = row["premium_usd_per_mwh_low"], row["premium_usd_per_mwh_high"]
+        out.append({**row, "model_low": min(model) if model else None, "model_high": max(model) if model else None,
+                    "inside": all(lo <= m <= hi for m in model) if model else None})
+    return out

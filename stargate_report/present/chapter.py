@@ -187,7 +187,7 @@ class Chapter:
             f'<figcaption><span class="sr-fignum" data-label="{html.escape(t("briefing.figure", self.lang))}"></span> '
             f'<strong>{html.escape(t(f"fig.{name}.title", self.lang))}.</strong> '
             f'{html.escape(t(f"fig.{name}.caption", self.lang))} '
-            f'{(html.escape(note) + " ") if note else ""}'
+            f'{(printed.markup_of(note) + " ") if note else ""}'
             f'<span class="sr-source" title="{source_title}" data-sources="{html.escape(";".join(sources))}">'
             f'{source_line}.</span> '
             f'<a class="sr-csv" download="{fig_id}.csv" href="{href}">{html.escape(t("briefing.download", self.lang))}</a>'

@@ -1,20 +1,19 @@
 """The supply chapter: dispatch weeks, year heat map, cost-versus-CFE curve with the literature, regions.
 
 Everything charted here was computed with the results (``dispatch_week``, ``cfe_heatmap``, ``cfe_curve``,
-``supply_regions``, ``supply_mix``, ``supply_weather`` in ``Results.tables``; the published premiums from
-``catalog/data/literature_cfe.csv``); this module only labels, formats and arranges it.
+``supply_regions``, ``supply_mix``, ``supply_weather``, ``literature_cfe`` in ``Results.tables``); this module
+only labels, formats and arranges it, every number tagged with its key in the results.
 """
 from __future__ import annotations
 
 import hashlib
-import html
 
 import pandas as pd
 
-from stargate_report.catalog.literature import literature_for
-from stargate_report.present import formatting
+from stargate_report.present import formatting, printed
 from stargate_report.present.chapter import Chapter, display_html
 from stargate_report.present.i18n import catalogue, t
+from stargate_report.present.printed import Printed, pointer
 
 #: the hourly series of a dispatch week, bottom of the stack first: (column, sign, catalogue key of its name).
 #: Above zero what meets the load, below zero where the surplus goes; the load is a line over the stack.
@@ -60,14 +59,32 @@ class SupplyChapter(Chapter):
         return str(row.get("name" if field == "station" else field, "-"))
 
     def weather_values(self) -> dict[str, str]:
-        """The weather station behind the profiles (results table ``supply_weather``), for ``supply.weather``."""
+        """The weather station behind the profiles (results table ``supply_weather``), for ``supply.weather``:
+        its id, dataset and calibration tagged with their keys in the results."""
         rows = self._rows("supply_weather") or [{}]
         w = rows[0]
+        key = pointer("tables", "supply_weather", 0)
         calibration = w.get("calibration_wind", "")
-        return {"station": self._weather_field(w, "station"), "station_id": w.get("station_id", "-"),
-                "dataset": self._weather_field(w, "dataset"), "attribution": self._weather_field(w, "attribution"),
-                "calibration": f"Wind: {calibration}." if calibration and self.lang == "en" else "",
+        return {"station": self._weather_field(w, "station"),
+                "station_id": printed.text(str(w.get("station_id", "-")), f"{key}/station_id"),
+                "dataset": printed.text(self._weather_field(w, "dataset"), f"{key}/dataset"),
+                "attribution": printed.text(self._weather_field(w, "attribution"), f"{key}/attribution"),
+                "calibration": printed.text(f"Wind: {calibration}.", f"{key}/calibration_wind")
+                if calibration and self.lang == "en" else "",
                 "flag": ""}
+
+    def method_values(self) -> dict[str, Printed]:
+        """How the profiles were made (``supply_weather``: DC/AC ratio, turbine, hub and measurement height),
+        for ``supply.method``."""
+        w = (self._rows("supply_weather") or [{}])[0]
+        key = pointer("tables", "supply_weather", 0)
+        if "dc_ac_ratio" not in w:  # results written before the method was kept with them
+            return {}
+        return {"dc_ac_ratio": printed.number(w["dc_ac_ratio"], self.lang, f"{key}/dc_ac_ratio"),
+                "turbine": printed.text(w["turbine"], f"{key}/turbine"),
+                "hub_height": printed.value(w["hub_height_m"], "m", self.lang, f"{key}/hub_height_m"),
+                "measurement_height": printed.value(w["measurement_height_m"], "m", self.lang,
+                                                    f"{key}/measurement_height_m")}
 
     def weather_paragraph(self) -> None:
         """The paragraph on the weather behind the profiles (station, dataset, attribution, calibration)."""
@@ -79,16 +96,21 @@ class SupplyChapter(Chapter):
         (a profile from a model rather than a station has no id to name)."""
         v = self.weather_values()
         key = "supply.weather_line" if _has_station(v["station_id"]) else "supply.weather_line_model"
-        return t(key, self.lang).format(station=v["station"], station_id=v["station_id"], dataset=v["dataset"])
+        return self.compose(key, station=v["station"], station_id=v["station_id"], dataset=v["dataset"])
 
     def regions_weather_line(self) -> str:
         """The station of every region of the regional comparison, in one sentence."""
-        parts = [t("supply.weather_region" if _has_station(r.get("station_id")) else "supply.weather_region_model",
-                   self.lang).format(
+        parts = [self.compose(
+            "supply.weather_region" if _has_station(r.get("station_id")) else "supply.weather_region_model",
             region=t(f"region.{r['region']}", self.lang), station=self._weather_field(r, "station"),
-            station_id=str(r.get("station_id", "-")).replace(";", ", "), dataset=self._weather_field(r, "dataset"))
-            for r in self._rows("supply_regions")]
-        return t("supply.weather_regions", self.lang).format(stations="; ".join(parts))
+            station_id=printed.text(str(r.get("station_id", "-")).replace(";", ", "),
+                                    pointer("tables", "supply_regions", i, "station_id")),
+            dataset=printed.text(self._weather_field(r, "dataset"), pointer("tables", "supply_regions", i, "dataset")))
+            for i, r in enumerate(self._rows("supply_regions"))]
+        joined = Printed("")
+        for k, part in enumerate(parts):
+            joined = joined + ("; " if k else "") + part
+        return self.compose("supply.weather_regions", stations=joined)
 
     def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> str:
         """A figure of this chapter: every one rests on the weather profiles, so each names its station."""
@@ -153,22 +175,10 @@ class SupplyChapter(Chapter):
                             columns=["target", "cost", "annual_matching", "premium", "policy", "solar_mw", "wind_mw",
                                      "battery_mwh", "inputs"])
 
-    def _model_premiums(self, target: float | None) -> list[float]:
-        """The model's premiums at ``target`` (None: at every target of the curve), reachable and priced."""
-        return [r["premium_usd_per_mwh"] for r in self._rows("cfe_curve")
-                if r["policy"] == "hourly" and r["feasible"] and r.get("grid_priced", True)
-                and (target is None or abs(r["target_cfe"] - target) < 1e-9)]
-
     def literature_rows(self) -> list[dict]:
-        """The published premiums that apply to the scenario's region (:func:`literature_for`), each with the
-        model's premiums at its target (at every target where the study states none) and whether they lie
-        inside the published range (``inside`` None where the model has no premium to compare)."""
-        out = []
-        for row in literature_for(self.mix["region"]):
-            model = self._model_premiums(row["cfe_target"])
-            lo, hi = row["premium_usd_per_mwh_low"], row["premium_usd_per_mwh_high"]
-            out.append({**row, "model": model, "inside": all(lo <= m <= hi for m in model) if model else None})
-        return out
+        """The published premiums that apply to the scenario's region beside the model's (results table
+        ``literature_cfe``: ``model_low``, ``model_high`` and ``inside``, computed with the results)."""
+        return self._rows("literature_cfe")
 
     def literature_frame(self) -> pd.DataFrame:
         """The published ranges for the chart: ``label`` (study, its region and scenario), ``target`` [%] (None:
@@ -202,7 +212,7 @@ class SupplyChapter(Chapter):
         studies with the ids of their sources (``sources.yaml``)."""
         studies = list(dict.fromkeys(f"{self._study(r)}, {r['source_id']}" for r in self.literature_rows()))
         lit = t("supply.lit.caption", self.lang).format(studies="; ".join(studies)) if studies else ""
-        return f"{self.weather_line()} {lit}".strip()
+        return self.weather_line() + (" " + lit if lit else "")
 
     def literature_table(self) -> pd.DataFrame:
         """Each published range beside the model's premium at its target and, where the model lies outside
@@ -210,24 +220,32 @@ class SupplyChapter(Chapter):
         reasons = self._reasons()
         unit = formatting.unit_label("usd_per_mwh", self.lang)
         out = []
-        for r in self.literature_rows():
+        for i, r in enumerate(self.literature_rows()):
+            key = pointer("tables", "literature_cfe", i)
             target = (t("supply.lit.no_level", self.lang) if r["cfe_target"] is None
-                      else formatting.value(r["cfe_target"], "fraction", self.lang))
-            m = r["model"]
-            model = "–" if not m else " – ".join(dict.fromkeys(formatting.number(x, self.lang, 1)
-                                                              for x in (min(m), max(m))))
+                      else printed.value(r["cfe_target"], "fraction", self.lang, f"{key}/cfe_target"))
+            if r["model_low"] is None:
+                model = "–"
+            elif abs(r["model_high"] - r["model_low"]) < 0.05:
+                model = printed.number(r["model_low"], self.lang, f"{key}/model_low", 1)
+            else:
+                model = (printed.number(r["model_low"], self.lang, f"{key}/model_low", 1) + " – "
+                         + printed.number(r["model_high"], self.lang, f"{key}/model_high", 1))
             if r["inside"] is None:
                 why = t("supply.lit.no_model", self.lang)
             elif r["inside"]:
                 why = t("supply.lit.inside", self.lang)
             else:
                 text = r["reason"].strip()
-                why = f"({reasons.index(text) + 1})" if text else t("supply.lit.no_reason", self.lang)
+                # a note's number: a reference to the list below the table, not a figure
+                why = (Printed(f"({reasons.index(text) + 1})", f'<span class="sr-ref">({reasons.index(text) + 1})</span>')
+                       if text else t("supply.lit.no_reason", self.lang))
             out.append({t("col.study", self.lang): self._study(r),
                         t("col.scenario", self.lang): self._scenario(r), t("col.target", self.lang): target,
                         f"{t('col.published', self.lang)} [{unit}]":
-                            f"{formatting.number(r['premium_usd_per_mwh_low'], self.lang, 1)} – "
-                            f"{formatting.number(r['premium_usd_per_mwh_high'], self.lang, 1)}",
+                            printed.number(r["premium_usd_per_mwh_low"], self.lang, f"{key}/premium_usd_per_mwh_low", 1)
+                            + " – " + printed.number(r["premium_usd_per_mwh_high"], self.lang,
+                                                     f"{key}/premium_usd_per_mwh_high", 1),
                         f"{t('col.this_model', self.lang)} [{unit}]": model, t("col.why", self.lang): why})
         return pd.DataFrame(out)
 
@@ -241,26 +259,31 @@ class SupplyChapter(Chapter):
         items = self._reasons()
         if not items:
             return
-        texts = [text if self.lang == "en" else t(reason_key(text), self.lang) for text in items]
-        lis = "".join(f"<li>{html.escape(x)}</li>" for x in texts)
+        rows = self.literature_rows()
+        first = {text: next(i for i, r in enumerate(rows) if r["reason"].strip() == text) for text in items}
+        texts = [printed.text(text if self.lang == "en" else t(reason_key(text), self.lang),
+                              pointer("tables", "literature_cfe", first[text], "reason")) for text in items]
+        lis = "".join(f"<li>{x.html}</li>" for x in texts)
         display_html(f'<ol class="sr-notes">{lis}</ol>')
 
     def cfe_curve_table(self) -> pd.DataFrame:
+        """The least-cost mix at each target of the curve (results table ``cfe_curve``), every number tagged."""
         out = []
         na = t("value.no_grid_price", self.lang)
-        for r in self._rows("cfe_curve"):
+        for i, r in enumerate(self._rows("cfe_curve")):
+            key = pointer("tables", "cfe_curve", i)
             priced = r.get("grid_priced", True)
-            out.append({t("col.target", self.lang): formatting.value(r["target_cfe"], "fraction", self.lang),
-                        t("col.solar", self.lang): formatting.value(r["solar_mw"], "MW", self.lang),
-                        t("col.wind", self.lang): formatting.value(r["wind_mw"], "MW", self.lang),
-                        t("col.battery", self.lang): formatting.value(r["battery_mwh"], "MWh", self.lang),
-                        t("col.capex", self.lang): formatting.value(r["capex_usd"], "usd", self.lang),
-                        t("col.cost", self.lang): (formatting.value(r["cost_usd_per_mwh"], "usd_per_mwh", self.lang)
-                                                   if priced else na) if r["feasible"]
-                        else t("supply.unreachable", self.lang),
+
+            def v(col: str, unit: str, r=r, key=key) -> Printed:
+                return printed.value(r[col], unit, self.lang, f"{key}/{col}")
+
+            out.append({t("col.target", self.lang): v("target_cfe", "fraction"),
+                        t("col.solar", self.lang): v("solar_mw", "MW"), t("col.wind", self.lang): v("wind_mw", "MW"),
+                        t("col.battery", self.lang): v("battery_mwh", "MWh"), t("col.capex", self.lang): v("capex_usd", "usd"),
+                        t("col.cost", self.lang): (v("cost_usd_per_mwh", "usd_per_mwh") if priced else na)
+                        if r["feasible"] else t("supply.unreachable", self.lang),
                         # annual matching is the reference: no premium over itself
-                        t("col.premium", self.lang): (formatting.value(r["premium_usd_per_mwh"], "usd_per_mwh", self.lang)
-                                                      if priced else na)
+                        t("col.premium", self.lang): (v("premium_usd_per_mwh", "usd_per_mwh") if priced else na)
                         if r["feasible"] and r["policy"] == "hourly" else "–"})
         return pd.DataFrame(out)
 
@@ -276,17 +299,20 @@ class SupplyChapter(Chapter):
 
     def supply_regions_table(self) -> pd.DataFrame:
         out = []
-        for r in self._rows("supply_regions"):
+        for i, r in enumerate(self._rows("supply_regions")):
+            key = pointer("tables", "supply_regions", i)
+
+            def v(col: str, unit: str, r=r, key=key) -> Printed:
+                return printed.value(r[col], unit, self.lang, f"{key}/{col}")
+
             if not r["feasible"]:
                 cost = t("supply.unreachable", self.lang)
             elif not r.get("grid_priced", True):
                 cost = t("value.no_grid_price", self.lang)
             else:
-                cost = formatting.value(r["cost_usd_per_mwh"], "usd_per_mwh", self.lang)
+                cost = v("cost_usd_per_mwh", "usd_per_mwh")
             out.append({t("col.region", self.lang): t(f"region.{r['region']}", self.lang),
-                        t("col.solar", self.lang): formatting.value(r["solar_mw"], "MW", self.lang),
-                        t("col.wind", self.lang): formatting.value(r["wind_mw"], "MW", self.lang),
-                        t("col.battery", self.lang): formatting.value(r["battery_mwh"], "MWh", self.lang),
-                        t("col.cfe", self.lang): formatting.value(r["hourly_cfe_share"], "fraction", self.lang),
-                        t("col.cost", self.lang): cost})
+                        t("col.solar", self.lang): v("solar_mw", "MW"), t("col.wind", self.lang): v("wind_mw", "MW"),
+                        t("col.battery", self.lang): v("battery_mwh", "MWh"),
+                        t("col.cfe", self.lang): v("hourly_cfe_share", "fraction"), t("col.cost", self.lang): cost})
         return pd.DataFrame(out)
