@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -30,6 +30,8 @@ from stargate_report.present.tables import SOURCE_TABLES, sources_html, table_ht
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_:.\-]+)\}")
 #: the inline markup catalogue text may hold: a quotation and a cited work's name
 INLINE_TAG = re.compile(r"</?(?:q|cite)>")
+#: quotation marks per language (opening, closing)
+QUOTES = {"en": ("\u201c", "\u201d"), "de": ("\u201e", "\u201c")}
 
 
 def display_html(markup: str) -> None:
@@ -52,6 +54,8 @@ class Chapter:
     results: Results
     lang: str = "en"
     preset: str = DEFAULT_PRESET
+    #: a heading was shown and no paragraph, figure or table since: the next paragraph is its lead (see para)
+    _after_heading: bool = field(default=False, init=False, repr=False)
 
     # -- values ----------------------------------------------------------------------------------
     def num(self, ref: str, show_range: bool = True) -> Printed:
@@ -120,11 +124,15 @@ class Chapter:
         """Catalogue text ``key`` (plain, ``str.format`` fields) with ``values`` put in: a :class:`Printed`
         whose numbers keep their tags."""
         template = t(key, self.lang)
-        text = INLINE_TAG.sub("", template).format(**{k: str(v) for k, v in values.items()})
-        # the catalogue's inline <q> (a quotation) and <cite> (a cited work's name) stay markup
+        opening, closing = QUOTES[self.lang]
+        text = template.replace("<q>", opening).replace("</q>", closing)
+        text = INLINE_TAG.sub("", text).format(**{k: str(v) for k, v in values.items()})
+        # the catalogue's inline <q> (a quotation: the language's quotation marks, kept as text so that a copy or
+        # a screen reader has them) and <cite> (a cited work's name) stay markup
         markup = html.escape(template)
-        for tag in ("q", "cite"):
-            markup = markup.replace(f"&lt;{tag}&gt;", f"<{tag}>").replace(f"&lt;/{tag}&gt;", f"</{tag}>")
+        markup = (markup.replace("&lt;q&gt;", f'<span class="sr-quote">{opening}')
+                  .replace("&lt;/q&gt;", f"{closing}</span>")
+                  .replace("&lt;cite&gt;", "<cite>").replace("&lt;/cite&gt;", "</cite>"))
         return Printed(text, markup.format(**{k: printed.markup_of(v) for k, v in values.items()}))
 
     def md(self, key: str, **values: Any) -> str:
@@ -142,6 +150,7 @@ class Chapter:
         text = html.escape(t(key, self.lang))
         anchor = f"{self.name}" if level == 1 else f"{self.name}-{slug(key)}"
         display_html(f'<h{level} id="{anchor}">{text}</h{level}>')
+        self._after_heading = True  # the next paragraph stays with what follows it (see para)
 
     def subheading(self, key: str) -> None:
         """A section heading (level 2) inside the chapter."""
@@ -152,16 +161,24 @@ class Chapter:
         self.heading(key, level=3)
 
     def para(self, key: str, **values: Any) -> None:
-        display_html(self.md(key, **values))
+        markup = self.md(key, **values)
+        if self._after_heading:
+            # a heading's lead paragraph keeps with the figure or table after it, so that no page ends in a
+            # heading and its lead with the figure overleaf (print CSS: .sr-keep)
+            markup = f'<div class="sr-keep">{markup}</div>'
+            self._after_heading = False
+        display_html(markup)
 
     def bullets(self, keys: list[str], **values: Any) -> None:
         items = "".join(f"<li>{_strip_p(self.md(k, **values))}</li>" for k in keys)
         display_html(f'<ul class="sr-headlines">{items}</ul>')
+        self._after_heading = False
 
     def figure(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> None:
         """Show a numbered figure: chart as inline SVG, caption (and ``note``, a sentence after it), source
         line and CSV download."""
         display_html(self.figure_html(name, chart, data, refs, note=note))
+        self._after_heading = False
 
     def figure_html(self, name: str, chart, data: pd.DataFrame, refs: list[str], note: str | None = None) -> str:
         svg = charts.to_svg(chart, self.lang)
@@ -211,6 +228,19 @@ class Chapter:
                 if s not in out:
                     out.append(s)
         return out
+
+    @property
+    def builds_supply(self) -> bool:
+        """Whether the sized mix builds anything (results table ``supply_mix``); on a clean grid (Norway) the
+        grid alone meets the hourly target, and the chapters say so instead of charting zeros."""
+        mix = (self.results.tables.get("supply_mix") or [None])[0]
+        if mix is None:
+            return True
+        return any(float(mix.get(k) or 0.0) > 0 for k in ("solar_mw", "wind_mw", "battery_mwh", "firm_mw", "ldes_mwh"))
+
+    def supply_headline(self) -> str:
+        """The summary's supply headline: what is built and what it costs, or that the grid alone meets the target."""
+        return "summary.h.supply_cost_usd_per_mwh" if self.builds_supply else "summary.h.supply_grid_only"
 
     def record(self, table: str, record_id: str) -> tuple[int, dict]:
         """A knowledge base record as the run copied it (``knowledge_facts``, ``_sites``, ``_claims``): its
@@ -263,6 +293,7 @@ class Chapter:
 
     def table(self, df: pd.DataFrame, css: str = "sr-table") -> None:
         display_html(table_html(df, css))
+        self._after_heading = False
 
     def source_table(self, which: str = "model") -> None:
         """Show the sources of the ``model``'s inputs (:meth:`sources_frame`) or of the ``knowledge`` base

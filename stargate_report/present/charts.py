@@ -30,7 +30,7 @@ def theme() -> dict:
             "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
             "background": "white",
             "padding": 8,
-            "axis": {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal", "gridColor": "#e4e4e4",
+            "axis": {"labelOverlap": "greedy", "labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE, "titleFontWeight": "normal", "gridColor": "#e4e4e4",
                      "domainColor": "#555", "tickColor": "#555", "labelLimit": 260},
             # x labels centred on their ticks: flushing the first and last to the axis ends (Vega-Lite's
             # default for continuous scales) ran them into their neighbours ("2,82,9")
@@ -239,7 +239,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, value: str, title_x: str, title_y:
                         scale=alt.Scale(type="quantize", domain=[0, 1], nice=False, scheme={"name": "blues", "count": 5}),
                         legend=alt.Legend(format=".0%", orient="right", symbolType="square", symbolSize=160,
                                           symbolStrokeColor="#555555", symbolStrokeWidth=0.5)),
-    ).properties(width=WIDTH - 150, height=200)
+    ).properties(width=WIDTH - 150, height=160)
 
 
 def cost_curve(df: pd.DataFrame, title_x: str, title_y: str, lit: pd.DataFrame | None = None,
@@ -254,7 +254,7 @@ def cost_curve(df: pd.DataFrame, title_x: str, title_y: str, lit: pd.DataFrame |
         x=alt.X("target:Q", title=None if lit is not None else title_x, scale=x_scale),
         y=alt.Y("cost:Q", title=title_y))
     rule = alt.Chart(df).mark_rule(strokeDash=[5, 4], color=PALETTE[3]).encode(y="mean(annual_matching):Q")
-    top = alt.layer(line, rule).properties(width=WIDTH - 150, height=200)
+    top = alt.layer(line, rule).properties(width=WIDTH - 150, height=130)
     if lit is None:
         return top
     at = lit[lit["target"].notna()]
@@ -283,15 +283,15 @@ def cost_curve(df: pd.DataFrame, title_x: str, title_y: str, lit: pd.DataFrame |
     layers.append(alt.Chart(model.tail(1)).mark_text(align="right", dx=-8, dy=-4, fontSize=11, color=PALETTE[0]).encode(
         x=alt.X("target:Q", scale=x_scale), y="premium:Q", text="who:N"))
     layers.append(alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#999999", strokeWidth=0.8).encode(y="y:Q"))
-    bottom = alt.layer(*layers).properties(width=WIDTH - 150, height=200)
+    bottom = alt.layer(*layers).properties(width=WIDTH - 150, height=150)
     return alt.vconcat(top, bottom, spacing=10)
 
 
 def bars(df: pd.DataFrame, category: str, value: str, title_x: str) -> alt.Chart:
     """Horizontal bars of one value per category, in the order given."""
-    return alt.Chart(df).mark_bar(height=18, color=PALETTE[1]).encode(
+    return alt.Chart(df).mark_bar(height=11, color=PALETTE[1]).encode(
         y=alt.Y(f"{category}:N", title=None, sort=list(df[category])), x=alt.X(f"{value}:Q", title=title_x),
-    ).properties(width=WIDTH, height=max(60, 30 * len(df)))
+    ).properties(width=WIDTH, height=max(60, 16 * len(df)))
 
 
 def tornado(df: pd.DataFrame, title_x: str) -> alt.LayerChart:

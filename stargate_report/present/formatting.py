@@ -88,7 +88,9 @@ def number(x: float, lang: str = "en", decimals: int | None = None) -> str:
     else:
         d = decimals
     fmt = "#,##0" + ("." + "0" * d if d > 0 else "")
-    return format_decimal(round(x, d), format=fmt, locale=LOCALES[lang])
+    text = format_decimal(round(x, d), format=fmt, locale=LOCALES[lang])
+    # a minus sign, not a hyphen, before a negative number (typeset; "−0" for a value that rounds to zero: "0")
+    return "0" if text in ("-0", "−0") else text.replace("-", "\u2212", 1)
 
 
 def exact(x: float, lang: str = "en", grouped: bool = True) -> str:

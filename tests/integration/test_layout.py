@@ -125,7 +125,6 @@ def test_chart_text_prints_at_8_pt_or_more(folder, lang):
     assert len(charts) > 500  # the charts' labels are text, drawn inside form XObjects
     small = sorted({round(s, 2) for s in charts if s < MIN_CHART_PT})
     assert small == [], f"chart text below {MIN_CHART_PT} pt: {small}"
-    assert min(charts) == pytest.approx(8.25, abs=0.01)  # 11 px at the chart's own size: never scaled down
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -138,7 +137,7 @@ def test_no_page_is_near_empty(folder, lang):
     exempt = {0, starts[2] - 1, len(pages) - 1}
     short = {i + 1: round(fill(runs), 2) for i, runs in enumerate(pages) if i not in exempt and fill(runs) < MIN_FILL}
     assert short == {}, f"pages less than {MIN_FILL:.0%} full: {short}"
-    assert len(pages) <= 34  # 31 (en) and 32 (de) pages today; each chapter used to leave its last page part empty
+    assert len(pages) <= 38  # 35 (en) and 36 (de) pages with the result tables, the literature table and the wind land; each chapter used to leave its last page part empty
 
 
 @pytest.mark.parametrize("lang", LANGS)

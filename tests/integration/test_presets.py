@@ -57,7 +57,7 @@ def _scale(preset: str, lang: str) -> str:
 def test_the_title_and_the_opening_sentence_name_place_and_scale(built, lang):
     preset, overrides, _, pages = built
     markup = pages[lang]
-    title = html.unescape(re.search(r'class="sr-doc-title">([^<]*)<', markup).group(1))
+    title = html.unescape(re.sub(r"<[^>]+>", "", re.search(r'class="sr-doc-title">(.*?)</h1>', markup).group(1)))
     assert html.unescape(re.search(r"<title>([^<]*)</title>", markup).group(1)) == title
     summary = markup[markup.index('<h1 id="summary"'):]
     opening = _text(re.search(r"<p>(.*?)</p>", summary, flags=re.S).group(1))
@@ -98,7 +98,8 @@ def test_the_claims_chapter_names_the_article_and_counts_its_verdicts_from_the_r
     tally = json.loads((folder / "data" / "results.json").read_text())["tables"]["claim_verdicts"]
     section = pages[lang][pages[lang].index('id="deal-deal-claims"'):]
     section = section[:section.index("<table")]
-    assert f"„{load_knowledge().article.title}“" in _text(section)
+    opening, closing = {"en": ("“", "”"), "de": ("„", "“")}[lang]
+    assert f"{opening}{load_knowledge().article.title}{closing}" in _text(section)
     shown = {tally[int(i)]["key"]: text for i, text in
              re.findall(r'data-key="/tables/claim_verdicts/(\d+)/count" data-divisor="[^"]+">([^<]*)<', section)}
     assert shown == {row["key"]: str(row["count"]) for row in tally}

@@ -9,7 +9,7 @@ built briefing back, English and German, for presets of each kind:
 - tagged text (a formula, a note, a statement) carries no number its results value does not have;
 - no number is left in the text outside a tag, except in what is a reference rather than a figure: a
   citation (source ids, a source's date or page), the sources tables, the run's version and file hashes,
-  the date the briefing was made, figure numbers, note references such as "(1)" and source lines (input ids), quotations (``<q>``) and
+  the date the briefing was made, figure numbers, note references such as "(1)" and source lines (input ids), quotations (``.sr-quote``) and
   names of cited works (``<cite>``), years, and the term "24/7".
 Charts are SVG drawn from the same tables (their data CSV is checked in test_briefing.py).
 """
@@ -28,7 +28,7 @@ from stargate_report.pipeline import build, run_request
 #: number tokens: digits not glued to a word (GB200, P90, CO2 and ids like h100 are names, not figures)
 NUMBER = re.compile(r"(?<![\w.,\-/])[−-]?\d[\d.,]*")
 #: containers whose digits are references, not figures (see the module docstring)
-EXEMPT = ["script", "style", "svg", "head", "time", "q", "cite", ".sr-cite", ".sr-source", ".sr-csv",
+EXEMPT = ["script", "style", "svg", "head", "time", ".sr-quote", "cite", ".sr-cite", ".sr-source", ".sr-csv",
           ".sr-sources", ".sr-run", ".sr-generated", ".sr-fignum", ".sr-ref", ".sr-toc", "nav"]
 #: not figures: the term "24/7", the power of ten of a number in scientific notation (its mantissa is tagged),
 #: and a year (a bare four-digit number: a formatted figure of 1,000 or more has a thousands separator)

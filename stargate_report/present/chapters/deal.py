@@ -13,7 +13,7 @@ from stargate_report.catalog.source_age import cited_sources, data_as_of
 from stargate_report.catalog.sources import load_sources
 from stargate_report.exceptions import DataError
 from stargate_report.present import formatting, printed
-from stargate_report.present.chapter import Chapter, display_html
+from stargate_report.present.chapter import QUOTES, Chapter, display_html
 from stargate_report.present.i18n import t
 from stargate_report.present.printed import Printed, pointer
 from stargate_report.present.tables import KNOWLEDGE_ANCHOR, cite_links
@@ -42,6 +42,7 @@ class DealChapter(Chapter):
             f'{"; " + html.escape(t("status." + f.status, self.lang)) if f.status != "confirmed" else ""}]</span></li>'
             for f in query_facts(**filters))
         display_html(f'<ul class="sr-facts">{items}</ul>')
+        self._after_heading = False
 
     def timeline_frame(self) -> pd.DataFrame:
         """Dated facts that have a headline: ``date, start, label, kind, id, inputs``."""
@@ -102,8 +103,10 @@ class DealChapter(Chapter):
             origin = t("deal.article.unidentified", self.lang)
         if art.reports:
             origin += " " + _fill(t("deal.article.reports", self.lang), reported=self._long_date(get_fact(art.reports).date))
-        # the headline is the title of a cited work (the catalogue puts it in quotation marks)
-        return {"article": Printed(art.title, f"<cite>{html.escape(art.title)}</cite>"), "origin": origin}
+        # the headline is the title of a cited work, in the language's quotation marks
+        opening, closing = QUOTES[self.lang]
+        title = f"{opening}{art.title}{closing}"
+        return {"article": Printed(title, f"<cite>{html.escape(title)}</cite>"), "origin": origin}
 
     def _long_date(self, date) -> Printed:
         """A date (or an ISO text of one: a year or year-month stays as given) in the language's long format,
@@ -125,7 +128,8 @@ class DealChapter(Chapter):
         for c in load_knowledge().claims.values():
             i, row = self.record("knowledge_claims", c.id)
             quote = row["quote_de"]
-            out = {t("col.quote", self.lang): Printed(f"„{quote}“", f"<q>{html.escape(quote)}</q>")}
+            # the article's German words, in German quotation marks in both languages
+            out = {t("col.quote", self.lang): Printed(f"„{quote}“", f'<span class="sr-quote">„{html.escape(quote)}“</span>')}
             if self.lang != "de":
                 out[t("col.claim", self.lang)] = self.record_text("knowledge_claims", c.id, "claim_en")
             out.update({t("col.verdict", self.lang): t(f"verdict.{c.verdict}", self.lang),

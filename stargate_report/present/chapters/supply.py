@@ -265,6 +265,7 @@ class SupplyChapter(Chapter):
                               pointer("tables", "literature_cfe", first[text], "reason")) for text in items]
         lis = "".join(f"<li>{x.html}</li>" for x in texts)
         display_html(f'<ol class="sr-notes">{lis}</ol>')
+        self._after_heading = False
 
     def cfe_curve_table(self) -> pd.DataFrame:
         """The least-cost mix at each target of the curve (results table ``cfe_curve``), every number tagged."""

@@ -78,3 +78,18 @@ class UncertaintyChapter(Chapter):
                                                                for i, x in enumerate(df["S1"])],
                              t("col.total", self.lang): [printed.number(x, self.lang, pointer("tables", table, i, "ST"), 2)
                                                          for i, x in enumerate(df["ST"])]})
+
+    def change_values(self) -> dict[str, Printed]:
+        """What ``uncertainty.change.text`` names, from the run's tables: the two assumptions with the largest
+        total Sobol index of the capital cost (with the indices), the largest driver of the emissions (tornado),
+        and the weather station of the supply."""
+        sob = self.results.tables["sobol_capex_usd"]
+        tor = self.results.tables["tornado_emissions_tco2e_per_year"]
+        values: dict[str, Printed] = {}
+        for n, name in enumerate(("capex_first", "capex_second")):
+            values[name] = Printed(self._label_of_role(sob[n]["role"]))
+            values[f"{name}_st"] = printed.number(sob[n]["ST"], self.lang, pointer("tables", "sobol_capex_usd", n, "ST"), 2)
+        values["emissions_first"] = Printed(self._label_of_role(tor[0]["role"]) if tor else "–")
+        weather = (self.results.tables.get("supply_weather") or [{}])[0]
+        values["station"] = printed.text(str(weather.get("name", "–")), pointer("tables", "supply_weather", 0, "name"))
+        return values
