@@ -12,37 +12,37 @@ from babel.numbers import format_decimal
 
 from stargate_report.constants import M2_PER_ACRE, M2_PER_HA
 from stargate_report.exceptions import UnknownNameError
+from stargate_report.present.i18n import t
+from stargate_report.present.locales import LOCALES, check_lang
 
-LOCALES = {"en": "en_US", "de": "de_DE"}
 SIG = 3  # significant digits shown
 
-# unit -> [(threshold, divisor, label_en, label_de)], first match wins (largest first)
-SCALES: dict[str, list[tuple[float, float, str, str]]] = {
-    "MW": [(1e3, 1e3, "{} GW", "{} GW"), (0, 1, "{} MW", "{} MW")],
-    "MWh": [(1e6, 1e6, "{} TWh", "{} TWh"), (1e3, 1e3, "{} GWh", "{} GWh"), (0, 1, "{} MWh", "{} MWh")],
-    "usd": [(1e9, 1e9, "USD {} bn", "{} Mrd. USD"), (1e6, 1e6, "USD {} m", "{} Mio. USD"),
-            (0, 1, "USD {}", "{} USD")],
-    "tco2e": [(1e6, 1e6, "{} Mt CO₂e", "{} Mt CO₂e"), (1e3, 1e3, "{} kt CO₂e", "{} kt CO₂e"),
-              (0, 1, "{} t CO₂e", "{} t CO₂e")],
-    "m3": [(1e6, 1e6, "{} million m³", "{} Mio. m³"), (0, 1, "{} m³", "{} m³")],
-    "km2": [(0, 1, "{} km²", "{} km²")],
-    "usd_per_mwh": [(0, 1, "USD {}/MWh", "{} USD/MWh")],
-    "ratio": [(0, 1, "{}", "{}")],
-    "fraction": [(0, 0.01, "{}%", "{} %")],
-    "g_per_kwh": [(0, 1, "{} g CO₂e/kWh", "{} g CO₂e/kWh")],
-    "l_per_kwh": [(0, 1, "{} L/kWh", "{} L/kWh")],
-    "W": [(0, 1, "{} W", "{} W")],
-    "years": [(0, 1, "{} years", "{} Jahre")],
-    "usd_per_mw": [(1e6, 1e6, "USD {} m/MW", "{} Mio. USD/MW"), (0, 1, "USD {}/MW", "{} USD/MW")],
-    "usd_per_kw": [(0, 1, "USD {}/kW", "{} USD/kW")],
-    "usd_per_kwh": [(0, 1, "USD {}/kWh", "{} USD/kWh")],
-    "usd_per_w": [(0, 1, "USD {}/W", "{} USD/W")],
-    "usd_per_kw_year": [(0, 1, "USD {}/kW/yr", "{} USD/kW/Jahr")],
-    "acres_per_mw": [(0, 1, "{} acres/MW", "{} Acres/MW")],
-    "ha_per_mw": [(0, 1, "{} ha/MW", "{} ha/MW")],
-    "acres": [(0, 1, "{} acres", "{} Acres")],
-    "ha": [(0, 1, "{} ha", "{} ha")],
-    "count": [(1e6, 1e6, "{} million", "{} Mio."), (0, 1, "{}", "{}")],
+# unit -> [(threshold, divisor)], first match wins (largest first); the pattern around the number of entry k is
+# the catalogue message ``scale.<unit>.<k>`` ("USD {} bn", "{} Mrd. USD"): one translation mechanism
+SCALES: dict[str, list[tuple[float, float]]] = {
+    "MW": [(1000.0, 1000.0), (0, 1)],
+    "MWh": [(1000000.0, 1000000.0), (1000.0, 1000.0), (0, 1)],
+    "usd": [(1000000000.0, 1000000000.0), (1000000.0, 1000000.0), (0, 1)],
+    "tco2e": [(1000000.0, 1000000.0), (1000.0, 1000.0), (0, 1)],
+    "m3": [(1000000.0, 1000000.0), (0, 1)],
+    "km2": [(0, 1)],
+    "usd_per_mwh": [(0, 1)],
+    "ratio": [(0, 1)],
+    "fraction": [(0, 0.01)],
+    "g_per_kwh": [(0, 1)],
+    "l_per_kwh": [(0, 1)],
+    "W": [(0, 1)],
+    "years": [(0, 1)],
+    "usd_per_mw": [(1000000.0, 1000000.0), (0, 1)],
+    "usd_per_kw": [(0, 1)],
+    "usd_per_kwh": [(0, 1)],
+    "usd_per_w": [(0, 1)],
+    "usd_per_kw_year": [(0, 1)],
+    "acres_per_mw": [(0, 1)],
+    "ha_per_mw": [(0, 1)],
+    "acres": [(0, 1)],
+    "ha": [(0, 1)],
+    "count": [(1000000.0, 1000000.0), (0, 1)],
 }
 #: units a language does not use, and what it shows instead: (unit, factor) per (unit, language). German
 #: readers measure land in hectares, not acres: every path below converts before it scales and formats.
@@ -63,12 +63,6 @@ def plot_scale(plot_unit: str) -> float:
     if plot_unit not in PLOT_UNITS:
         raise UnknownNameError("plot unit", plot_unit, list(PLOT_UNITS))
     return PLOT_UNITS[plot_unit]
-
-
-def check_lang(lang: str) -> str:
-    if lang not in LOCALES:
-        raise UnknownNameError("language", lang, list(LOCALES))
-    return lang
 
 
 def decimals_for(x: float, sig: int = SIG) -> int:
@@ -106,11 +100,17 @@ def local_unit(unit: str, lang: str) -> tuple[str, float]:
     return LOCAL_UNITS.get((unit, lang), (unit, 1.0))
 
 
+def _pattern(unit: str, k: int, lang: str) -> str:
+    """The pattern around a number in scale ``k`` of ``unit`` (catalogue ``scale.<unit>.<k>``); a unit without
+    scales is written after the number as it is spelled."""
+    return t(f"scale.{unit}.{k}", lang) if unit in SCALES else "{} " + unit
+
+
 def _scale(unit: str, ref: float, lang: str) -> tuple[float, str]:
     unit, factor = local_unit(unit, lang)
-    for threshold, div, en, de in SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)]):
+    for k, (threshold, div) in enumerate(SCALES.get(unit, [(0, 1)])):
         if abs(ref * factor) >= threshold:
-            return div / factor, (de if lang == "de" else en)
+            return div / factor, _pattern(unit, k, lang)
     return 1, "{}"
 
 
@@ -128,8 +128,7 @@ def unit_label(unit: str, lang: str = "en") -> str:
     if unit in SCIENTIFIC:
         return SCIENTIFIC[unit]
     unit = local_unit(unit, lang)[0]
-    *_, (_, _, en, de) = SCALES.get(unit, [(0, 1, "{} " + unit, "{} " + unit)])
-    pattern = de if lang == "de" else en
+    pattern = _pattern(unit, len(SCALES[unit]) - 1, lang) if unit in SCALES else "{} " + unit
     for gap in ("{} ", " {}", "{}"):  # the number and the one space beside it
         if gap in pattern:
             return pattern.replace(gap, "", 1).strip()

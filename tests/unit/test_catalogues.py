@@ -76,6 +76,24 @@ def test_the_derivations_show_the_code_that_ran():
 #: German messages that are rightly the same as the English ones, each with the reason (anything else the
 #: same in both catalogues is a message nobody translated)
 SAME_IN_BOTH = {
+    "accelerator.h100": "a product name",
+    "scale.MW.0": "a unit written the same in German",
+    "scale.MW.1": "a unit written the same in German",
+    "scale.MWh.0": "a unit written the same in German",
+    "scale.MWh.1": "a unit written the same in German",
+    "scale.MWh.2": "a unit written the same in German",
+    "scale.W.0": "a unit written the same in German",
+    "scale.count.1": "a unit written the same in German",
+    "scale.g_per_kwh.0": "a unit written the same in German",
+    "scale.ha.0": "a unit written the same in German",
+    "scale.ha_per_mw.0": "a unit written the same in German",
+    "scale.km2.0": "a unit written the same in German",
+    "scale.l_per_kwh.0": "a unit written the same in German",
+    "scale.m3.1": "a unit written the same in German",
+    "scale.ratio.0": "a unit written the same in German",
+    "scale.tco2e.0": "a unit written the same in German",
+    "scale.tco2e.1": "a unit written the same in German",
+    "scale.tco2e.2": "a unit written the same in German",
     "col.parameter": "German word spelt as in English",
     "col.status": "German word spelt as in English",
     "index.col.status": "German word spelt as in English",
@@ -158,3 +176,24 @@ def test_german_messages_keep_the_placeholders_and_markdown_of_the_english():
     for key, text in en.items():
         assert sorted(re.findall(r"\{[^}]*\}", de[key])) == sorted(re.findall(r"\{[^}]*\}", text)), key
         assert de[key].count("**") == text.count("**"), key
+
+
+def test_names_units_and_scales_come_from_the_catalogues_only():
+    """One translation mechanism (issue 22): accelerator and region names and every unit's scale pattern are
+    catalogue messages in both languages; the data files carry no per-language columns."""
+    import csv
+
+    from stargate_report.catalog import files
+    from stargate_report.catalog.regions import accelerator_ids, region_ids
+    from stargate_report.present.formatting import SCALES
+    from stargate_report.present.i18n import catalogue
+
+    for lang in ("en", "de"):
+        cat = catalogue(lang)
+        assert all(f"accelerator.{a}" in cat for a in accelerator_ids())
+        assert all(f"region.{r}" in cat for r in region_ids())
+        assert all(f"scale.{u}.{k}" in cat for u, entries in SCALES.items() for k in range(len(entries)))
+    for name in ("accelerators.csv", "regions.csv"):
+        with open(files.path(name), newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh))
+        assert not [c for c in header if c.endswith(("_en", "_de"))], name

@@ -1,11 +1,8 @@
 """The power chapter: from accelerators to facility power and energy."""
 from __future__ import annotations
 
-import csv
-
 import pandas as pd
 
-from stargate_report.catalog.files import path
 from stargate_report.model.reported import DERIVED_UNITS
 from stargate_report.present import printed
 from stargate_report.present.chapter import Chapter, scenario_of
@@ -23,13 +20,8 @@ class PowerChapter(Chapter):
         return self.compose(f"sizing.{sizing}", capacity=self.num(role, show_range=False))
 
     def accelerator_name(self) -> str:
-        """The accelerator's name in the chapter's language (``name_de`` of ``accelerators.csv`` in German)."""
-
-
-        column = "name_de" if self.lang == "de" else "name"
-        with open(path("accelerators.csv"), newline="", encoding="utf-8") as fh:
-            names = {r["id"]: r.get(column) or r["name"] for r in csv.DictReader(fh)}
-        return names[self.results.scenario["accelerator"]]
+        """The accelerator's name in the chapter's language (catalogue ``accelerator.<id>``)."""
+        return t(f"accelerator.{self.results.scenario['accelerator']}", self.lang)
 
     def reported_table(self) -> pd.DataFrame:
         """The model beside the published record (the results table ``model_vs_reported``): the quantity, the

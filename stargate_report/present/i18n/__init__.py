@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stargate_report.catalog.files import read_yaml
 from stargate_report.exceptions import DataError, UnknownNameError
-from stargate_report.present.formatting import LOCALES, check_lang
+from stargate_report.present.locales import LOCALES, check_lang
 
 LANGUAGES = tuple(LOCALES)
 
