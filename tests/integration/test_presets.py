@@ -69,17 +69,9 @@ def test_the_title_and_the_opening_sentence_name_place_and_scale(built, lang):
         assert "region" in opening  # the parameter that differs from the preset is named
 
 
-#: the supply chapter's line on the weather behind the profiles shows the station's label of profiles.yaml,
-#: which is English ("Bergen weather, stand-in for northern Norway"): left to the work on the supply chapter
-WEATHER_LINE = "Wetter hinter den Profilen:"
-
-
 def test_no_english_sentence_is_left_in_the_german_briefing(built):
     assert len(english_lines(built[3]["en"])) > 50  # the heuristic does find English
-    english = english_lines(built[3]["de"])
-    assert [line for line in english if not line.startswith(WEATHER_LINE)] == []
-    if english:
-        pytest.xfail(f"the supply chapter's weather line is English in German: {english[0]!r}")
+    assert english_lines(built[3]["de"]) == []
 
 
 def test_the_investment_is_compared_only_where_the_preset_is_about_it(built):

@@ -116,7 +116,7 @@ def check_printed(markup: str, results: dict, lang: str) -> tuple[int, list[str]
     return checked, problems
 
 
-@pytest.fixture(scope="module", params=["milam-county", "stargate-10gw", "stargate-norway"])
+@pytest.fixture(scope="module", params=["milam-county", "abilene", "stargate-10gw", "stargate-norway"])
 def built(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("printed")
     req = run_request.make_request(preset=request.param, out_dir=out, formats="html", langs="en,de")
