@@ -57,7 +57,7 @@ def _scale(preset: str, lang: str) -> str:
 def test_the_title_and_the_opening_sentence_name_place_and_scale(built, lang):
     preset, overrides, _, pages = built
     markup = pages[lang]
-    title = html.unescape(re.sub(r"<[^>]+>", "", re.search(r'class="sr-doc-title">(.*?)</h1>', markup).group(1)))
+    title = html.unescape(re.sub(r"<[^>]+>", "", re.search(r'class="sr-doc-title[^"]*">(.*?)</h1>', markup).group(1)))
     assert html.unescape(re.search(r"<title>([^<]*)</title>", markup).group(1)) == title
     summary = markup[markup.index('<h1 id="summary"'):]
     opening = _text(re.search(r"<p>(.*?)</p>", summary, flags=re.S).group(1))
