@@ -8,9 +8,8 @@ changes every briefing.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -53,24 +52,10 @@ ARTICLE_REQUIRED = ("title", "language", "copy")
 ARTICLE_OPTIONAL = ("outlet", "date", "url", "reports", "note")
 
 
-@dataclass(frozen=True)
-class Fact:
-    id: str
-    kind: str
-    statement_en: str
-    statement_de: str
-    date: dt.date
-    sources: tuple[str, ...]
-    status: str
-    as_of: dt.date
-    value: float | None = None
-    unit: str | None = None
-    site: str | None = None
-    entities: tuple[str, ...] = field(default_factory=tuple)
-    ref: str = ""
-    headline_en: str = ""
-    headline_de: str = ""
-    compares: str = ""  # the ledger quantity this published figure is set beside (model against the record)
+class Fact(schema.FactRecord):
+    """A sourced statement in both languages, with its date, status and, where numeric, value and unit.
+
+    Fields and checks: :class:`~stargate_report.catalog.knowledge_schema.FactRecord`."""
 
     def statement(self, lang: str = "en") -> str:
         return self.statement_de if lang == "de" else self.statement_en
@@ -85,36 +70,19 @@ class Fact:
         return text
 
 
-@dataclass(frozen=True)
-class Entity:
-    id: str
-    name: str
-    role_en: str
-    role_de: str
-    sources: tuple[str, ...]
+class Entity(schema.EntityRecord):
+    """A company or organisation with its role in both languages.
+
+    Fields and checks: :class:`~stargate_report.catalog.knowledge_schema.EntityRecord`."""
 
     def role(self, lang: str = "en") -> str:
         return self.role_de if lang == "de" else self.role_en
 
 
-@dataclass(frozen=True)
-class Site:
-    id: str
-    name: str
-    location: str
-    country: str
-    developer: tuple[str, ...]
-    power_en: str
-    power_de: str
-    status: str
-    announced: dt.date
-    sources: tuple[str, ...]
-    region: str | None = None
-    builder: str | None = None
-    operator: str | None = None
-    capacity_fact: str | None = None
-    location_de: str | None = None  # the location in German where it differs ("bei Narvik, Norwegen")
-    status_as_of: dt.date | None = None  # the date of the source the status word rests on
+class Site(schema.SiteRecord):
+    """A data-centre site: place, developers, power supply, status and capacity fact.
+
+    Fields and checks: :class:`~stargate_report.catalog.knowledge_schema.SiteRecord`."""
 
     def power(self, lang: str = "en") -> str:
         return self.power_de if lang == "de" else self.power_en
@@ -138,16 +106,10 @@ class Site:
         return f"{self.name} ({place})"
 
 
-@dataclass(frozen=True)
-class Claim:
-    id: str
-    quote_de: str
-    claim_en: str
-    verdict: str
-    evidence_en: str
-    evidence_de: str
-    sources: tuple[str, ...]
-    facts: tuple[str, ...] = ()
+class Claim(schema.ClaimRecord):
+    """A claim of the news article with its verdict and evidence in both languages.
+
+    Fields and checks: :class:`~stargate_report.catalog.knowledge_schema.ClaimRecord`."""
 
     def evidence(self, lang: str = "en") -> str:
         return self.evidence_de if lang == "de" else self.evidence_en
@@ -197,10 +159,9 @@ def _unique(path, section: list[dict], name: str) -> None:
         seen.add(rid)
 
 
-def _validate(path, name: str, records: list[dict], ctx: dict) -> list:
+def _validate(path, model: type[schema._Record], name: str, records: list[dict], ctx: dict) -> list:
     """Each record of a section through its pydantic model; the first problem becomes a ``DataError`` naming
     the file, the record (its id, or its position) and the field."""
-    model = schema.SECTION_MODELS[name]
     out = []
     for i, rec in enumerate(records, start=1):
         rid = rec.get("id") or f"{name} #{i}"
@@ -251,10 +212,10 @@ def parse_knowledge(data: object, path: object, source_ids: set[str]) -> Knowled
         _unique(path, records, name)
     ctx = schema.context(source_ids, {r.get("id") for r in sec["entities"]}, {r.get("id") for r in sec["sites"]},
                          {r.get("id") for r in sec["facts"]}, set(region_ids()), sec["facts"])
-    entities = {m.id: Entity(**m.model_dump()) for m in _validate(path, "entities", sec["entities"], ctx)}
-    sites = {m.id: Site(**m.model_dump()) for m in _validate(path, "sites", sec["sites"], ctx)}
-    facts = {m.id: Fact(**m.model_dump()) for m in _validate(path, "facts", sec["facts"], ctx)}
-    claims = {m.id: Claim(**m.model_dump()) for m in _validate(path, "claims", sec["claims"], ctx)}
+    entities = {m.id: m for m in _validate(path, Entity, "entities", sec["entities"], ctx)}
+    sites = {m.id: m for m in _validate(path, Site, "sites", sec["sites"], ctx)}
+    facts = {m.id: m for m in _validate(path, Fact, "facts", sec["facts"], ctx)}
+    claims = {m.id: m for m in _validate(path, Claim, "claims", sec["claims"], ctx)}
     return Knowledge(entities, sites, facts, claims, _article(data.get("article"), path, set(facts)))
 
 

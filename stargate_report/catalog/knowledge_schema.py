@@ -326,9 +326,6 @@ class ClaimRecord(_Record):
 
 
 #: the model of each section's records
-SECTION_MODELS: dict[str, type[_Record]] = {"entities": EntityRecord, "sites": SiteRecord, "facts": FactRecord,
-                                            "claims": ClaimRecord}
-
 
 def context(source_ids: set[str], entity_ids: set[str], site_ids: set[str], fact_ids: set[str],
             region_ids: set[str], facts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,22 +8,13 @@ shows what the knowledge base said when it ran.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-
 from stargate_report.catalog.knowledge import load_knowledge
 from stargate_report.model.ledger import Results
 
 
 def _row(record) -> dict:
-    out = {}
-    for k, v in dataclasses.asdict(record).items():
-        if isinstance(v, (dt.date, dt.datetime)):
-            v = v.isoformat()
-        elif isinstance(v, tuple):
-            v = list(v)
-        out[k] = v
-    return out
+    """A record as JSON data: dates as ISO text, tuples as lists."""
+    return record.model_dump(mode="json")
 
 
 def add_knowledge_tables(res: Results) -> Results:

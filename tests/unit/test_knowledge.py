@@ -148,12 +148,12 @@ def test_sources_of_past_events_do_not_go_stale():
     knowledge = kb.load_knowledge()
     milam = knowledge.sites["milam-county"]
     cited_by_site = dataclasses.replace(knowledge, sites={
-        **knowledge.sites, "milam-county": dataclasses.replace(milam, sources=(*milam.sources, "pvmag-sbe-2019"))})
+        **knowledge.sites, "milam-county": milam.model_copy(update={"sources": (*milam.sources, "pvmag-sbe-2019")})})
     assert "pvmag-sbe-2019" not in source_age.historical_sources(cited_by_site)
     # and so does a claim that cites it without resting on the event it reports
     claim = next(c for c in knowledge.claims.values() if "sbe-2019-portfolio" not in c.facts)
     cited_by_claim = dataclasses.replace(knowledge, claims={
-        **knowledge.claims, claim.id: dataclasses.replace(claim, sources=(*claim.sources, "pvmag-sbe-2019"))})
+        **knowledge.claims, claim.id: claim.model_copy(update={"sources": (*claim.sources, "pvmag-sbe-2019")})})
     assert "pvmag-sbe-2019" not in source_age.historical_sources(cited_by_claim)
     assert "pvmag-sbe-2019" in source_age.historical_sources(knowledge)
 
