@@ -79,3 +79,16 @@ def test_malformed_sources(mutate, record, field, problem):
         parse_sources(docs, "sources.yaml")
     msg = str(err.value)
     assert msg.startswith(f"sources.yaml: record {record},") and f"field '{field}'" in msg and problem in msg
+
+
+def test_printed_fields_of_every_source_are_in_scripts_the_briefing_fonts_cover():
+    """Publisher, title and locator are printed in the appendix; the PDF's fonts need not cover CJK, so a
+    Japanese title goes in English there and in the original script in ``note`` (which is not printed)."""
+    import re
+
+    cjk = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+    offenders = [f"{s.id}.{field}" for s in load_sources().values()
+                 for field in ("publisher", "title", "locator") if cjk.search(getattr(s, field))]
+    assert not offenders, offenders
+    # the check itself: a Japanese title is caught
+    assert cjk.search("地上設置型の太陽光発電")
