@@ -27,16 +27,13 @@ from stargate_report.supply.profiles import SITES, region_profiles, regions
 OPTION_SETS = [(None, sizing.SupplyOptions()), ("us-tx", sizing.SupplyOptions(allow_wind=False))]
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=datafiles.path(sizing.SIZING_TABLE))
-    a = ap.parse_args(argv)
+def default_solves():
+    """``(region, site, options, target, profiles, key)`` of every solve the table ships: each region and
+    site with profiles, 100 % annual matching (target None) and the cost curve's targets plus the scenarios'
+    default target, with the presets' option sets. The table test checks each key is in the shipped table."""
     costs = SupplyCosts.from_registry()
     targets = sorted({*sizing.CFE_CURVE_TARGETS, float(Scenario.model_fields["target_cfe"].default)})
     places = [(r, None) for r in regions()] + [(r, s) for s, r in (("abilene", "us-tx"),) if s in SITES]
-    solutions: dict[str, dict] = {}
-    index = []
-    t_all = time.perf_counter()
     for region, site in places:
         grid = GridTerms.from_registry(region)
         for only, base in OPTION_SETS:
@@ -45,16 +42,28 @@ def main(argv=None) -> None:
             options = sizing.SupplyOptions(**{**base.__dict__, "site": site})
             prof = region_profiles(region, site, options.pv_mount)
             for target in [None, *targets]:
-                key = sizing.unit_key(prof, target, options, costs, grid)
-                h = sizing.key_hash(key)
-                t0 = time.perf_counter()
-                sol = sizing._solve(prof, target, options, costs, grid)
-                dt = time.perf_counter() - t0
-                solutions[h] = {k: round(float(v), 9) for k, v in sol.items() if not k.startswith("hourly.")}
-                index.append({"hash": h, "region": region, "site": site, "allow_wind": options.allow_wind,
-                              "target": target, "seconds": round(dt, 2)})
-                print(f"{region:6s} {site or '-':8s} wind={options.allow_wind!s:5s} target={target!s:5s} "
-                      f"cfe={solutions[h].get('hourly_cfe_share', float('nan')):.4f} {dt:6.1f} s", flush=True)
+                yield region, site, options, target, prof, sizing.unit_key(prof, target, options, costs, grid)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=datafiles.path(sizing.SIZING_TABLE))
+    a = ap.parse_args(argv)
+    costs = SupplyCosts.from_registry()
+    solutions: dict[str, dict] = {}
+    index = []
+    t_all = time.perf_counter()
+    for region, site, options, target, prof, key in default_solves():
+        grid = GridTerms.from_registry(region)
+        h = sizing.key_hash(key)
+        t0 = time.perf_counter()
+        sol = sizing._solve(prof, target, options, costs, grid)
+        dt = time.perf_counter() - t0
+        solutions[h] = {k: round(float(v), 9) for k, v in sol.items() if not k.startswith("hourly.")}
+        index.append({"hash": h, "region": region, "site": site, "allow_wind": options.allow_wind,
+                      "target": target, "seconds": round(dt, 2)})
+        print(f"{region:6s} {site or '-':8s} wind={options.allow_wind!s:5s} target={target!s:5s} "
+              f"cfe={solutions[h].get('hourly_cfe_share', float('nan')):.4f} {dt:6.1f} s", flush=True)
     doc = {"about": "least-cost 24/7 CFE solutions per MW of flat load, keyed by the hash of every input "
                     "(stargate_report.supply.sizing.unit_key); built by scripts/build_sizing_table.py",
            "built_in_s": round(time.perf_counter() - t_all, 1), "index": index, "solutions": solutions}
