@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import yaml
 
+from .scripts import load_script
+
 REPO = Path(__file__).resolve().parents[2]
 WEATHER = Path(os.environ.get("WEATHER_DIR", REPO.parent / "shared" / "data" / "weather"))
 REGIONS = ["us-tx", "abilene", "us", "de", "es", "jp", "no"]
@@ -27,14 +29,7 @@ pytest.importorskip("windpowerlib")
 
 @pytest.fixture(scope="module")
 def bp():
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("build_profiles", REPO / "scripts" / "build_profiles.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["build_profiles"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("build_profiles")
 
 
 @pytest.fixture(scope="module")

@@ -6,24 +6,17 @@ evaluation went from 0.9 s to 17.3 s with an empty cache)."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
 from stargate_report.supply import sizing
 
-REPO = Path(__file__).resolve().parents[2]
+from .scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def table_script():
-    spec = importlib.util.spec_from_file_location("build_sizing_table", REPO / "scripts" / "build_sizing_table.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["build_sizing_table"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("build_sizing_table")
 
 
 def test_the_shipped_table_holds_every_default_solve(table_script):
