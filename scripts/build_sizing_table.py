@@ -16,6 +16,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from stargate_report.catalog import files as datafiles
 from stargate_report.model.scenario import Scenario
@@ -27,10 +28,21 @@ from stargate_report.supply.profiles import SITES, region_profiles, regions
 OPTION_SETS = [(None, sizing.SupplyOptions()), ("us-tx", sizing.SupplyOptions(allow_wind=False))]
 
 
+class Solve(NamedTuple):
+    region: str
+    site: str | None
+    options: sizing.SupplyOptions
+    target: float | None
+    profiles: object
+    costs: SupplyCosts
+    grid: GridTerms
+    key: dict
+
+
 def default_solves():
-    """``(region, site, options, target, profiles, key)`` of every solve the table ships: each region and
-    site with profiles, 100 % annual matching (target None) and the cost curve's targets plus the scenarios'
-    default target, with the presets' option sets. The table test checks each key is in the shipped table."""
+    """Every :class:`Solve` the table ships, with the inputs its key was made of: each region and site with
+    profiles, 100 % annual matching (target None) and the cost curve's targets plus the scenarios' default
+    target, with the presets' option sets. The table test checks the shipped table holds these and no more."""
     costs = SupplyCosts.from_registry()
     targets = sorted({*sizing.CFE_CURVE_TARGETS, float(Scenario.model_fields["target_cfe"].default)})
     places = [(r, None) for r in regions()] + [(r, s) for s, r in (("abilene", "us-tx"),) if s in SITES]
@@ -42,19 +54,18 @@ def default_solves():
             options = sizing.SupplyOptions(**{**base.__dict__, "site": site})
             prof = region_profiles(region, site, options.pv_mount)
             for target in [None, *targets]:
-                yield region, site, options, target, prof, sizing.unit_key(prof, target, options, costs, grid)
+                yield Solve(region, site, options, target, prof, costs, grid,
+                            sizing.unit_key(prof, target, options, costs, grid))
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=datafiles.path(sizing.SIZING_TABLE))
     a = ap.parse_args(argv)
-    costs = SupplyCosts.from_registry()
     solutions: dict[str, dict] = {}
     index = []
     t_all = time.perf_counter()
-    for region, site, options, target, prof, key in default_solves():
-        grid = GridTerms.from_registry(region)
+    for region, site, options, target, prof, costs, grid, key in default_solves():
         h = sizing.key_hash(key)
         t0 = time.perf_counter()
         sol = sizing._solve(prof, target, options, costs, grid)
