@@ -71,8 +71,13 @@ def serve(role: str, path: str) -> int:
     import importlib
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)  # clients may connect now; they wait for their answer until the imports are done
+    # clients connect once the socket file exists: it gets its name only when it listens (a client between
+    # bind() and listen() was refused, and started its process unforked); they then wait for their answer
+    # until the imports are done
+    pending = f"{path}.bound"
+    listener.bind(pending)
     listener.listen(64)
+    os.rename(pending, path)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the runner; it closes our input
     for name in ROLES[role]:
         importlib.import_module(name)

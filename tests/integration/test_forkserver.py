@@ -286,3 +286,33 @@ def test_a_kernel_server_asked_nothing_is_ended_at_once():
     servers.close()  # it never forked: not waited for (it would finish its imports first)
     assert servers.procs[0].returncode == -signal.SIGKILL
     assert not os.path.exists(servers.folder)
+
+
+def test_a_servers_socket_appears_only_once_it_accepts(tmp_path):
+    """Clients connect as soon as the socket file exists (forkclient.Servers waits for it). A server that
+    bound its socket and listened a moment later refused the clients of that moment (ECONNREFUSED): they
+    started their processes unforked, which made the fork tests above fail now and then on a busy machine.
+    Here that moment is made half a second long; a client that connects the instant the file appears must
+    be accepted."""
+    path = tmp_path / "worker.sock"
+    code = ("import socket, sys, time\n"
+            "listen = socket.socket.listen\n"
+            "socket.socket.listen = lambda self, n: (time.sleep(0.5), listen(self, n))[1]\n"
+            "from stargate_report.runtime import forkserver\n"
+            "sys.exit(forkserver.serve('worker', sys.argv[1]))\n")
+    server = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE)
+    try:
+        deadline = time.time() + 30
+        while not path.exists():
+            assert time.time() < deadline and server.poll() is None
+            time.sleep(0.001)
+        import socket
+
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(str(path))  # refused if the file came before listen()
+        finally:
+            conn.close()
+    finally:
+        server.stdin.close()
+        server.wait(timeout=60)
